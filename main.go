@@ -1,0 +1,47 @@
+// Command terraform-provider-kratix serves the Kratix Terraform provider over
+// plugin protocol 6.
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"k8s.io/klog/v2"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/provider"
+)
+
+// version is set by goreleaser through -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	var debug bool
+	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	flag.Parse()
+
+	silenceKlog()
+
+	opts := providerserver.ServeOpts{
+		Address: "registry.terraform.io/kratix-community/kratix",
+		Debug:   debug,
+	}
+	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
+		log.Fatal(err.Error())
+	}
+}
+
+// silenceKlog stops client-go from writing to the plugin's stdout/stderr,
+// which Terraform either hides or mixes into its own output. Everything the
+// provider wants to say goes through tflog instead.
+func silenceKlog() {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
+	klog.LogToStderr(false)
+}
