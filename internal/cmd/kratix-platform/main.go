@@ -1,0 +1,207 @@
+// Command kratix-platform runs the local Kratix platform for people: a real
+// etcd and kube-apiserver (plus kube-controller-manager) on loopback with
+// Kratix's CRDs, and the Kratix behaviour emulator playing the controller.
+//
+//	kratix-platform up     start it in the background and print the kubeconfig
+//	kratix-platform down   stop it
+//	kratix-platform serve  run it in the foreground until interrupted
+//
+// State lives in --dir (default .platform in the source tree).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
+	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	dir := fs.String("dir", defaultDir(), "directory for the platform's state, logs and kubeconfig")
+	_ = fs.Parse(os.Args[2:])
+	var err error
+	switch os.Args[1] {
+	case "up":
+		err = up(*dir)
+	case "down":
+		err = down(*dir)
+	case "serve":
+		err = serve(*dir)
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kratix-platform:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve [--dir DIR]")
+	os.Exit(2)
+}
+
+func defaultDir() string {
+	if root, err := platform.RepoRoot(); err == nil {
+		return filepath.Join(root, ".platform")
+	}
+	return ".platform"
+}
+
+// up starts `serve` detached from this terminal and waits until it is ready.
+func up(dir string) error {
+	if pid, ok := runningPid(dir); ok {
+		fmt.Printf("The platform is already running (pid %d).\n", pid)
+		printAccess(dir)
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	_ = os.Remove(readyFile(dir))
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "platform.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(self, "serve", "--dir", dir)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	fmt.Println("Starting the local Kratix platform (the first run builds kube-apiserver and etcd, which takes several minutes)...")
+	if err := waitForReady(dir, cmd.Process.Pid); err != nil {
+		return err
+	}
+	printAccess(dir)
+	return nil
+}
+
+func waitForReady(dir string, pid int) error {
+	deadline := time.Now().Add(30 * time.Minute)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(readyFile(dir)); err == nil {
+			return nil
+		}
+		if syscall.Kill(pid, 0) != nil {
+			log, _ := os.ReadFile(filepath.Join(dir, "platform.log"))
+			return fmt.Errorf("the platform exited while starting; its log (%s):\n%s", filepath.Join(dir, "platform.log"), log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return errors.New("the platform did not become ready within 30 minutes")
+}
+
+func printAccess(dir string) {
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	fmt.Printf(`
+The local Kratix platform is running.
+  kubeconfig: %[1]s
+  try:        kubectl --kubeconfig %[1]s get promises
+  provider:   export KUBE_CONFIG_PATH=%[1]s
+  logs:       %[2]s
+  stop:       make platform-down   (or: go run ./internal/cmd/kratix-platform down)
+`, kubeconfig, dir)
+}
+
+// down stops a platform started by up.
+func down(dir string) error {
+	pid, ok := runningPid(dir)
+	if !ok {
+		fmt.Println("The platform is not running.")
+		return nil
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		return err
+	}
+	for range 300 {
+		if syscall.Kill(pid, 0) != nil {
+			fmt.Println("The platform has stopped.")
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("the platform (pid %d) did not stop within 30s", pid)
+}
+
+// serve runs the platform and the emulator until SIGINT or SIGTERM.
+func serve(dir string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	workDir := filepath.Join(dir, "run")
+	_ = os.RemoveAll(workDir) // each start is a fresh, empty platform
+	if err := os.MkdirAll(workDir, 0o755); err != nil {
+		return err
+	}
+	p, err := platform.Start(ctx, platform.Options{WorkDir: workDir, Logf: logf})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = p.Stop() }()
+	emu, err := emulator.New(p.AdminConfig(), emulator.Options{Logf: logf})
+	if err != nil {
+		return err
+	}
+	go func() { _ = emu.Run(ctx) }()
+	<-emu.Ready()
+	if err := publish(dir, p); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(dir, "serve.pid"))
+	<-ctx.Done()
+	logf("stopping")
+	return nil
+}
+
+// publish makes the platform findable: kubeconfig, pid, then the ready mark.
+func publish(dir string, p *platform.Platform) error {
+	data, err := os.ReadFile(p.KubeconfigPath)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kubeconfig"), data, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "serve.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(readyFile(dir), []byte(time.Now().Format(time.RFC3339)), 0o644)
+}
+
+func readyFile(dir string) string { return filepath.Join(dir, "ready") }
+
+func runningPid(dir string) (int, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, "serve.pid"))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || syscall.Kill(pid, 0) != nil {
+		return 0, false
+	}
+	return pid, true
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}

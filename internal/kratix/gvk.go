@@ -1,0 +1,34 @@
+// Package kratix holds Kratix semantics with no Terraform or client-go
+// transport in it: kinds, names, labels, and readers over unstructured
+// objects that say whether a Promise, request, Destination or state store is
+// ready, failed or still working. The rules follow the Kratix source as
+// summarised in kratix-api.md.
+package kratix
+
+import "k8s.io/apimachinery/pkg/runtime/schema"
+
+// Group and Version of every Kratix-owned kind.
+const (
+	Group   = "platform.kratix.io"
+	Version = "v1alpha1"
+)
+
+// Kratix kinds the provider reads or writes.
+var (
+	PromiseGVK          = gvk("Promise")
+	DestinationGVK      = gvk("Destination")
+	GitStateStoreGVK    = gvk("GitStateStore")
+	BucketStateStoreGVK = gvk("BucketStateStore")
+	WorkGVK             = gvk("Work")
+	WorkPlacementGVK    = gvk("WorkPlacement")
+)
+
+// CRDGVK is the kind Kratix installs a Promise's API as.
+var CRDGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+
+// JobGVK is the kind each pipeline runs as.
+var JobGVK = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+
+func gvk(kind string) schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: Group, Version: Version, Kind: kind}
+}

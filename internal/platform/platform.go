@@ -1,0 +1,247 @@
+// Package platform starts a real local Kubernetes control plane (etcd,
+// kube-apiserver and kube-controller-manager on loopback, with TLS, RBAC, an
+// admin client certificate and static tokens) and installs Kratix's CRDs on
+// it. The acceptance tests and `make demo` run the provider against it; the
+// Kratix controller itself is played by package emulator.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// Tokens the API server accepts from its static token file. They exist only
+// on this throwaway loopback platform.
+const (
+	adminTokenUser   = "kratix-admin"
+	limitedTokenUser = "tf-limited"
+)
+
+// Options tune a platform run.
+type Options struct {
+	// BinDir holds the binaries; empty means EnsureBinaries decides.
+	BinDir string
+	// WorkDir keeps data, certificates, logs and the kubeconfig. Empty means
+	// a new temporary directory that Stop removes.
+	WorkDir string
+	// Logf receives progress messages; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Platform is a running local control plane.
+type Platform struct {
+	WorkDir        string
+	KubeconfigPath string
+	Host           string
+	CAData         []byte
+	AdminCertData  []byte
+	AdminKeyData   []byte
+	// AdminToken authenticates as a member of system:masters.
+	AdminToken string
+	// LimitedToken authenticates as user "tf-limited", which RBAC grants
+	// nothing: tests use it to see the provider's 403 diagnostics.
+	LimitedToken string
+	LimitedUser  string
+
+	procs       []*process
+	ownsWorkDir bool
+	record      string
+}
+
+// Start builds (or finds) the binaries, starts etcd, kube-apiserver and
+// kube-controller-manager, waits for /readyz, and installs Kratix's CRDs.
+func Start(ctx context.Context, opts Options) (p *Platform, err error) {
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if err := ReapOrphans(); err != nil {
+		logf("reaping orphaned platform processes: %v", err)
+	}
+	binDir := opts.BinDir
+	if binDir == "" {
+		if binDir, err = EnsureBinaries(ctx, logf); err != nil {
+			return nil, err
+		}
+	}
+	p = &Platform{WorkDir: opts.WorkDir}
+	if p.WorkDir == "" {
+		if p.WorkDir, err = os.MkdirTemp("", "kratix-platform-"); err != nil {
+			return nil, err
+		}
+		p.ownsWorkDir = true
+	}
+	defer func() {
+		if err != nil {
+			_ = p.Stop()
+		}
+	}()
+	if err = p.start(ctx, binDir, logf); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Platform) start(ctx context.Context, binDir string, logf func(string, ...any)) error {
+	started := time.Now()
+	pki, err := p.writePKI()
+	if err != nil {
+		return fmt.Errorf("writing certificates: %w", err)
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return err
+	}
+	etcdURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	p.Host = "https://127.0.0.1:" + strconv.Itoa(ports[2])
+
+	if err := p.run("etcd", filepath.Join(binDir, binEtcd), etcdArgs(p.WorkDir, etcdURL, peerURL), etcdEnv()); err != nil {
+		return err
+	}
+	if err := p.run("kube-apiserver", filepath.Join(binDir, binKubeAPIServer), apiServerArgs(pki, etcdURL, ports[2]), os.Environ()); err != nil {
+		return err
+	}
+	if err := p.waitReady(ctx); err != nil {
+		return err
+	}
+	if err := p.writeKubeconfigs(pki); err != nil {
+		return err
+	}
+	if err := p.run("kube-controller-manager", filepath.Join(binDir, binControllerManager), controllerManagerArgs(pki), os.Environ()); err != nil {
+		return err
+	}
+	if err := p.bootstrap(ctx); err != nil {
+		return err
+	}
+	logf("platform ready at %s in %s (kubeconfig %s)", p.Host, time.Since(started).Round(time.Millisecond), p.KubeconfigPath)
+	return nil
+}
+
+// run starts one binary and records it for Stop and for ReapOrphans.
+func (p *Platform) run(name, bin string, args, env []string) error {
+	proc, err := startProcess(name, bin, args, env, p.WorkDir)
+	if err != nil {
+		return err
+	}
+	p.procs = append(p.procs, proc)
+	pids := make([]int, 0, len(p.procs))
+	for _, pr := range p.procs {
+		pids = append(pids, pr.cmd.Process.Pid)
+	}
+	if p.record != "" {
+		_ = os.Remove(p.record)
+	}
+	p.record, err = register(pids, p.WorkDir)
+	return err
+}
+
+// AdminConfig is a client configuration with cluster-admin rights.
+func (p *Platform) AdminConfig() *rest.Config {
+	return &rest.Config{
+		Host:            p.Host,
+		TLSClientConfig: rest.TLSClientConfig{CAData: p.CAData, CertData: p.AdminCertData, KeyData: p.AdminKeyData},
+		QPS:             200,
+		Burst:           400,
+	}
+}
+
+// Stop ends every process, newest first, and removes a temporary work dir.
+func (p *Platform) Stop() error {
+	for i := len(p.procs) - 1; i >= 0; i-- {
+		p.procs[i].stop(10 * time.Second)
+	}
+	p.procs = nil
+	if p.record != "" {
+		_ = os.Remove(p.record)
+	}
+	if p.ownsWorkDir {
+		return os.RemoveAll(p.WorkDir)
+	}
+	return nil
+}
+
+// Healthy reports the first process that has died, if any.
+func (p *Platform) Healthy() error {
+	var errs []error
+	for _, proc := range p.procs {
+		errs = append(errs, proc.exited())
+	}
+	return errors.Join(errs...)
+}
+
+// waitReady polls /readyz: a process start has nothing to watch yet.
+func (p *Platform) waitReady(ctx context.Context) error {
+	client, err := rest.UnversionedRESTClientFor(&rest.Config{
+		Host:            p.Host,
+		TLSClientConfig: rest.TLSClientConfig{CAData: p.CAData},
+		BearerToken:     p.AdminToken,
+		ContentConfig:   rest.ContentConfig{NegotiatedSerializer: kubernetesScheme()},
+	})
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if err := p.Healthy(); err != nil {
+			return err
+		}
+		body, err := client.Get().AbsPath("/readyz").DoRaw(ctx)
+		if err == nil && strings.TrimSpace(string(body)) == "ok" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kube-apiserver at %s not ready after 60s: %v (log: %s)", p.Host, err, filepath.Join(p.WorkDir, "kube-apiserver.log"))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// bootstrap creates what Kratix itself would have on a platform cluster.
+func (p *Platform) bootstrap(ctx context.Context) error {
+	cfg := p.AdminConfig()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kratix-platform-system"}}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !isAlreadyExists(err) {
+		return fmt.Errorf("creating namespace kratix-platform-system: %w", err)
+	}
+	return InstallCRDs(ctx, cfg)
+}
+
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

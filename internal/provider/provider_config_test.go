@@ -1,0 +1,242 @@
+package provider
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+)
+
+// promisesListing reads the Promises labelled for one test.
+func promisesListing(label string) string {
+	return fmt.Sprintf(`
+data "kratix_promises" "test" {
+  label_selector = "tf-acc-test=%s"
+}
+`, label)
+}
+
+// expectListedPromise asserts that the data source saw the test's Promise,
+// which proves the provider reached the platform with the credentials the
+// test gave it.
+func expectListedPromise(name string) []statecheck.StateCheck {
+	first := tfjsonpath.New("promises").AtSliceIndex(0)
+	return []statecheck.StateCheck{
+		statecheck.ExpectKnownValue("data.kratix_promises.test", tfjsonpath.New("promises"), knownvalue.ListSizeExact(1)),
+		statecheck.ExpectKnownValue("data.kratix_promises.test", first.AtMapKey("name"), knownvalue.StringExact(name)),
+		statecheck.ExpectKnownValue("data.kratix_promises.test", first.AtMapKey("status"), knownvalue.StringExact("Available")),
+	}
+}
+
+// TestAccProvider_kubeconfigContext selects a working context from a
+// kubeconfig whose current context points nowhere.
+func TestAccProvider_kubeconfigContext(t *testing.T) {
+	testAccPreCheck(t)
+	env := harness.Current()
+	label := acctest.RandomWithPrefix("kubeconfig")
+	name := createTestPromise(t, label)
+	kubeconfig := kubeconfigWithBrokenCurrentContext(t, env)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "kratix" {
+  config_path    = %q
+  config_context = %q
+}
+`, kubeconfig, env.Context) + promisesListing(label),
+			ConfigStateChecks: expectListedPromise(name),
+		}},
+	})
+}
+
+// TestAccProvider_envVarsOnly configures the provider as a Terraform Cloud
+// workspace would: KUBE_HOST, KUBE_TOKEN and KUBE_CLUSTER_CA_CERT_DATA only.
+func TestAccProvider_envVarsOnly(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipOnExisting(t)
+	env := harness.Current()
+	label := acctest.RandomWithPrefix("env")
+	name := createTestPromise(t, label)
+	t.Setenv("KUBE_HOST", env.Host)
+	t.Setenv("KUBE_TOKEN", env.AdminToken)
+	t.Setenv("KUBE_CLUSTER_CA_CERT_DATA", string(env.CAData))
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:            `provider "kratix" {}` + promisesListing(label),
+			ConfigStateChecks: expectListedPromise(name),
+		}},
+	})
+}
+
+// TestAccProvider_exec gets its token from a client-go credential plugin.
+func TestAccProvider_exec(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipOnExisting(t)
+	env := harness.Current()
+	label := acctest.RandomWithPrefix("exec")
+	name := createTestPromise(t, label)
+	plugin := filepath.Join(t.TempDir(), "credential-plugin.sh")
+	script := fmt.Sprintf("#!/bin/sh\n[ \"$EXTRA\" = yes ] || { echo 'env not passed' >&2; exit 1; }\n"+
+		"echo '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}'\n", env.AdminToken)
+	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "kratix" {
+  host                   = %q
+  cluster_ca_certificate = %q
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = %q
+    env         = { EXTRA = "yes" }
+  }
+}
+`, env.Host, string(env.CAData), plugin) + promisesListing(label),
+			ConfigStateChecks: expectListedPromise(name),
+		}},
+	})
+}
+
+// TestAccProvider_noConfiguration must fail with a diagnostic that lists the
+// ways to configure the provider, and must not try localhost
+// (hashicorp/terraform-provider-kubernetes#1479).
+func TestAccProvider_noConfiguration(t *testing.T) {
+	testAccPreCheck(t)
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	_ = os.Unsetenv("KUBERNETES_SERVICE_HOST")
+	attempts := listenOnLocalhostDefaults(t)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      `provider "kratix" {}` + promisesListing("none"),
+			ExpectError: regexp.MustCompile(`(?s)KUBE_CONFIG_PATH.*KUBE_HOST.*exec`),
+		}},
+	})
+	if n := attempts.Load(); n != 0 {
+		t.Fatalf("the provider connected to localhost %d times with no configuration", n)
+	}
+}
+
+// TestAccProvider_rbacForbidden uses a token RBAC grants nothing: the
+// diagnostic names the verb, resource and user that were refused.
+func TestAccProvider_rbacForbidden(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipOnExisting(t)
+	env := harness.Current()
+	t.Setenv("KUBE_HOST", env.Host)
+	t.Setenv("KUBE_TOKEN", env.LimitedToken)
+	t.Setenv("KUBE_CLUSTER_CA_CERT_DATA", string(env.CAData))
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      `provider "kratix" {}` + promisesListing("rbac"),
+			ExpectError: regexp.MustCompile(`(?s)list.*promises.*` + env.LimitedUser),
+		}},
+	})
+}
+
+// TestAccProvider_wrongCA fails TLS verification against another CA, and
+// works once `insecure` is set instead.
+func TestAccProvider_wrongCA(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipOnExisting(t)
+	env := harness.Current()
+	label := acctest.RandomWithPrefix("insecure")
+	name := createTestPromise(t, label)
+	config := func(tlsSettings string) string {
+		return fmt.Sprintf(`
+provider "kratix" {
+  host  = %q
+  token = %q
+  %s
+}
+`, env.Host, env.AdminToken, tlsSettings) + promisesListing(label)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config(fmt.Sprintf("cluster_ca_certificate = %q", otherCA(t))),
+				ExpectError: regexp.MustCompile(`(?s)certificate.*(cluster_ca_certificate|insecure)`),
+			},
+			{
+				Config:            config("insecure = true"),
+				ConfigStateChecks: expectListedPromise(name),
+			},
+		},
+	})
+}
+
+// kubeconfigWithBrokenCurrentContext adds a current context that points at a
+// closed port, so only an explicit config_context can succeed.
+func kubeconfigWithBrokenCurrentContext(t *testing.T, env *harness.Env) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(env.KubeconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Clusters["broken"] = &clientcmdapi.Cluster{Server: "https://127.0.0.1:1"}
+	cfg.AuthInfos["broken"] = &clientcmdapi.AuthInfo{Token: "nope"}
+	cfg.Contexts["broken"] = &clientcmdapi.Context{Cluster: "broken", AuthInfo: "broken"}
+	cfg.CurrentContext = "broken"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// listenOnLocalhostDefaults counts connections to the addresses client-go
+// historically fell back to. Ports that are busy are skipped.
+func listenOnLocalhostDefaults(t *testing.T) *atomic.Int64 {
+	t.Helper()
+	var attempts atomic.Int64
+	for _, addr := range []string{"127.0.0.1:80", "127.0.0.1:443", "127.0.0.1:8080", "[::1]:80", "[::1]:8080"} {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		t.Cleanup(func() { _ = l.Close() })
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				attempts.Add(1)
+				_ = c.Close()
+			}
+		}()
+	}
+	return &attempts
+}
+
+func otherCA(t *testing.T) string {
+	t.Helper()
+	return string(newTestCA(t))
+}
+
