@@ -1,0 +1,173 @@
+package kratix
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// State is where a workflow stands, as far as a waiting caller cares.
+type State int
+
+// The states a watcher reports.
+const (
+	Waiting State = iota
+	Done
+	Failed
+)
+
+// Outcome is one observation: the state, and words for a person.
+type Outcome struct {
+	State State
+	// Summary says what the object is doing now; it ends up in timeout
+	// and failure diagnostics.
+	Summary string
+	// Pipeline names the failed pipeline, when one failed.
+	Pipeline string
+}
+
+// Labels Kratix reads from users.
+const (
+	LabelManualReconciliation = "kratix.io/manual-reconciliation"
+	LabelWorkflowSuspended    = "kratix.io/workflow-suspended"
+	LabelPaused               = "kratix.io/paused"
+)
+
+// RequestWatch follows one resource request after an apply and decides when
+// the configure workflow of the applied generation has finished. It is
+// stateful: feed it every observed version of the object, in order.
+//
+// The rule (kratix-api.md §5.4): done when status.observedGeneration has
+// reached the applied generation (Kratix sets it only after that
+// generation's workflow succeeded) and ConfigureWorkflowCompleted, where
+// present, is True. A failure condition left over from the previous
+// generation must not fail an update, so a failure counts only on create,
+// after this watch saw the new run start, or when it happened after the apply.
+type RequestWatch struct {
+	Generation int64
+	AppliedAt  time.Time
+	Created    bool
+	// Delivered also requires WorksSucceeded=True (files written to the
+	// state store).
+	Delivered bool
+	runSeen   bool
+}
+
+// Observe evaluates one version of the request; nil means not found.
+func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
+	if obj == nil {
+		return Outcome{State: Waiting, Summary: "the request does not exist (yet)"}
+	}
+	if g := obj.GetGeneration(); g > w.Generation {
+		w.Generation = g
+	}
+	w.noteRun(obj)
+	if out, failed := w.failure(obj); failed {
+		return out
+	}
+	if blocked, ok := blockedSummary(obj); ok {
+		return Outcome{State: Waiting, Summary: blocked}
+	}
+	if !configured(obj, w.Generation) {
+		return Outcome{State: Waiting, Summary: progressSummary(obj)}
+	}
+	if w.Delivered {
+		return deliveredOutcome(obj)
+	}
+	return Outcome{State: Done, Summary: "configure workflow completed"}
+}
+
+func (w *RequestWatch) noteRun(obj *unstructured.Unstructured) {
+	if c, ok := FindCondition(obj, CondConfigureWorkflowCompleted); ok && c.IsFalse() && c.Reason == ReasonPipelinesInProgress {
+		w.runSeen = true
+	}
+	for _, p := range Pipelines(obj) {
+		if p.Phase == PhaseRunning {
+			w.runSeen = true
+		}
+	}
+}
+
+func (w *RequestWatch) failure(obj *unstructured.Unstructured) (Outcome, bool) {
+	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
+	if !ok || !c.IsFalse() || c.Reason != ReasonConfigureWorkflowFailed {
+		return Outcome{}, false
+	}
+	if !w.Created && !w.runSeen && c.TransitionedBefore(w.AppliedAt) {
+		return Outcome{}, false // the previous generation's failure
+	}
+	return failedOutcome(obj, c), true
+}
+
+// configured applies the "done" rule for one generation.
+func configured(obj *unstructured.Unstructured, generation int64) bool {
+	observed, found, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+	if !found || observed < generation {
+		return false
+	}
+	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
+	return !ok || c.IsTrue()
+}
+
+func deliveredOutcome(obj *unstructured.Unstructured) Outcome {
+	c, ok := FindCondition(obj, CondWorksSucceeded)
+	if ok && c.IsTrue() {
+		return Outcome{State: Done, Summary: "configured and delivered to its Destinations"}
+	}
+	if !ok {
+		return Outcome{State: Waiting, Summary: "configured; waiting for WorksSucceeded (Works are not scheduled yet)"}
+	}
+	return Outcome{State: Waiting, Summary: fmt.Sprintf("configured; WorksSucceeded=%s (%s): %s", c.Status, c.Reason, c.Message)}
+}
+
+// failedOutcome names the failed pipeline and carries its message.
+func failedOutcome(obj *unstructured.Unstructured, c Condition) Outcome {
+	pipeline := strings.TrimSpace(strings.TrimPrefix(c.Message, "A Configure Pipeline has failed:"))
+	message := c.Message
+	if p, ok := FailedPipeline(obj); ok {
+		pipeline = p.Name
+		if p.Message != "" {
+			message = p.Message
+		}
+	}
+	return Outcome{
+		State:    Failed,
+		Pipeline: pipeline,
+		Summary:  fmt.Sprintf("configure pipeline %q failed: %s", pipeline, message),
+	}
+}
+
+// blockedSummary explains states in which Kratix will not progress on its own.
+func blockedSummary(obj *unstructured.Unstructured) (string, bool) {
+	labels := obj.GetLabels()
+	if labels[LabelPaused] == "true" {
+		return "reconciliation is paused (label kratix.io/paused=true)", true
+	}
+	if c, ok := FindCondition(obj, CondPromiseAvailable); ok && c.IsFalse() {
+		return "its Promise is not available: " + c.Message, true
+	}
+	for _, p := range Pipelines(obj) {
+		if p.Phase == PhaseSuspended {
+			return fmt.Sprintf("pipeline %q is suspended: %s", p.Name, p.Message), true
+		}
+	}
+	if labels[LabelWorkflowSuspended] == "true" {
+		return "the workflow suspended itself (label kratix.io/workflow-suspended=true)", true
+	}
+	return "", false
+}
+
+// progressSummary describes a workflow that is still running.
+func progressSummary(obj *unstructured.Unstructured) string {
+	for _, p := range Pipelines(obj) {
+		if p.Phase == PhaseRunning || p.Phase == PhasePending {
+			return fmt.Sprintf("pipeline %q is %s", p.Name, strings.ToLower(p.Phase))
+		}
+	}
+	if c, ok := FindCondition(obj, CondConfigureWorkflowCompleted); ok {
+		return fmt.Sprintf("ConfigureWorkflowCompleted=%s (%s)", c.Status, c.Reason)
+	}
+	return "waiting for Kratix to start the configure workflow"
+}

@@ -1,0 +1,138 @@
+package kratix
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+var applied = time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC)
+
+func ts(offset time.Duration) string { return applied.Add(offset).Format(time.RFC3339) }
+
+func cond(condType, status, reason, message string, at time.Duration) map[string]any {
+	return map[string]any{"type": condType, "status": status, "reason": reason, "message": message, "lastTransitionTime": ts(at)}
+}
+
+func request(generation int64, status map[string]any) *unstructured.Unstructured {
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "marketplace.kratix.io/v1alpha1", "kind": "redis",
+		"metadata": map[string]any{"name": "r", "namespace": "default", "generation": generation},
+	}}
+	if status != nil {
+		obj.Object["status"] = status
+	}
+	return obj
+}
+
+func TestRequestWatch(t *testing.T) {
+	inProgress := cond(CondConfigureWorkflowCompleted, "False", ReasonPipelinesInProgress, "Pipelines are still in progress", time.Second)
+	succeeded := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "Pipelines completed", 2*time.Second)
+	staleFailure := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: configure", -time.Minute)
+	freshFailure := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: configure", 3*time.Second)
+	failedPipelines := map[string]any{"workflows": map[string]any{"pipelines": []any{
+		map[string]any{"name": "configure", "phase": "Failed", "message": "exit code 3: bad size"},
+	}}}
+
+	tests := []struct {
+		name    string
+		watch   RequestWatch
+		obj     *unstructured.Unstructured
+		want    State
+		summary string
+	}{
+		{"not found", RequestWatch{Generation: 1, Created: true}, nil, Waiting, "does not exist"},
+		{"no status yet", RequestWatch{Generation: 1, Created: true}, request(1, nil), Waiting, "start the configure workflow"},
+		{"running", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"conditions": []any{inProgress}}), Waiting, "PipelinesInProgress"},
+		{"done", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded}}), Done, ""},
+		{"done without pipelines (no conditions at all)", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"observedGeneration": int64(1)}), Done, ""},
+		{"stale success from previous generation", RequestWatch{Generation: 2, AppliedAt: applied}, request(2, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded}}), Waiting, ""},
+		{"failed on create", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"conditions": []any{freshFailure}, "kratix": failedPipelines}), Failed, "exit code 3: bad size"},
+		{"stale failure ignored on update", RequestWatch{Generation: 2, AppliedAt: applied}, request(2, map[string]any{"observedGeneration": int64(1), "conditions": []any{staleFailure}}), Waiting, ""},
+		{"failure after the apply counts on update", RequestWatch{Generation: 2, AppliedAt: applied}, request(2, map[string]any{"observedGeneration": int64(1), "conditions": []any{freshFailure}}), Failed, `"configure"`},
+		{"delivered waits for WorksSucceeded", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "Unknown", "WorksPending", "", 0)}}), Waiting, "WorksPending"},
+		{"delivered", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "True", "WorksSucceeded", "", 0)}}), Done, ""},
+		{"promise unavailable", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"conditions": []any{cond(CondPromiseAvailable, "False", "PromiseRequirementsNotInstalled", "Promise Requirements are not installed", 0)}}), Waiting, "not available"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.watch
+			got := w.Observe(tt.obj)
+			if got.State != tt.want {
+				t.Fatalf("state = %v (%s), want %v", got.State, got.Summary, tt.want)
+			}
+			if !strings.Contains(got.Summary, tt.summary) {
+				t.Errorf("summary %q does not contain %q", got.Summary, tt.summary)
+			}
+		})
+	}
+}
+
+// A stale failure stops being ignored once the watch saw the new run start.
+func TestRequestWatchFailureAfterRunSeen(t *testing.T) {
+	w := RequestWatch{Generation: 2, AppliedAt: applied}
+	running := cond(CondConfigureWorkflowCompleted, "False", ReasonPipelinesInProgress, "", -2*time.Minute)
+	if got := w.Observe(request(2, map[string]any{"conditions": []any{running}})); got.State != Waiting {
+		t.Fatalf("running: %v", got)
+	}
+	// Same second as an old failure would be, but after the run was seen.
+	failed := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: p1", -time.Minute)
+	got := w.Observe(request(2, map[string]any{"conditions": []any{failed}}))
+	if got.State != Failed || got.Pipeline != "p1" {
+		t.Fatalf("got %+v, want failure of p1", got)
+	}
+}
+
+func promise(status map[string]any) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "platform.kratix.io/v1alpha1", "kind": "Promise",
+		"metadata": map[string]any{"name": "redis", "generation": int64(1)},
+		"status":   status,
+	}}
+}
+
+func TestPromiseWatch(t *testing.T) {
+	available := cond(CondAvailable, "True", "PromiseAvailable", "Ready to fulfil resource requests", 0)
+	staleDone := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", -time.Hour)
+	freshDone := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", 5*time.Second)
+	failed := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: promise-configure", 5*time.Second)
+	tests := []struct {
+		name  string
+		watch PromiseWatch
+		obj   *unstructured.Unstructured
+		want  State
+	}{
+		{"available without pipelines", PromiseWatch{SpecChanged: true, AppliedAt: applied}, promise(map[string]any{"conditions": []any{available}}), Done},
+		{"available but pipeline not done", PromiseWatch{SpecChanged: true, AppliedAt: applied, HasConfigurePipelines: true}, promise(map[string]any{"conditions": []any{available}}), Waiting},
+		{"stale configure success after a spec change", PromiseWatch{SpecChanged: true, AppliedAt: applied, HasConfigurePipelines: true}, promise(map[string]any{"conditions": []any{available, staleDone}}), Waiting},
+		{"old success is fine without a spec change", PromiseWatch{AppliedAt: applied, HasConfigurePipelines: true}, promise(map[string]any{"conditions": []any{available, staleDone}}), Done},
+		{"fresh success", PromiseWatch{SpecChanged: true, AppliedAt: applied, HasConfigurePipelines: true}, promise(map[string]any{"conditions": []any{available, freshDone}}), Done},
+		{"failed", PromiseWatch{SpecChanged: true, AppliedAt: applied, HasConfigurePipelines: true}, promise(map[string]any{"conditions": []any{failed}}), Failed},
+		{"unavailable", PromiseWatch{SpecChanged: true, AppliedAt: applied}, promise(map[string]any{"conditions": []any{cond(CondAvailable, "False", "PromiseUnavailable", "Cannot fulfil resource requests", 0)}}), Waiting},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.watch
+			if got := w.Observe(tt.obj); got.State != tt.want {
+				t.Fatalf("state = %v (%s), want %v", got.State, got.Summary, tt.want)
+			}
+		})
+	}
+}
+
+func TestDeleteOutcome(t *testing.T) {
+	if got := DeleteOutcome(nil); got.State != Done {
+		t.Fatalf("gone object: %v", got)
+	}
+	stuck := promise(map[string]any{"conditions": []any{cond(CondDeleteWorkflowCompleted, "False", ReasonDeleteWorkflowFailed, "The Delete Pipeline has failed", 0)}})
+	if got := DeleteOutcome(stuck); got.State != Failed || !strings.Contains(got.Summary, "Delete Pipeline has failed") {
+		t.Fatalf("failed delete: %+v", got)
+	}
+	deleting := promise(map[string]any{})
+	deleting.SetFinalizers([]string{"kratix.io/workflows-cleanup"})
+	if got := DeleteOutcome(deleting); got.State != Waiting || !strings.Contains(got.Summary, "workflows-cleanup") {
+		t.Fatalf("deleting: %+v", got)
+	}
+}

@@ -1,0 +1,100 @@
+package kratix
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// PromiseWatch decides when a Promise is usable after an apply
+// (kratix-api.md §3.3): Available=True, plus ConfigureWorkflowCompleted=True
+// when the Promise has promise configure pipelines. Reconciled and
+// observedGeneration are deliberately ignored: Kratix leaves both stale.
+type PromiseWatch struct {
+	AppliedAt time.Time
+	// SpecChanged is true on create and on updates that changed the spec
+	// (a new generation); only then does Kratix re-run the workflow, so
+	// only then can a ConfigureWorkflowCompleted=True be stale.
+	SpecChanged           bool
+	HasConfigurePipelines bool
+	runSeen               bool
+}
+
+// Observe evaluates one version of the Promise; nil means not found.
+func (w *PromiseWatch) Observe(obj *unstructured.Unstructured) Outcome {
+	if obj == nil {
+		return Outcome{State: Waiting, Summary: "the Promise does not exist (yet)"}
+	}
+	cwc, hasCWC := FindCondition(obj, CondConfigureWorkflowCompleted)
+	if hasCWC && cwc.IsFalse() && cwc.Reason == ReasonPipelinesInProgress {
+		w.runSeen = true
+	}
+	if hasCWC && cwc.IsFalse() && cwc.Reason == ReasonConfigureWorkflowFailed && w.fresh(cwc) {
+		return failedOutcome(obj, cwc)
+	}
+	if w.HasConfigurePipelines && !(hasCWC && cwc.IsTrue() && w.fresh(cwc)) {
+		return Outcome{State: Waiting, Summary: promiseProgress(obj)}
+	}
+	available, ok := FindCondition(obj, CondAvailable)
+	if ok && available.IsTrue() || nestedString(obj, "status", "status") == "Available" && !ok {
+		return Outcome{State: Done, Summary: "Available"}
+	}
+	return Outcome{State: Waiting, Summary: promiseProgress(obj)}
+}
+
+// fresh reports whether a workflow condition belongs to the applied spec.
+func (w *PromiseWatch) fresh(c Condition) bool {
+	return !w.SpecChanged || w.runSeen || !c.TransitionedBefore(w.AppliedAt)
+}
+
+func promiseProgress(obj *unstructured.Unstructured) string {
+	if blocked, ok := blockedSummary(obj); ok {
+		return blocked
+	}
+	if c, ok := FindCondition(obj, CondRequirementsFulfilled); ok && c.IsFalse() {
+		return fmt.Sprintf("required Promises are not fulfilled (%s): %s", c.Reason, c.Message)
+	}
+	for _, p := range Pipelines(obj) {
+		if p.Phase == PhaseRunning || p.Phase == PhasePending {
+			return fmt.Sprintf("promise configure pipeline %q is %s", p.Name, p.Phase)
+		}
+	}
+	if c, ok := FindCondition(obj, CondAvailable); ok {
+		return fmt.Sprintf("Available=%s (%s): %s", c.Status, c.Reason, c.Message)
+	}
+	if kind := nestedString(obj, "status", "kind"); kind == "" {
+		return "waiting for Kratix to install the Promise's API"
+	}
+	return "waiting for Kratix to report the Promise Available"
+}
+
+// DeleteOutcome evaluates an object being deleted (Promise or request):
+// done when it is gone, failed when the delete workflow failed, which
+// blocks the deletion until someone intervenes (kratix-api.md §3.4, §5.5).
+func DeleteOutcome(obj *unstructured.Unstructured) Outcome {
+	if obj == nil {
+		return Outcome{State: Done, Summary: "deleted"}
+	}
+	if c, ok := FindCondition(obj, CondDeleteWorkflowCompleted); ok && c.IsFalse() {
+		switch c.Reason {
+		case ReasonDeleteWorkflowFailed:
+			return Outcome{State: Failed, Pipeline: deletePipelineName(obj), Summary: "the delete workflow failed: " + c.Message}
+		case ReasonDeleteWorkflowSuspended:
+			return Outcome{State: Waiting, Summary: "the delete workflow is suspended: " + c.Message}
+		}
+	}
+	if fins := obj.GetFinalizers(); len(fins) > 0 {
+		return Outcome{State: Waiting, Summary: fmt.Sprintf("waiting for Kratix to clear finalizers %v", fins)}
+	}
+	return Outcome{State: Waiting, Summary: "waiting for the object to disappear"}
+}
+
+// deletePipelineName finds the delete pipeline's name from the pipeline
+// status Kratix keeps, if it recorded one.
+func deletePipelineName(obj *unstructured.Unstructured) string {
+	if p, ok := FailedPipeline(obj); ok {
+		return p.Name
+	}
+	return ""
+}
