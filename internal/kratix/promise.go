@@ -39,3 +39,6 @@ func nestedString(obj *unstructured.Unstructured, fields ...string) string {
 	s, _, _ := unstructured.NestedString(obj.Object, fields...)
 	return s
 }
+
+// LabelPromiseName links requests, Jobs and Works to their Promise.
+const LabelPromiseName = "kratix.io/promise-name"

@@ -149,6 +149,15 @@ func objectFromGo(ctx context.Context, m map[string]any, like attr.Value) attr.V
 		attrs[k] = val
 		attrTypes[k] = val.Type(ctx)
 	}
+	// Kubernetes drops explicit nulls (yamldecode keeps them, e.g.
+	// `creationTimestamp: null`); keep the prior nulls so the value's type
+	// does not change under the user.
+	for k, v := range likeAttrs {
+		if _, ok := attrs[k]; !ok && v.IsNull() {
+			attrs[k] = v
+			attrTypes[k] = v.Type(ctx)
+		}
+	}
 	return basetypes.NewObjectValueMust(attrTypes, attrs)
 }
 

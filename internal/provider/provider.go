@@ -68,7 +68,10 @@ func (p *kratixProvider) Configure(ctx context.Context, req provider.ConfigureRe
 }
 
 func (p *kratixProvider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		NewPromiseResource,
+		NewResourceRequestResource,
+	}
 }
 
 func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -1,0 +1,249 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
+)
+
+func promiseGVK() schema.GroupVersionKind { return kratix.PromiseGVK }
+
+// applyAndWait applies the Promise, records it in state at once, then waits
+// until it is usable (unless wait = false).
+func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, state *tfsdk.State, diags *diag.Diagnostics) {
+	if !requireKnownConfig(r.data, diags) {
+		return
+	}
+	obj, err := buildPromise(plan)
+	if err != nil {
+		diags.AddError("Invalid Promise configuration", err.Error())
+		return
+	}
+	startedAt := time.Now()
+	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true})
+	if err != nil {
+		diags.AddError("Cannot apply Promise "+plan.Name.ValueString(), err.Error())
+		return
+	}
+	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
+	r.recordApplied(ctx, plan, applied, state, diags)
+	if !plan.Wait.ValueBool() || diags.HasError() {
+		return
+	}
+	watch := &kratix.PromiseWatch{
+		AppliedAt:             startedAt,
+		SpecChanged:           prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration(),
+		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
+	}
+	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch)
+	if final != nil {
+		r.recordApplied(ctx, plan, final, state, diags)
+	}
+	if waitErr != nil {
+		diags.AddError(waitErr.summary, waitErr.detail)
+	}
+}
+
+func (r *promiseResource) recordApplied(ctx context.Context, plan *promiseModel, obj *unstructured.Unstructured, state *tfsdk.State, diags *diag.Diagnostics) {
+	configured := *plan
+	r.fillFromObject(ctx, &configured, obj)
+	// The configuration is the truth for what the user set; Read shows
+	// drift later if the cluster disagrees.
+	configured.Labels, configured.Annotations = plan.Labels, plan.Annotations
+	configured.API, configured.Workflows, configured.Dependencies = plan.API, plan.Workflows, plan.Dependencies
+	configured.DestinationSelectors, configured.RequiredPromises = plan.DestinationSelectors, plan.RequiredPromises
+	configured.PipelineNamespace, configured.ReconciliationInterval, configured.Version = plan.PipelineNamespace, plan.ReconciliationInterval, plan.Version
+	diags.Append(state.Set(ctx, &configured)...)
+}
+
+func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kratix.PromiseWatch) (*unstructured.Unstructured, *waitError) {
+	var last kratix.Outcome
+	var lastObj *unstructured.Unstructured
+	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+		last, lastObj = watch.Observe(obj), obj
+		return last.State != kratix.Waiting, nil
+	})
+	switch {
+	case err == nil && last.State == kratix.Done:
+		return lastObj, nil
+	case last.State == kratix.Failed:
+		return lastObj, &waitError{
+			summary: "Promise configure workflow failed for " + name,
+			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nThe Promise stays in the Terraform state, marked tainted. "+
+				"Fix the pipeline and apply again. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+				last.Summary, name),
+		}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return lastObj, &waitError{
+			summary: "Timed out waiting for Promise " + name + " to become usable",
+			detail: fmt.Sprintf("Last seen: %s.\n\nThe Promise stays in the Terraform state. Raise the timeouts block if Kratix is just "+
+				"slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", last.Summary, name),
+		}
+	default:
+		return lastObj, &waitError{summary: "Error waiting for Promise " + name, detail: err.Error()}
+	}
+}
+
+func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
+	name := m.Name.ValueString()
+	if err := r.data.Client.Delete(ctx, promiseGVK(), "", name, deleteOptions()); err != nil {
+		diags.AddError("Cannot delete Promise "+name, err.Error())
+		return
+	}
+	var last kratix.Outcome
+	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+		last = kratix.DeleteOutcome(obj)
+		return last.State != kratix.Waiting, nil
+	})
+	switch {
+	case last.State == kratix.Failed:
+		diags.AddError("Delete workflow failed for Promise "+name, fmt.Sprintf(
+			"%s.\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
+				"pipeline, or re-run it with:\n  kubectl label promise %s %s=true\nthen run terraform destroy (or apply) again.",
+			last.Summary, name, kratix.LabelManualReconciliation))
+	case err != nil:
+		diags.AddError("Timed out deleting Promise "+name, fmt.Sprintf("Last seen: %s. Deleting a Promise runs its delete "+
+			"workflow and deletes all of its resource requests (each running its own delete workflow) and its API. "+
+			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%v", last.Summary, name, err))
+	}
+}
+
+// fillFromObject copies the cluster's view into the model, projecting the
+// configurable parts onto what the configuration manages.
+func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, obj *unstructured.Unstructured) {
+	importing := m.UID.IsNull() || m.UID.IsUnknown()
+	manager := DefaultFieldManager
+	if r.data != nil {
+		manager = r.data.FieldManager
+	}
+	m.ID, m.Name = types.StringValue(obj.GetName()), types.StringValue(obj.GetName())
+	m.UID, m.Generation = types.StringValue(string(obj.GetUID())), types.Int64Value(obj.GetGeneration())
+	labels := obj.GetLabels()
+	if v, ok := labels[kratix.LabelPromiseVersion]; ok && (importing || !m.Version.IsNull()) {
+		m.Version = types.StringValue(v)
+	} else if !ok {
+		m.Version = types.StringNull()
+	}
+	delete(labels, kratix.LabelPromiseVersion)
+	m.Labels = projectedStringMap(obj, labels, m.Labels, "labels", importing, manager)
+	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing, manager)
+	m.API = projectedField(ctx, obj, m.API, importing, "spec", "api")
+	m.Workflows = projectedWorkflows(ctx, obj, m.Workflows, importing)
+	m.Dependencies = projectedField(ctx, obj, m.Dependencies, importing, "spec", "dependencies")
+	m.DestinationSelectors = selectorsValue(obj, m.DestinationSelectors, importing)
+	m.RequiredPromises = requiredPromisesValue(obj, m.RequiredPromises, importing)
+	m.PipelineNamespace = optionalString(obj, m.PipelineNamespace, importing, "spec", "workflows", "config", "pipelineNamespace")
+	m.ReconciliationInterval = optionalString(obj, m.ReconciliationInterval, importing, "spec", "workflows", "config", "reconciliationInterval")
+	s := kratix.SummarisePromise(obj)
+	m.Status, m.Message = types.StringValue(s.Status), types.StringValue(s.Message)
+	m.APIVersion, m.Kind = types.StringValue(s.APIVersion), types.StringValue(s.Kind)
+	m.Conditions = conditionsValue(obj)
+	m.RequiredBy = requiredByValue(obj)
+}
+
+// projectedWorkflows reads spec.workflows without the config block, which
+// has attributes of its own.
+func projectedWorkflows(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool) types.Dynamic {
+	live, found, _ := unstructured.NestedMap(obj.Object, "spec", "workflows")
+	if found {
+		delete(live, "config")
+	}
+	if len(live) == 0 {
+		found = false
+	}
+	return projectedValue(ctx, live, found, prior, importing)
+}
+
+func projectedField(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, fields ...string) types.Dynamic {
+	live, found, _ := unstructured.NestedFieldCopy(obj.Object, fields...)
+	return projectedValue(ctx, live, found, prior, importing)
+}
+
+func optionalString(obj *unstructured.Unstructured, prior types.String, importing bool, fields ...string) types.String {
+	v, found, _ := unstructured.NestedString(obj.Object, fields...)
+	if !found || v == "" || (!importing && prior.IsNull()) {
+		return prior
+	}
+	return types.StringValue(v)
+}
+
+func selectorsValue(obj *unstructured.Unstructured, prior types.List, importing bool) types.List {
+	raw, found, _ := unstructured.NestedSlice(obj.Object, "spec", "destinationSelectors")
+	elemType := types.ObjectType{AttrTypes: selectorAttrTypes}
+	if !importing && prior.IsNull() || importing && !found {
+		return types.ListNull(elemType)
+	}
+	elems := make([]attr.Value, 0, len(raw))
+	for _, item := range raw {
+		m, _ := item.(map[string]any)
+		labels, _, _ := unstructured.NestedStringMap(m, "matchLabels")
+		elems = append(elems, types.ObjectValueMust(selectorAttrTypes, map[string]attr.Value{"match_labels": stringMapValue(labels)}))
+	}
+	return types.ListValueMust(elemType, elems)
+}
+
+func requiredPromisesValue(obj *unstructured.Unstructured, prior types.List, importing bool) types.List {
+	raw, found, _ := unstructured.NestedSlice(obj.Object, "spec", "requiredPromises")
+	elemType := types.ObjectType{AttrTypes: requiredPromiseAttrTypes}
+	if !importing && prior.IsNull() || importing && !found {
+		return types.ListNull(elemType)
+	}
+	elems := make([]attr.Value, 0, len(raw))
+	for _, item := range raw {
+		m, _ := item.(map[string]any)
+		version := types.StringNull()
+		if v, _ := m["version"].(string); v != "" {
+			version = types.StringValue(v)
+		}
+		elems = append(elems, types.ObjectValueMust(requiredPromiseAttrTypes, map[string]attr.Value{
+			"name": types.StringValue(str(m["name"])), "version": version,
+		}))
+	}
+	return types.ListValueMust(elemType, elems)
+}
+
+func requiredByValue(obj *unstructured.Unstructured) types.List {
+	raw, _, _ := unstructured.NestedSlice(obj.Object, "status", "requiredBy")
+	elemType := types.ObjectType{AttrTypes: requiredByAttrTypes}
+	elems := make([]attr.Value, 0, len(raw))
+	for _, item := range raw {
+		m, _ := item.(map[string]any)
+		elems = append(elems, types.ObjectValueMust(requiredByAttrTypes, map[string]attr.Value{
+			"name":             types.StringValue(nestedStr(m, "promise", "name")),
+			"version":          types.StringValue(nestedStr(m, "promise", "version")),
+			"required_version": types.StringValue(nestedStr(m, "requiredVersion")),
+		}))
+	}
+	return types.ListValueMust(elemType, elems)
+}
+
+func stringMapValue(m map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+func nestedStr(m map[string]any, fields ...string) string {
+	s, _, _ := unstructured.NestedString(m, fields...)
+	return s
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+

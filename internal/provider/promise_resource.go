@@ -1,0 +1,226 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+var (
+	_ resource.Resource                = (*promiseResource)(nil)
+	_ resource.ResourceWithConfigure   = (*promiseResource)(nil)
+	_ resource.ResourceWithImportState = (*promiseResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*promiseResource)(nil)
+)
+
+const (
+	defaultPromiseCreateTimeout = 10 * time.Minute
+	defaultPromiseDeleteTimeout = 15 * time.Minute
+)
+
+// NewPromiseResource manages a Kratix Promise.
+func NewPromiseResource() resource.Resource {
+	return &promiseResource{}
+}
+
+type promiseResource struct {
+	data *providerData
+}
+
+type promiseModel struct {
+	ID                     types.String   `tfsdk:"id"`
+	Name                   types.String   `tfsdk:"name"`
+	Version                types.String   `tfsdk:"version"`
+	Labels                 types.Map      `tfsdk:"labels"`
+	Annotations            types.Map      `tfsdk:"annotations"`
+	API                    types.Dynamic  `tfsdk:"api"`
+	Workflows              types.Dynamic  `tfsdk:"workflows"`
+	Dependencies           types.Dynamic  `tfsdk:"dependencies"`
+	DestinationSelectors   types.List     `tfsdk:"destination_selectors"`
+	RequiredPromises       types.List     `tfsdk:"required_promises"`
+	PipelineNamespace      types.String   `tfsdk:"pipeline_namespace"`
+	ReconciliationInterval types.String   `tfsdk:"reconciliation_interval"`
+	Wait                   types.Bool     `tfsdk:"wait"`
+	Timeouts               timeouts.Value `tfsdk:"timeouts"`
+	UID                    types.String   `tfsdk:"uid"`
+	Generation             types.Int64    `tfsdk:"generation"`
+	Status                 types.String   `tfsdk:"status"`
+	Message                types.String   `tfsdk:"message"`
+	Conditions             types.List     `tfsdk:"conditions"`
+	APIVersion             types.String   `tfsdk:"api_version"`
+	Kind                   types.String   `tfsdk:"kind"`
+	RequiredBy             types.List     `tfsdk:"required_by"`
+}
+
+var selectorAttrTypes = map[string]attr.Type{"match_labels": types.MapType{ElemType: types.StringType}}
+var requiredPromiseAttrTypes = map[string]attr.Type{"name": types.StringType, "version": types.StringType}
+var requiredByAttrTypes = map[string]attr.Type{"name": types.StringType, "version": types.StringType, "required_version": types.StringType}
+
+func (r *promiseResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_promise"
+}
+
+func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Kratix Promise: an API (a CRD Kratix installs), the workflows that fulfil requests for it, " +
+			"dependencies, and where its output is scheduled. Apply waits until the Promise is usable (`Available=True`, " +
+			"and `ConfigureWorkflowCompleted=True` when it has promise configure pipelines), so resource requests that " +
+			"reference it can be created in the same apply.\n\n" +
+			"A `promise.yaml` from the Kratix marketplace or `kratix init` is managed in a few lines:\n\n" +
+			"```hcl\nlocals { redis = yamldecode(file(\"promise.yaml\")) }\n\nresource \"kratix_promise\" \"redis\" {\n" +
+			"  name      = local.redis.metadata.name\n  version   = local.redis.metadata.labels[\"kratix.io/promise-version\"]\n" +
+			"  api       = local.redis.spec.api\n  workflows = local.redis.spec.workflows\n}\n```",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The Promise's name; also the import ID.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the Promise. Changing it replaces the Promise.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}, Validators: []validator.String{dnsSubdomain()}},
+			"version": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Version of the Promise, stored in the label `kratix.io/promise-version`."},
+			"labels":      managedMapSchema("Labels on the Promise. Only the labels set here are managed."),
+			"annotations": managedMapSchema("Annotations on the Promise. Only the annotations set here are managed."),
+			"api": schema.DynamicAttribute{Optional: true, MarkdownDescription: "The API the Promise offers: a full " +
+				"`apiextensions.k8s.io/v1` CustomResourceDefinition, e.g. `yamldecode(file(\"promise.yaml\")).spec.api`. It must be " +
+				"namespaced. Kratix makes its group, kind and names immutable, so changing them replaces the Promise (and deletes its requests)."},
+			"workflows": schema.DynamicAttribute{Optional: true, MarkdownDescription: "The Promise's workflows: an object with " +
+				"`promise` and `resource`, each with `configure` and `delete` lists of Pipelines " +
+				"(`apiVersion: platform.kratix.io/v1alpha1`, `kind: Pipeline`), as in `promise.yaml`. Checked at plan time: pipeline " +
+				"kinds, unique names per workflow, and the 60-character limit on `<promise>-<type>-<action>-<pipeline>`."},
+			"dependencies": schema.DynamicAttribute{Optional: true, MarkdownDescription: "Manifests Kratix writes to the " +
+				"Destinations before any request (a list of Kubernetes objects)."},
+			"destination_selectors": schema.ListNestedAttribute{Optional: true, MarkdownDescription: "Labels of the " +
+				"Destinations the Promise's output is scheduled to.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"match_labels": schema.MapAttribute{Required: true, ElementType: types.StringType, MarkdownDescription: "Destination labels that must all match."},
+				}}},
+			"required_promises": schema.ListNestedAttribute{Optional: true, MarkdownDescription: "Promises that must be " +
+				"installed and Available first (compound Promises).",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name":    schema.StringAttribute{Required: true, MarkdownDescription: "Name of the required Promise.", Validators: []validator.String{dnsSubdomain()}},
+					"version": schema.StringAttribute{Optional: true, MarkdownDescription: "Required version; any version when unset."},
+				}}},
+			"pipeline_namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "An existing namespace where all of " +
+				"this Promise's workflow Jobs run (`spec.workflows.config.pipelineNamespace`).", Validators: []validator.String{dnsLabel()}},
+			"reconciliation_interval": schema.StringAttribute{Optional: true, MarkdownDescription: "How often Kratix re-runs " +
+				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`).", Validators: []validator.String{minDuration(time.Minute)}},
+			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Wait until the Promise is usable after create and update (default `true`)."},
+			"uid": computedStringUnknownOnChange("UID Kubernetes gave the Promise.", true),
+			"generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "`metadata.generation`: it grows with each spec change.",
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
+			"status":      schema.StringAttribute{Computed: true, MarkdownDescription: "`Available` or `Unavailable`."},
+			"message":     schema.StringAttribute{Computed: true, MarkdownDescription: "Kratix's message for the Promise."},
+			"conditions":  conditionsSchema("Kratix's conditions on the Promise (`Available`, `ConfigureWorkflowCompleted`, `RequirementsFulfilled`, ...)."),
+			"api_version": schema.StringAttribute{Computed: true, MarkdownDescription: "`group/version` of the API the Promise offers; what `kratix_resource_request` uses."},
+			"kind":        schema.StringAttribute{Computed: true, MarkdownDescription: "Kind of the API the Promise offers."},
+			"required_by": schema.ListAttribute{Computed: true, ElementType: types.ObjectType{AttrTypes: requiredByAttrTypes},
+				MarkdownDescription: "Promises that require this one: `name`, `version` and `required_version`."},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+				CreateDescription: "How long to wait for the Promise to become usable (default 10m).",
+				UpdateDescription: "How long to wait for the Promise to become usable again (default 10m).",
+				DeleteDescription: "How long to wait for the delete workflow, the Promise's requests and its API to go (default 15m).",
+			}),
+		},
+	}
+}
+
+func (r *promiseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *promiseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan promiseModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultPromiseCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.applyAndWait(ctx, &plan, nil, &resp.State, &resp.Diagnostics)
+}
+
+func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior promiseModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultPromiseCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.applyAndWait(ctx, &plan, &prior, &resp.State, &resp.Diagnostics)
+}
+
+func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state promiseModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
+		return
+	}
+	obj, err := r.data.Client.Get(ctx, promiseGVK(), "", state.Name.ValueString())
+	if isNotFound(err) {
+		tflog.Info(ctx, "promise no longer exists; removing it from state so it is planned for creation", map[string]any{"name": state.Name.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read Promise "+state.Name.ValueString(), err.Error())
+		return
+	}
+	r.fillFromObject(ctx, &state, obj)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *promiseResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state promiseModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultPromiseDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.deleteAndWait(ctx, &state, &resp.Diagnostics)
+}
+
+func (r *promiseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if errs := dnsSubdomainErrors(req.ID); len(errs) > 0 {
+		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_promise is the Promise's name; \""+req.ID+"\" is not a valid name: "+errs[0])
+		return
+	}
+	state := emptyPromiseState(req.ID)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func emptyPromiseState(name string) promiseModel {
+	return promiseModel{
+		ID: types.StringValue(name), Name: types.StringValue(name),
+		Labels: types.MapNull(types.StringType), Annotations: types.MapNull(types.StringType),
+		API: types.DynamicNull(), Workflows: types.DynamicNull(), Dependencies: types.DynamicNull(),
+		DestinationSelectors: types.ListNull(types.ObjectType{AttrTypes: selectorAttrTypes}),
+		RequiredPromises:     types.ListNull(types.ObjectType{AttrTypes: requiredPromiseAttrTypes}),
+		Wait:                 types.BoolValue(true),
+		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
+		Conditions:           types.ListNull(conditionObjectType),
+		RequiredBy:           types.ListNull(types.ObjectType{AttrTypes: requiredByAttrTypes}),
+	}
+}
+

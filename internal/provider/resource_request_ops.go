@@ -1,0 +1,236 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
+)
+
+// applyAndWait server-side applies the request, records it in state at once
+// (so a failed or timed-out wait leaves it tracked, and Terraform taints it
+// instead of orphaning it), then waits for the workflow of this generation.
+func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, state *tfsdk.State, diags *diag.Diagnostics) {
+	if !requireKnownConfig(r.data, diags) {
+		return
+	}
+	if plan.Namespace.IsUnknown() || plan.Namespace.IsNull() {
+		plan.Namespace = types.StringValue(r.data.DefaultNamespace)
+	}
+	gvk, err := r.resolveGVK(ctx, plan)
+	if err != nil {
+		diags.AddError("Cannot resolve the request's API", err.Error())
+		return
+	}
+	obj, err := buildRequest(plan, gvk)
+	if err != nil {
+		diags.AddAttributeError(path.Root("spec"), "Invalid spec", err.Error())
+		return
+	}
+	startedAt := time.Now()
+	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: plan.ForceConflicts.ValueBool()})
+	if err != nil {
+		diags.AddError("Cannot apply resource request "+describeRequest(plan), err.Error())
+		return
+	}
+	tflog.Debug(ctx, "applied resource request", map[string]any{"id": plan.ID.ValueString(), "generation": applied.GetGeneration()})
+	r.recordApplied(ctx, plan, applied, state, diags)
+	if plan.WaitFor.ValueString() == waitNone || diags.HasError() {
+		return
+	}
+	watch := &kratix.RequestWatch{
+		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
+		Delivered: plan.WaitFor.ValueString() == waitDelivered,
+	}
+	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch)
+	if final != nil {
+		r.recordApplied(ctx, plan, final, state, diags)
+	}
+	if waitErr != nil {
+		diags.AddError(waitErr.summary, waitErr.detail)
+	}
+}
+
+// recordApplied stores the object's computed fields next to the planned
+// configuration, which stays exactly as planned (Terraform requires that).
+func (r *resourceRequestResource) recordApplied(ctx context.Context, plan *resourceRequestModel, obj *unstructured.Unstructured, state *tfsdk.State, diags *diag.Diagnostics) {
+	configured := *plan
+	r.fillFromObject(ctx, &configured, obj)
+	configured.Spec, configured.Labels, configured.Annotations = plan.Spec, plan.Labels, plan.Annotations
+	diags.Append(state.Set(ctx, &configured)...)
+}
+
+type waitError struct{ summary, detail string }
+
+func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch) (*unstructured.Unstructured, *waitError) {
+	var last kratix.Outcome
+	var lastObj *unstructured.Unstructured
+	_, err := r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
+		last, lastObj = watch.Observe(obj), obj
+		return last.State != kratix.Waiting, nil
+	})
+	who := describeRequest(plan)
+	switch {
+	case err == nil && last.State == kratix.Done:
+		return lastObj, nil
+	case last.State == kratix.Failed:
+		return lastObj, &waitError{
+			summary: "Configure workflow failed for " + who,
+			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.\n\n"+
+				"The request stays in the Terraform state, marked tainted, so the next apply replaces it. Fix the cause "+
+				"(the request's spec, or the Promise's pipeline) and run terraform apply again. The pipeline's Jobs:\n"+
+				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure",
+				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+		}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return lastObj, &waitError{
+			summary: "Timed out waiting for " + who,
+			detail: fmt.Sprintf("The request was applied but its configure workflow for generation %d did not finish in time. "+
+				"Last seen: %s.\n\nThe request stays in the Terraform state. Raise the timeouts block if the pipeline is just slow, "+
+				"or inspect its Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s",
+				watch.Generation, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+		}
+	default:
+		return lastObj, &waitError{summary: "Error waiting for " + who, detail: err.Error()}
+	}
+}
+
+// resolveGVK finds the request's kind: from the configuration, or from the
+// Promise's status, waiting (within the timeout) for a Promise created in
+// the same apply to publish its API and for that API to be served.
+func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceRequestModel) (schema.GroupVersionKind, error) {
+	if !m.Promise.IsNull() && (m.Kind.IsUnknown() || m.Kind.IsNull() || m.APIVersion.IsUnknown() || m.APIVersion.IsNull()) {
+		apiVersion, kind, err := r.promiseAPI(ctx, m.Promise.ValueString())
+		if err != nil {
+			return schema.GroupVersionKind{}, err
+		}
+		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+	}
+	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
+	if _, err := r.data.Client.WaitForKind(ctx, gvk); err != nil {
+		return gvk, fmt.Errorf("the API %s %s is not served yet: %w", gvk.GroupVersion(), gvk.Kind, err)
+	}
+	m.ID = types.StringValue(requestID(m))
+	return gvk, nil
+}
+
+func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
+	var last string
+	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
+		if obj == nil {
+			last = "the Promise does not exist"
+			return false, nil
+		}
+		s := kratix.SummarisePromise(obj)
+		apiVersion, kind = s.APIVersion, s.Kind
+		last = "the Promise has not published status.apiVersion and status.kind yet"
+		return apiVersion != "" && kind != "", nil
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("waiting for Promise %q to publish the API its requests use (%s): %w", promise, last, err)
+	}
+	return apiVersion, kind, nil
+}
+
+func (r *resourceRequestResource) get(ctx context.Context, m *resourceRequestModel) (*unstructured.Unstructured, error) {
+	if m.Kind.IsNull() || m.APIVersion.IsNull() || m.Kind.ValueString() == "" {
+		apiVersion, kind, err := r.promiseAPIOnce(ctx, m.Promise.ValueString())
+		if err != nil {
+			return nil, err
+		}
+		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+	}
+	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
+	return r.data.Client.Get(ctx, gvk, m.Namespace.ValueString(), m.Name.ValueString())
+}
+
+// promiseAPIOnce reads a Promise's API without waiting (import and refresh).
+func (r *resourceRequestResource) promiseAPIOnce(ctx context.Context, promise string) (string, string, error) {
+	obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
+	if err != nil {
+		return "", "", err
+	}
+	s := kratix.SummarisePromise(obj)
+	if s.Kind == "" || s.APIVersion == "" {
+		return "", "", fmt.Errorf("promise %q has not published its API (status.kind, status.apiVersion) yet", promise)
+	}
+	return s.APIVersion, s.Kind, nil
+}
+
+// fillFromObject copies what the cluster says into the model. Spec, labels
+// and annotations are projected onto the fields the configuration manages.
+func (r *resourceRequestResource) fillFromObject(ctx context.Context, m *resourceRequestModel, obj *unstructured.Unstructured) {
+	importing := m.UID.IsNull() || m.UID.IsUnknown()
+	m.APIVersion, m.Kind = types.StringValue(obj.GetAPIVersion()), types.StringValue(obj.GetKind())
+	m.Namespace, m.Name = types.StringValue(obj.GetNamespace()), types.StringValue(obj.GetName())
+	if m.Promise.IsNull() && importing {
+		if p := obj.GetLabels()[kratix.LabelPromiseName]; p != "" && strings.Count(m.ID.ValueString(), "/") == 2 {
+			m.Promise = types.StringValue(p)
+		}
+	}
+	m.ID = types.StringValue(requestID(m))
+	m.UID = types.StringValue(string(obj.GetUID()))
+	m.Spec = projectedSpec(ctx, obj, m.Spec, importing, r.fieldManager())
+	m.Labels = projectedStringMap(obj, obj.GetLabels(), m.Labels, "labels", importing, r.fieldManager())
+	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing, r.fieldManager())
+	observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+	m.ObservedGeneration = types.Int64Value(observed)
+	msg, _, _ := unstructured.NestedString(obj.Object, "status", "message")
+	m.Message = types.StringValue(msg)
+	m.Status = statusValue(ctx, obj)
+	m.Conditions = conditionsValue(obj)
+	m.Workflows = workflowsValue(obj)
+}
+
+func (r *resourceRequestResource) fieldManager() string {
+	if r.data == nil {
+		return DefaultFieldManager
+	}
+	return r.data.FieldManager
+}
+
+func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resourceRequestModel, diags *diag.Diagnostics) {
+	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
+	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
+		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
+		return
+	}
+	var last kratix.Outcome
+	_, err := r.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
+		last = kratix.DeleteOutcome(obj)
+		return last.State != kratix.Waiting, nil
+	})
+	switch {
+	case last.State == kratix.Failed:
+		diags.AddError("Delete workflow failed for "+describeRequest(m), fmt.Sprintf(
+			"%s.\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
+				"or re-run it with:\n  kubectl label %s %s -n %s %s=true\nthen run terraform destroy (or apply) again.",
+			last.Summary, strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation))
+	case err != nil:
+		diags.AddError("Timed out deleting resource request "+describeRequest(m), fmt.Sprintf(
+			"Last seen: %s. The delete was requested; Kratix may still finish it. Raise timeouts.delete or inspect the delete "+
+				"pipeline's Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=delete\n\n%v",
+			last.Summary, ns, name, err))
+	}
+}
+
+func describeRequest(m *resourceRequestModel) string {
+	kind := m.Kind.ValueString()
+	if kind == "" || m.Kind.IsUnknown() {
+		kind = m.Promise.ValueString()
+	}
+	return fmt.Sprintf("%s %s/%s", kind, m.Namespace.ValueString(), m.Name.ValueString())
+}

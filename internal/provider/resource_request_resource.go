@@ -1,0 +1,260 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+var (
+	_ resource.Resource                     = (*resourceRequestResource)(nil)
+	_ resource.ResourceWithConfigure        = (*resourceRequestResource)(nil)
+	_ resource.ResourceWithImportState      = (*resourceRequestResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*resourceRequestResource)(nil)
+)
+
+const (
+	waitConfigured = "configured"
+	waitDelivered  = "delivered"
+	waitNone       = "none"
+
+	defaultRequestCreateTimeout = 20 * time.Minute
+	defaultRequestDeleteTimeout = 10 * time.Minute
+)
+
+// NewResourceRequestResource manages one request of a Promise's API.
+func NewResourceRequestResource() resource.Resource {
+	return &resourceRequestResource{}
+}
+
+type resourceRequestResource struct {
+	data *providerData
+}
+
+type resourceRequestModel struct {
+	ID                 types.String   `tfsdk:"id"`
+	Promise            types.String   `tfsdk:"promise"`
+	APIVersion         types.String   `tfsdk:"api_version"`
+	Kind               types.String   `tfsdk:"kind"`
+	Name               types.String   `tfsdk:"name"`
+	Namespace          types.String   `tfsdk:"namespace"`
+	Labels             types.Map      `tfsdk:"labels"`
+	Annotations        types.Map      `tfsdk:"annotations"`
+	Spec               types.Dynamic  `tfsdk:"spec"`
+	WaitFor            types.String   `tfsdk:"wait_for"`
+	ForceConflicts     types.Bool     `tfsdk:"force_conflicts"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	UID                types.String   `tfsdk:"uid"`
+	ObservedGeneration types.Int64    `tfsdk:"observed_generation"`
+	Message            types.String   `tfsdk:"message"`
+	Status             types.Dynamic  `tfsdk:"status"`
+	Conditions         types.List     `tfsdk:"conditions"`
+	Workflows          types.List     `tfsdk:"workflows"`
+}
+
+func (r *resourceRequestResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_resource_request"
+}
+
+func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A resource request: an object of the API a Promise offers (for example a `redis`). " +
+			"Creating or changing it makes Kratix run the Promise's configure workflow; the provider waits for the " +
+			"workflow **of this change** to finish (see `wait_for`) and exposes everything the pipelines wrote to " +
+			"`status`, so other resources can use pipeline outputs. The Promise may be created in the same apply.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`<promise>/<namespace>/<name>`, or `<api_version>/<kind>/<namespace>/<name>` without a Promise. This is also the import ID.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"promise": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Name of the Promise whose API this requests. The request's `api_version` and `kind` " +
+					"are read from the Promise's status at apply time, so the Promise can be created in the same apply.",
+				PlanModifiers: replace,
+				Validators:    []validator.String{dnsSubdomain()},
+			},
+			"api_version": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "`group/version` of the request, e.g. `marketplace.kratix.io/v1alpha1`. Set it with `kind` only when there is no `promise`; otherwise it is read from the Promise.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"kind": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the request. Changing it replaces the request.",
+				PlanModifiers:       replace,
+				Validators:          []validator.String{dnsSubdomain()},
+			},
+			"namespace": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Namespace of the request; defaults to the provider's `default_namespace`. Changing it replaces the request.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{dnsLabel()},
+			},
+			"labels":      managedMapSchema("Labels on the request. Only the labels set here are managed; labels Kratix adds (such as `kratix.io/promise-name`) are left alone and never show as drift."),
+			"annotations": managedMapSchema("Annotations on the request. Only the annotations set here are managed."),
+			"spec": schema.DynamicAttribute{
+				Optional: true,
+				MarkdownDescription: "The request's `spec`, as an object. `yamldecode(file(\"resource-request.yaml\")).spec` works as is. " +
+					"When the Promise already exists, the spec is checked against its API schema at plan time. " +
+					"Fields the API server defaults, and fields others write, never show as drift.",
+			},
+			"wait_for": schema.StringAttribute{
+				Optional: true, Computed: true,
+				Default: stringdefault.StaticString(waitConfigured),
+				MarkdownDescription: "What apply waits for: `configured` (default) waits until the configure workflow for this " +
+					"generation has succeeded (`status.observedGeneration` equals `metadata.generation` and " +
+					"`ConfigureWorkflowCompleted=True`); `delivered` also waits for `WorksSucceeded=True` (the output was written " +
+					"to the Destinations' state stores); `none` returns right after the API server accepted the request.",
+				Validators: []validator.String{stringvalidator.OneOf(waitConfigured, waitDelivered, waitNone)},
+			},
+			"force_conflicts": schema.BoolAttribute{
+				Optional: true, Computed: true,
+				Default:             booldefault.StaticBool(false),
+				MarkdownDescription: "Take ownership of fields that another field manager (for example `kubectl`) set. Without it such a conflict fails the apply and names the other manager.",
+			},
+			"uid":                 computedStringUnknownOnChange("UID Kubernetes gave the request.", true),
+			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded (`status.observedGeneration`)."},
+			"message":             schema.StringAttribute{Computed: true, MarkdownDescription: "Kratix's message for the request (`status.message`), e.g. `Resource requested`."},
+			"status": schema.DynamicAttribute{
+				Computed: true,
+				MarkdownDescription: "The request's whole `status`, including every field a pipeline wrote to `/kratix/metadata/status.yaml`. " +
+					"Reference pipeline outputs as `kratix_resource_request.x.status.<field>`.",
+			},
+			"conditions": conditionsSchema("Kratix's conditions on the request (`ConfigureWorkflowCompleted`, `WorksSucceeded`, `Reconciled`, ...)."),
+			"workflows":  workflowsSchema(),
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+				CreateDescription: "How long to wait for the Promise's API and the configure workflow on create (default 20m).",
+				UpdateDescription: "How long to wait for the configure workflow on update (default 20m).",
+				DeleteDescription: "How long to wait for the delete workflow and Kratix's finalizers (default 10m).",
+			}),
+		},
+	}
+}
+
+func (r *resourceRequestResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("promise"), path.MatchRoot("kind")),
+		resourcevalidator.RequiredTogether(path.MatchRoot("api_version"), path.MatchRoot("kind")),
+	}
+}
+
+func (r *resourceRequestResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *resourceRequestResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan resourceRequestModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultRequestCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.applyAndWait(ctx, &plan, nil, &resp.State, &resp.Diagnostics)
+}
+
+func (r *resourceRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior resourceRequestModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultRequestCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.applyAndWait(ctx, &plan, &prior, &resp.State, &resp.Diagnostics)
+}
+
+func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state resourceRequestModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
+		return
+	}
+	obj, err := r.get(ctx, &state)
+	if isNotFound(err) {
+		tflog.Info(ctx, "resource request no longer exists; removing it from state so it is planned for creation", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read resource request "+state.ID.ValueString(), err.Error())
+		return
+	}
+	r.fillFromObject(ctx, &state, obj)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *resourceRequestResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state resourceRequestModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultRequestDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.deleteAndWait(ctx, &state, &resp.Diagnostics)
+}
+
+func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := parseRequestID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	state := resourceRequestModel{
+		ID:             types.StringValue(req.ID),
+		Promise:        stringOrNull(id.Promise),
+		APIVersion:     stringOrNull(id.APIVersion),
+		Kind:           stringOrNull(id.Kind),
+		Name:           types.StringValue(id.Name),
+		Namespace:      types.StringValue(id.Namespace),
+		Labels:         types.MapNull(types.StringType),
+		Annotations:    types.MapNull(types.StringType),
+		Spec:           types.DynamicNull(),
+		WaitFor:        types.StringValue(waitConfigured),
+		ForceConflicts: types.BoolValue(false),
+		Timeouts:       timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
+		Status:         types.DynamicNull(),
+		Conditions:     types.ListNull(conditionObjectType),
+		Workflows:      types.ListNull(workflowObjectType),
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
