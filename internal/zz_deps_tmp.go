@@ -2,16 +2,16 @@
 package internal
 
 import (
-	_ "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	_ "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	_ "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	_ "github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	_ "github.com/hashicorp/terraform-plugin-framework/provider"
 	_ "github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	_ "github.com/hashicorp/terraform-plugin-log/tflog"
 	_ "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	_ "github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	_ "github.com/hashicorp/terraform-plugin-testing/statecheck"
 	_ "github.com/hashicorp/terraform-plugin-testing/plancheck"
+	_ "github.com/hashicorp/terraform-plugin-testing/statecheck"
 	_ "github.com/hashicorp/terraform-plugin-testing/tfversion"
 	_ "k8s.io/client-go/discovery/cached/memory"
 	_ "k8s.io/client-go/dynamic"
@@ -19,12 +19,12 @@ import (
 	_ "k8s.io/client-go/dynamic/fake"
 	_ "k8s.io/client-go/kubernetes"
 	_ "k8s.io/client-go/kubernetes/fake"
+	_ "k8s.io/client-go/plugin/pkg/client/auth/exec"
 	_ "k8s.io/client-go/restmapper"
 	_ "k8s.io/client-go/tools/cache"
 	_ "k8s.io/client-go/tools/clientcmd"
 	_ "k8s.io/client-go/tools/watch"
-	_ "k8s.io/client-go/util/workqueue"
 	_ "k8s.io/client-go/util/retry"
-	_ "k8s.io/client-go/plugin/pkg/client/auth/exec"
+	_ "k8s.io/client-go/util/workqueue"
 	_ "sigs.k8s.io/yaml"
 )

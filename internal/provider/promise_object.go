@@ -229,7 +229,9 @@ func (v minDurationValidator) Description(context.Context) string {
 	return "a Go duration of at least " + v.min.String()
 }
 
-func (v minDurationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v minDurationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v minDurationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

@@ -246,4 +246,3 @@ func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
-

@@ -223,4 +223,3 @@ func emptyPromiseState(name string) promiseModel {
 		RequiredBy:           types.ListNull(types.ObjectType{AttrTypes: requiredByAttrTypes}),
 	}
 }
-

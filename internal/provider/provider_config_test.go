@@ -239,4 +239,3 @@ func otherCA(t *testing.T) string {
 	t.Helper()
 	return string(newTestCA(t))
 }
-

@@ -257,4 +257,3 @@ func stringOrNull(s string) types.String {
 	}
 	return types.StringValue(s)
 }
-

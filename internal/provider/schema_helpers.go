@@ -49,8 +49,10 @@ func dnsLabel() validator.String {
 	return k8sNameValidator{"a lowercase RFC 1123 label (lowercase letters, digits and '-', at most 63 characters)", validation.IsDNS1123Label}
 }
 
-func (v k8sNameValidator) Description(context.Context) string         { return "must be " + v.description }
-func (v k8sNameValidator) MarkdownDescription(context.Context) string { return "must be " + v.description }
+func (v k8sNameValidator) Description(context.Context) string { return "must be " + v.description }
+func (v k8sNameValidator) MarkdownDescription(context.Context) string {
+	return "must be " + v.description
+}
 
 func (v k8sNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -61,4 +63,3 @@ func (v k8sNameValidator) ValidateString(_ context.Context, req validator.String
 			"\""+req.ConfigValue.ValueString()+"\" must be "+v.description+": "+errs[0])
 	}
 }
-
