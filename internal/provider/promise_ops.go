@@ -157,8 +157,8 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 // has attributes of its own.
 func projectedWorkflows(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool) types.Dynamic {
 	live, found, _ := unstructured.NestedMap(obj.Object, "spec", "workflows")
-	if found {
-		delete(live, "config")
+	if found && importing {
+		delete(live, "config") // imported into pipeline_namespace and reconciliation_interval
 	}
 	if len(live) == 0 {
 		found = false

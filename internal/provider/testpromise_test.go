@@ -1,0 +1,112 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+)
+
+// testPromise builds HCL for a small Promise whose pipelines tell the
+// Kratix emulator what to do (see package emulator: KRATIX_EMULATOR_*).
+type testPromise struct {
+	Name, Kind string
+	// ConfigureEnv and DeleteEnv are env vars on the resource configure
+	// and delete pipelines' containers; nil means no such pipeline.
+	ConfigureEnv map[string]string
+	DeleteEnv    map[string]string
+	// PromiseConfigureEnv adds a promise configure pipeline.
+	PromiseConfigureEnv map[string]string
+}
+
+func newTestPromise() testPromise {
+	suffix := strings.ToLower(acctest.RandStringFromCharSet(8, acctest.CharSetAlpha))
+	return testPromise{Name: "tfacc-" + suffix, Kind: "tf" + suffix, ConfigureEnv: map[string]string{}}
+}
+
+// statusJSON is the value of KRATIX_EMULATOR_STATUS for a pipeline that
+// writes these status fields.
+func statusJSON(fields map[string]any) string {
+	data, _ := json.Marshal(fields)
+	return string(data)
+}
+
+func (p testPromise) HCL() string {
+	return fmt.Sprintf(`
+resource "kratix_promise" "test" {
+  name    = %[1]q
+  version = "v1.0.0"
+  api = {
+    apiVersion = "apiextensions.k8s.io/v1"
+    kind       = "CustomResourceDefinition"
+    metadata   = { name = "%[2]ss.test.kratix.io" }
+    spec = {
+      group = "test.kratix.io"
+      scope = "Namespaced"
+      names = { kind = %[2]q, plural = "%[2]ss", singular = %[2]q }
+      versions = [{
+        name    = "v1alpha1"
+        served  = true
+        storage = true
+        schema = {
+          openAPIV3Schema = {
+            type = "object"
+            properties = {
+              spec = {
+                type = "object"
+                properties = {
+                  size     = { type = "string", enum = ["small", "large"], default = "small" }
+                  replicas = { type = "integer", minimum = 1 }
+                  region   = { type = "string", pattern = "^[a-z]+-[0-9]$" }
+                }
+                required = ["replicas"]
+              }
+            }
+          }
+        }
+      }]
+    }
+  }
+  workflows = {
+%[3]s  }
+}
+`, p.Name, p.Kind, p.workflowsHCL())
+}
+
+func (p testPromise) workflowsHCL() string {
+	var b strings.Builder
+	if p.PromiseConfigureEnv != nil {
+		fmt.Fprintf(&b, "    promise = {\n      configure = [%s]\n    }\n", pipelineHCL("promise-configure", p.PromiseConfigureEnv))
+	}
+	b.WriteString("    resource = {\n")
+	if p.ConfigureEnv != nil {
+		fmt.Fprintf(&b, "      configure = [%s]\n", pipelineHCL("configure", p.ConfigureEnv))
+	}
+	if p.DeleteEnv != nil {
+		fmt.Fprintf(&b, "      delete = [%s]\n", pipelineHCL("cleanup", p.DeleteEnv))
+	}
+	b.WriteString("    }\n")
+	return b.String()
+}
+
+func pipelineHCL(name string, env map[string]string) string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	vars := make([]string, 0, len(keys))
+	for _, k := range keys {
+		vars = append(vars, fmt.Sprintf("{ name = %q, value = %q }", k, env[k]))
+	}
+	return fmt.Sprintf(`{
+        apiVersion = "platform.kratix.io/v1alpha1"
+        kind       = "Pipeline"
+        metadata   = { name = %q }
+        spec = {
+          containers = [{ name = "main", image = "ghcr.io/example/pipeline:v1", env = [%s] }]
+        }
+      }`, name, strings.Join(vars, ", "))
+}
