@@ -77,6 +77,10 @@ func (p *kratixProvider) Resources(_ context.Context) []func() resource.Resource
 func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewPromisesDataSource,
+		NewPromiseDataSource,
+		NewResourceRequestDataSource,
+		NewResourceRequestsDataSource,
+		NewWorkflowsDataSource,
 	}
 }
 

@@ -216,7 +216,9 @@ func TestAccResourceRequest_fieldManagerConflict(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: base + requestHCL(`{ size = "small", replicas = 1 }`, "")},
 			{
-				PreConfig:   func() { applyRequestSpec(t, p, "default", "example", map[string]any{"size": "large"}, "platform-team-kubectl") },
+				PreConfig: func() {
+					applyRequestSpec(t, p, "default", "example", map[string]any{"size": "large"}, "platform-team-kubectl")
+				},
 				Config:      base + requestHCL(`{ size = "small", replicas = 3 }`, ""),
 				ExpectError: regexp.MustCompile(`(?s)platform-team-kubectl.*size.*force_conflicts`),
 			},

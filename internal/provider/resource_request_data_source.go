@@ -1,0 +1,203 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+)
+
+var (
+	_ datasource.DataSource                     = (*requestDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*requestDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*requestDataSource)(nil)
+)
+
+const defaultDataSourceWait = 10 * time.Minute
+
+// waitForCondition matches `<ConditionType>=<True|False|Unknown>`.
+var waitForCondition = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*)=(True|False|Unknown)$`)
+
+// NewResourceRequestDataSource reads a request, optionally waiting for it.
+func NewResourceRequestDataSource() datasource.DataSource {
+	return &requestDataSource{}
+}
+
+type requestDataSource struct {
+	data *providerData
+}
+
+type requestDataSourceModel struct {
+	Promise            types.String   `tfsdk:"promise"`
+	APIVersion         types.String   `tfsdk:"api_version"`
+	Kind               types.String   `tfsdk:"kind"`
+	Namespace          types.String   `tfsdk:"namespace"`
+	Name               types.String   `tfsdk:"name"`
+	WaitFor            types.String   `tfsdk:"wait_for"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	UID                types.String   `tfsdk:"uid"`
+	Generation         types.Int64    `tfsdk:"generation"`
+	ObservedGeneration types.Int64    `tfsdk:"observed_generation"`
+	Spec               types.Dynamic  `tfsdk:"spec"`
+	Status             types.Dynamic  `tfsdk:"status"`
+	Message            types.String   `tfsdk:"message"`
+	Conditions         types.List     `tfsdk:"conditions"`
+	Workflows          types.List     `tfsdk:"workflows"`
+	Health             types.String   `tfsdk:"health"`
+}
+
+func (d *requestDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_resource_request"
+}
+
+func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads a resource request, including everything its pipelines wrote to `status`. With " +
+			"`wait_for`, it first waits for the request to reach a state, so a configuration can depend on a request it " +
+			"does not manage (for example one a team created with kubectl).",
+		Attributes: map[string]schema.Attribute{
+			"promise":     schema.StringAttribute{Optional: true, MarkdownDescription: "Name of the Promise whose API the request is of.", Validators: []validator.String{dnsSubdomain()}},
+			"api_version": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "`group/version` of the request, when there is no `promise`."},
+			"kind":        schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Kind of the request, when there is no `promise`."},
+			"namespace":   schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
+			"name":        schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
+			"wait_for": schema.StringAttribute{Optional: true, MarkdownDescription: "Wait before reading: `configured` (the " +
+				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`), or a " +
+				"condition as `<Type>=<Status>`, e.g. `Reconciled=True`. A failed configure workflow fails the read. Bounded by `timeouts.read` (default 10m).",
+				Validators: []validator.String{stringvalidator.Any(stringvalidator.OneOf(waitConfigured, waitDelivered), stringvalidator.RegexMatches(waitForCondition, "must be `<ConditionType>=<True|False|Unknown>`"))}},
+			"uid":                 computedString("UID of the request."),
+			"generation":          schema.Int64Attribute{Computed: true, MarkdownDescription: "`metadata.generation`."},
+			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded."},
+			"spec":                schema.DynamicAttribute{Computed: true, MarkdownDescription: "The request's whole `spec`."},
+			"status":              schema.DynamicAttribute{Computed: true, MarkdownDescription: "The request's whole `status`, including pipeline-written fields."},
+			"message":             computedString("Kratix's message for the request."),
+			"conditions":          dsConditionsSchema("Kratix's conditions on the request."),
+			"workflows":           dsWorkflowsSchema(),
+			"health":              computedString("Aggregated health from HealthRecords (`status.healthStatus.state`: `ready`, `healthy`, `degraded`, `unhealthy` or `unknown`); empty when none."),
+		},
+		Blocks: map[string]schema.Block{"timeouts": timeouts.Block(ctx)},
+	}
+}
+
+func (d *requestDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("promise"), path.MatchRoot("kind")),
+		datasourcevalidator.RequiredTogether(path.MatchRoot("api_version"), path.MatchRoot("kind")),
+	}
+}
+
+func (d *requestDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m requestDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !requireKnownConfig(d.data, &resp.Diagnostics) {
+		return
+	}
+	timeout, diags := m.Timeouts.Read(ctx, defaultDataSourceWait)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if m.Namespace.IsNull() || m.Namespace.ValueString() == "" {
+		m.Namespace = types.StringValue(d.data.DefaultNamespace)
+	}
+	gvk, err := d.resolve(ctx, &m)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot resolve the request's API", err.Error())
+		return
+	}
+	obj, err := d.read(ctx, gvk, &m)
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Cannot read %s %s/%s", gvk.Kind, m.Namespace.ValueString(), m.Name.ValueString()), err.Error())
+		return
+	}
+	fillRequestDataSource(ctx, &m, obj)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceModel) (k8sschema.GroupVersionKind, error) {
+	if !m.Promise.IsNull() {
+		obj, err := d.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+		if err != nil {
+			return k8sschema.GroupVersionKind{}, err
+		}
+		s := kratix.SummarisePromise(obj)
+		if s.Kind == "" {
+			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty)", s.Name)
+		}
+		m.APIVersion, m.Kind = types.StringValue(s.APIVersion), types.StringValue(s.Kind)
+	}
+	return k8sschema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString()), nil
+}
+
+// read gets the request, first waiting for wait_for when it is set.
+func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) (*unstructured.Unstructured, error) {
+	ns, name, waitFor := m.Namespace.ValueString(), m.Name.ValueString(), m.WaitFor.ValueString()
+	if waitFor == "" {
+		return d.data.Client.Get(ctx, gvk, ns, name)
+	}
+	cond := requestCondition(waitFor)
+	var last kratix.Outcome
+	obj, err := d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
+		last = cond(obj)
+		return last.State != kratix.Waiting, nil
+	})
+	switch {
+	case last.State == kratix.Failed:
+		return nil, fmt.Errorf("%s", last.Summary)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, fmt.Errorf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, last.Summary)
+	}
+	return obj, err
+}
+
+// requestCondition turns wait_for into an evaluator.
+func requestCondition(waitFor string) func(*unstructured.Unstructured) kratix.Outcome {
+	if parts := waitForCondition.FindStringSubmatch(waitFor); parts != nil {
+		return func(obj *unstructured.Unstructured) kratix.Outcome {
+			if obj == nil {
+				return kratix.Outcome{State: kratix.Waiting, Summary: "the request does not exist"}
+			}
+			c, ok := kratix.FindCondition(obj, parts[1])
+			if ok && c.Status == parts[2] {
+				return kratix.Outcome{State: kratix.Done}
+			}
+			if !ok {
+				return kratix.Outcome{State: kratix.Waiting, Summary: "no " + parts[1] + " condition yet"}
+			}
+			return kratix.Outcome{State: kratix.Waiting, Summary: fmt.Sprintf("%s=%s (%s): %s", c.Type, c.Status, c.Reason, c.Message)}
+		}
+	}
+	watch := &kratix.RequestWatch{Created: true, Delivered: strings.EqualFold(waitFor, waitDelivered)}
+	return watch.Observe
+}
+
+func fillRequestDataSource(ctx context.Context, m *requestDataSourceModel, obj *unstructured.Unstructured) {
+	m.UID, m.Generation = types.StringValue(string(obj.GetUID())), types.Int64Value(obj.GetGeneration())
+	observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+	m.ObservedGeneration = types.Int64Value(observed)
+	spec, _, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec")
+	m.Spec = types.DynamicValue(fromGo(ctx, spec, nil))
+	m.Status = statusValue(ctx, obj)
+	msg, _, _ := unstructured.NestedString(obj.Object, "status", "message")
+	health, _, _ := unstructured.NestedString(obj.Object, "status", "healthStatus", "state")
+	m.Message, m.Health = types.StringValue(msg), types.StringValue(health)
+	m.Conditions, m.Workflows = conditionsValue(obj), workflowsValue(obj)
+}
