@@ -164,6 +164,7 @@ type providerData struct {
 	Client           *kube.Client
 	FieldManager     string
 	DefaultNamespace string
+	schemas          *schemaCache
 	// ConfigKnown is false during a plan whose provider settings depend on
 	// values known only after apply; reads are then skipped rather than
 	// failing.
@@ -176,6 +177,7 @@ func newProviderData(ctx context.Context, cfg providerModel, known bool) (*provi
 		FieldManager:     firstNonEmpty(stringOrEnv(cfg.FieldManager, envFieldManager), DefaultFieldManager),
 		DefaultNamespace: firstNonEmpty(stringOrEnv(cfg.DefaultNamespace, envDefaultNamespace), "default"),
 		ConfigKnown:      known,
+		schemas:          &schemaCache{},
 	}
 	data.Client = kube.New(settings, kube.Options{Logger: tflogLogger{}})
 	return data, diags

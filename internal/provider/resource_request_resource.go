@@ -56,6 +56,7 @@ type resourceRequestModel struct {
 	Spec               types.Dynamic  `tfsdk:"spec"`
 	WaitFor            types.String   `tfsdk:"wait_for"`
 	ForceConflicts     types.Bool     `tfsdk:"force_conflicts"`
+	ValidateSpec       types.Bool     `tfsdk:"validate_spec"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 	UID                types.String   `tfsdk:"uid"`
 	ObservedGeneration types.Int64    `tfsdk:"observed_generation"`
@@ -132,6 +133,13 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				Optional: true, Computed: true,
 				Default:             booldefault.StaticBool(false),
 				MarkdownDescription: "Take ownership of fields that another field manager (for example `kubectl`) set. Without it such a conflict fails the apply and names the other manager.",
+			},
+			"validate_spec": schema.BoolAttribute{
+				Optional: true, Computed: true,
+				Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Check `spec` against the Promise's API schema at plan time, when the Promise already exists " +
+					"(types, enums, patterns, bounds, required and unknown fields). Set it to `false` for an apply that changes " +
+					"the Promise's API and uses the change in the same plan.",
 			},
 			"uid":                 computedStringUnknownOnChange("UID Kubernetes gave the request.", true),
 			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded (`status.observedGeneration`)."},
@@ -243,6 +251,7 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 		Spec:           types.DynamicNull(),
 		WaitFor:        types.StringValue(waitConfigured),
 		ForceConflicts: types.BoolValue(false),
+		ValidateSpec:   types.BoolValue(true),
 		Timeouts:       timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Status:         types.DynamicNull(),
 		Conditions:     types.ListNull(conditionObjectType),

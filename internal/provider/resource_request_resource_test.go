@@ -304,3 +304,33 @@ func fixDeletePipeline(t *testing.T, p testPromise) {
 		t.Fatalf("fixing the delete pipeline of %s: %v", p.Name, err)
 	}
 }
+
+// TestAccResourceRequest_invalidSpecAtPlan: with the Promise installed, a
+// spec that breaks its API schema fails the plan with the attribute path.
+func TestAccResourceRequest_invalidSpecAtPlan(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	base := harness.Current().ProviderConfig() + p.HCL()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: base},
+			{
+				Config:      base + requestHCL(`{ size = "huge", replicas = 1 }`, ""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)spec\.size must be one of "small", "large", got the string "huge"`),
+			},
+			{
+				Config:      base + requestHCL(`{ size = "small" }`, ""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`missing required field "replicas"`),
+			},
+			{
+				// The escape hatch for an apply that also changes the API.
+				Config:             base + requestHCL(`{ size = "small", replicas = 1, sise = "typo" }`, "  validate_spec = false\n  wait_for = \"none\"\n"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}

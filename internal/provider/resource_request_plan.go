@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+)
+
+var _ resource.ResourceWithModifyPlan = (*resourceRequestResource)(nil)
+
+// ModifyPlan fills what is knowable at plan time (namespace, id) and checks
+// the spec against the Promise's API schema when the Promise exists. With
+// no Promise yet (it is created in the same apply) the check is skipped:
+// planning never needs the API (hashicorp/terraform-provider-kubernetes#1367).
+func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan resourceRequestModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Namespace.IsUnknown() && req.State.Raw.IsNull() {
+		var configured types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("namespace"), &configured)...)
+		if configured.IsNull() {
+			plan.Namespace = types.StringValue(r.data.DefaultNamespace)
+		}
+	}
+	if plan.ID.IsUnknown() && known(plan.Promise, plan.Namespace, plan.Name) {
+		plan.ID = types.StringValue(requestID(&plan))
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if plan.ValidateSpec.ValueBool() {
+		r.validateSpec(ctx, &plan, resp)
+	}
+}
+
+func known(values ...types.String) bool {
+	for _, v := range values {
+		if v.IsUnknown() || v.IsNull() {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *resourceRequestResource) validateSpec(ctx context.Context, plan *resourceRequestModel, resp *resource.ModifyPlanResponse) {
+	if !r.data.ConfigKnown || plan.Promise.IsUnknown() || plan.Promise.IsNull() || plan.Spec.IsNull() {
+		return
+	}
+	promise := plan.Promise.ValueString()
+	specSchema, kind, ok := r.data.schemas.get(ctx, r.data, promise)
+	if !ok {
+		return
+	}
+	for _, p := range kratix.ValidateSpec(toGoPartial(plan.Spec), specSchema) {
+		resp.Diagnostics.AddAttributeError(attributePath(path.Root("spec"), p.Path), "Spec does not match the Promise's API",
+			fmt.Sprintf("%s %s, according to the API of Promise %q (kind %s).\n\nIf this same plan changes that Promise's API, "+
+				"set validate_spec = false on this request, or apply the Promise first.", describePath(p.Path), p.Message, promise, kind))
+	}
+}
+
+func describePath(parts []any) string {
+	out := "spec"
+	for _, p := range parts {
+		switch v := p.(type) {
+		case string:
+			out += "." + v
+		case int:
+			out += fmt.Sprintf("[%d]", v)
+		}
+	}
+	return out
+}
+
+// toGoPartial is toGo that keeps going past unknown values, marking them so
+// the validator skips them.
+func toGoPartial(v attr.Value) any {
+	if v == nil || v.IsNull() {
+		return nil
+	}
+	if v.IsUnknown() {
+		return kratix.Unknown{}
+	}
+	switch tv := v.(type) {
+	case types.Dynamic:
+		return toGoPartial(tv.UnderlyingValue())
+	case types.Object:
+		return mapPartial(tv.Attributes())
+	case types.Map:
+		return mapPartial(tv.Elements())
+	case types.List:
+		return slicePartial(tv.Elements())
+	case types.Tuple:
+		return slicePartial(tv.Elements())
+	case types.Set:
+		return slicePartial(tv.Elements())
+	}
+	g, _ := toGo(v)
+	return g
+}
+
+func mapPartial(elems map[string]attr.Value) map[string]any {
+	out := make(map[string]any, len(elems))
+	for k, e := range elems {
+		if g := toGoPartial(e); g != nil {
+			out[k] = g
+		}
+	}
+	return out
+}
+
+func slicePartial(elems []attr.Value) []any {
+	out := make([]any, 0, len(elems))
+	for _, e := range elems {
+		out = append(out, toGoPartial(e))
+	}
+	return out
+}
+
+// schemaCache holds each Promise's request schema for the life of the
+// provider process (one plan), so N requests of one Promise cost one GET.
+type schemaCache struct {
+	mu      sync.Mutex
+	entries map[string]schemaEntry
+}
+
+type schemaEntry struct {
+	schema map[string]any
+	kind   string
+	ok     bool
+}
+
+func (c *schemaCache) get(ctx context.Context, data *providerData, promise string) (map[string]any, string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, hit := c.entries[promise]; hit {
+		return e.schema, e.kind, e.ok
+	}
+	var e schemaEntry
+	obj, err := data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
+	if err == nil {
+		e.schema, e.ok = kratix.SpecSchema(obj)
+		e.kind = kratix.SummarisePromise(obj).Kind
+	} else {
+		tflog.Debug(ctx, "spec not validated at plan time: Promise not readable (it may be created in this apply)", map[string]any{"promise": promise, "error": err.Error()})
+	}
+	if c.entries == nil {
+		c.entries = map[string]schemaEntry{}
+	}
+	c.entries[promise] = e
+	return e.schema, e.kind, e.ok
+}
