@@ -1,7 +1,11 @@
-# The configuration `make demo` applies to the local platform.
+# The configuration `make demo` applies to the local platform, and that the
+# acceptance tests apply and destroy, so it always works.
+#
+# One apply installs a Promise from the Kratix marketplace, requests it, waits
+# for the request's configure workflow, and reads the results back.
 #
 # The provider reads its connection from the environment (KUBE_CONFIG_PATH),
-# exactly as a Terraform Cloud workspace would; `make demo` sets it to the
+# exactly as a Terraform Cloud workspace would; `make demo` points it at the
 # local platform's kubeconfig.
 
 terraform {
@@ -15,16 +19,62 @@ terraform {
 
 provider "kratix" {}
 
-# Every Promise the platform offers, with its status and the API kind that
-# resource requests use.
-data "kratix_promises" "all" {}
+locals {
+  promise = yamldecode(file("${path.module}/redis/promise.yaml"))
+  request = yamldecode(file("${path.module}/redis/resource-request.yaml"))
+}
 
-output "promises" {
-  description = "Promises installed on the platform."
+# The Promise, managed straight from its promise.yaml.
+resource "kratix_promise" "redis" {
+  name                  = local.promise.metadata.name
+  version               = local.promise.metadata.labels["kratix.io/promise-version"]
+  api                   = local.promise.spec.api
+  workflows             = local.promise.spec.workflows
+  destination_selectors = [for s in local.promise.spec.destinationSelectors : { match_labels = s.matchLabels }]
+}
+
+# A request for it. Referencing the Promise orders the two, so both are
+# created in one apply even though the Promise's API does not exist yet.
+resource "kratix_resource_request" "cache" {
+  promise   = kratix_promise.redis.name
+  name      = local.request.metadata.name
+  namespace = local.request.metadata.namespace
+  spec      = local.request.spec
+}
+
+# Read what the platform says about both.
+data "kratix_promise" "redis" {
+  name       = kratix_promise.redis.name
+  depends_on = [kratix_resource_request.cache]
+}
+
+data "kratix_workflows" "cache" {
+  promise    = kratix_promise.redis.name
+  request    = kratix_resource_request.cache.name
+  namespace  = kratix_resource_request.cache.namespace
+  depends_on = [kratix_resource_request.cache]
+}
+
+output "promise" {
+  description = "The Promise's status and the API its requests use."
   value = {
-    for p in data.kratix_promises.all.promises : p.name => {
-      status = p.status
-      kind   = p.kind
-    }
+    status      = kratix_promise.redis.status
+    api_version = kratix_promise.redis.api_version
+    kind        = kratix_promise.redis.kind
+    pipelines   = [for p in data.kratix_promise.redis.pipelines : "${p.type}/${p.action}/${p.name}"]
   }
+}
+
+output "request" {
+  description = "The request's state after its configure workflow."
+  value = {
+    message             = kratix_resource_request.cache.message
+    observed_generation = kratix_resource_request.cache.observed_generation
+    pipelines           = { for w in kratix_resource_request.cache.workflows : w.name => w.phase }
+  }
+}
+
+output "workflow_runs" {
+  description = "The pipeline Jobs Kratix ran for the request, newest first."
+  value       = [for r in data.kratix_workflows.cache.runs : "${r.pipeline} (${r.action}): ${r.phase}"]
 }
