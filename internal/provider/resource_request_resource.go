@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 var (
@@ -207,7 +209,7 @@ func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	obj, err := r.get(ctx, &state)
-	if isNotFound(err) {
+	if isNotFound(err) || kube.IsKindNotServed(err) {
 		tflog.Info(ctx, "resource request no longer exists; removing it from state so it is planned for creation", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
 		return

@@ -1,0 +1,245 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+)
+
+// Logger receives the package's diagnostics; the provider layer adapts it to
+// tflog. Fields never contain credentials.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Options tunes a Client. The zero value is fine.
+type Options struct {
+	Logger       Logger       // nil means no logging
+	RetryBackoff wait.Backoff // zero means DefaultBackoff; Steps is the maximum number of attempts
+}
+
+// Client is shared by every resource and data source of one provider
+// instance and is safe for concurrent use. Nothing is resolved or dialled
+// until the first call that needs the cluster, so a provider whose
+// configuration is only known at apply time can still plan.
+type Client struct {
+	log   Logger
+	retry retrier
+	// init resolves the configuration and builds the clients exactly once;
+	// its error, if any, is returned to every caller.
+	init func() (*clients, error)
+
+	mapperMu  sync.Mutex
+	mapperGen uint64 // bumped on every discovery reset, to coalesce concurrent resets
+}
+
+// clients is everything built from one rest.Config.
+type clients struct {
+	cfg       *rest.Config
+	dynamic   dynamic.Interface
+	discovery discovery.CachedDiscoveryInterface
+	mapper    meta.ResettableRESTMapper
+}
+
+// New returns a Client for the settings. It does no I/O and cannot fail; a
+// configuration error surfaces from the first method that needs the cluster.
+func New(s Settings, opts Options) *Client {
+	return newClient(s.RESTConfig, opts)
+}
+
+// NewForConfig returns a Client for an already resolved rest.Config (tests,
+// or callers that build their own). Zero QPS/Burst get the package defaults.
+func NewForConfig(cfg *rest.Config, opts Options) *Client {
+	cfg = rest.CopyConfig(cfg)
+	Settings{QPS: cfg.QPS, Burst: cfg.Burst, UserAgent: cfg.UserAgent}.applyTuning(cfg)
+	return newClient(func() (*rest.Config, error) { return cfg, nil }, opts)
+}
+
+func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
+	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger)}
+	c.init = sync.OnceValues(func() (*clients, error) {
+		cfg, err := resolve()
+		if err != nil {
+			return nil, err
+		}
+		return buildClients(cfg, opts.Logger)
+	})
+	return c
+}
+
+// buildClients creates the dynamic client and one memory-cached discovery
+// client behind a deferred REST mapper. Discovery is fetched on first use and
+// then cached for the life of the Client; only a "no matches for kind" miss
+// resets it. The OpenAPI documents are never fetched.
+func buildClients(cfg *rest.Config, log Logger) (*clients, error) {
+	cfg = rest.CopyConfig(cfg)
+	if log != nil {
+		cfg.WarningHandlerWithContext = warningLogger{log}
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building the Kubernetes client for %s: %w", cfg.Host, err)
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building the Kubernetes discovery client for %s: %w", cfg.Host, err)
+	}
+	cached := memory.NewMemCacheClient(disc)
+	return &clients{
+		cfg:       cfg,
+		dynamic:   dyn,
+		discovery: cached,
+		mapper:    restmapper.NewDeferredDiscoveryRESTMapper(cached),
+	}, nil
+}
+
+// RESTConfig returns a copy of the resolved configuration.
+func (c *Client) RESTConfig(ctx context.Context) (*rest.Config, error) {
+	cl, err := c.init()
+	if err != nil {
+		return nil, err
+	}
+	return rest.CopyConfig(cl.cfg), nil
+}
+
+// ServerVersion returns the API server's git version, e.g. "v1.34.4".
+func (c *Client) ServerVersion(ctx context.Context) (string, error) {
+	cl, err := c.init()
+	if err != nil {
+		return "", err
+	}
+	var version string
+	err = c.retry.do(ctx, "server version", func(context.Context) error {
+		info, err := cl.discovery.ServerVersion()
+		if err == nil {
+			version = info.GitVersion
+		}
+		return err
+	})
+	return version, translate(err, operation{verb: "get", what: "the server version (/version)", host: cl.cfg.Host})
+}
+
+// Resource returns the dynamic client for gvk. For namespaced kinds an empty
+// namespace means all namespaces; for cluster-scoped kinds namespace is ignored.
+// Calls made through it are neither retried nor translated: prefer the
+// Client's own methods, and keep this for what they do not cover.
+func (c *Client) Resource(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {
+	ri, _, err := c.resource(ctx, "get", gvk, namespace, "")
+	return ri, err
+}
+
+// resource maps gvk and returns its dynamic client together with the
+// operation description used for error messages.
+func (c *Client) resource(ctx context.Context, verb string, gvk schema.GroupVersionKind, namespace, name string) (dynamic.ResourceInterface, operation, error) {
+	op := operation{verb: verb, gvk: gvk, namespace: namespace, name: name}
+	cl, err := c.init()
+	if err != nil {
+		return nil, op, err
+	}
+	op.host = cl.cfg.Host
+	m, err := c.mapping(ctx, cl, gvk)
+	if err != nil {
+		return nil, op, translate(err, op)
+	}
+	op.resource = m.Resource.GroupResource()
+	nri := cl.dynamic.Resource(m.Resource)
+	if m.Scope.Name() != meta.RESTScopeNameNamespace {
+		op.namespace, op.clusterScoped = "", true
+		return nri, op, nil
+	}
+	return nri.Namespace(op.namespace), op, nil
+}
+
+// objectResource is resource for one named object: a namespaced kind with no
+// namespace means "default", as with kubectl.
+func (c *Client) objectResource(ctx context.Context, verb string, gvk schema.GroupVersionKind, namespace, name string) (dynamic.ResourceInterface, operation, error) {
+	if namespace == "" {
+		namespace = metav1.NamespaceDefault // dropped again by resource for cluster-scoped kinds
+	}
+	return c.resource(ctx, verb, gvk, namespace, name)
+}
+
+// Get reads one object. A missing object gives an error for which
+// IsNotFound is true.
+func (c *Client) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
+	ri, op, err := c.objectResource(ctx, "get", gvk, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	var obj *unstructured.Unstructured
+	err = c.retry.do(ctx, "get", func(ctx context.Context) error {
+		var err error
+		obj, err = ri.Get(ctx, name, metav1.GetOptions{})
+		return err
+	})
+	return obj, translate(err, op)
+}
+
+// List lists objects of gvk; an empty namespace lists all namespaces.
+func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespace string, opts metav1.ListOptions) (*unstructured.UnstructuredList, error) {
+	ri, op, err := c.resource(ctx, "list", gvk, namespace, "")
+	if err != nil {
+		return nil, err
+	}
+	var list *unstructured.UnstructuredList
+	err = c.retry.do(ctx, "list", func(ctx context.Context) error {
+		var err error
+		list, err = ri.List(ctx, opts)
+		return err
+	})
+	return list, translate(err, op)
+}
+
+// Delete deletes one object. An object that is already gone, or whose kind is
+// no longer served (its CRD was deleted, which deletes every instance), is
+// not an error: the caller wanted it gone, and it is.
+func (c *Client) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, opts metav1.DeleteOptions) error {
+	ri, op, err := c.objectResource(ctx, "delete", gvk, namespace, name)
+	if err == nil {
+		err = translate(c.retry.do(ctx, "delete", func(ctx context.Context) error {
+			return ri.Delete(ctx, name, opts)
+		}), op)
+	}
+	switch {
+	case IsKindNotServed(err):
+		warn(ctx, c.log, "kind is not served, so the object is treated as deleted", map[string]any{
+			"kind": gvk.Kind, "apiVersion": gvk.GroupVersion().String(), "namespace": namespace, "name": name,
+		})
+		return nil
+	case IsNotFound(err):
+		return nil
+	}
+	return err
+}
+
+// warningLogger routes API server warnings (deprecations, unknown fields)
+// to the provider log instead of klog, which the provider silences.
+type warningLogger struct{ log Logger }
+
+func (w warningLogger) HandleWarningHeaderWithContext(ctx context.Context, code int, agent, text string) {
+	w.log.Warn(ctx, "Kubernetes API server warning", map[string]any{"warning": text})
+}
+
+func debug(ctx context.Context, log Logger, msg string, fields map[string]any) {
+	if log != nil {
+		log.Debug(ctx, msg, fields)
+	}
+}
+
+func warn(ctx context.Context, log Logger, msg string, fields map[string]any) {
+	if log != nil {
+		log.Warn(ctx, msg, fields)
+	}
+}
