@@ -1,0 +1,2 @@
+# A Promise is imported by its name.
+terraform import kratix_promise.redis redis
