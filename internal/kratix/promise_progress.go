@@ -33,7 +33,8 @@ func (w *PromiseWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if hasCWC && cwc.IsFalse() && cwc.Reason == ReasonConfigureWorkflowFailed && w.fresh(cwc) {
 		return failedOutcome(obj, cwc)
 	}
-	if w.HasConfigurePipelines && !(hasCWC && cwc.IsTrue() && w.fresh(cwc)) {
+	configured := hasCWC && cwc.IsTrue() && w.fresh(cwc)
+	if w.HasConfigurePipelines && !configured {
 		return Outcome{State: Waiting, Summary: promiseProgress(obj)}
 	}
 	available, ok := FindCondition(obj, CondAvailable)

@@ -104,11 +104,11 @@ func validateObject(v map[string]any, schema map[string]any, at []any, problems 
 
 func typeMatches(value any, schema map[string]any) bool {
 	if schema["x-kubernetes-int-or-string"] == true {
-		switch value.(type) {
+		switch v := value.(type) {
 		case string, int64, int:
 			return true
 		case float64:
-			return value.(float64) == float64(int64(value.(float64)))
+			return v == float64(int64(v))
 		}
 		return false
 	}

@@ -70,8 +70,8 @@ func TestRESTConfigFromKubeconfigContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Host != "https://beta.example:6443" || cfg.BearerToken != "beta-token" || cfg.TLSClientConfig.ServerName != "beta-internal" {
-		t.Errorf("context beta: got host %q token %q server name %q", cfg.Host, cfg.BearerToken, cfg.TLSClientConfig.ServerName)
+	if cfg.Host != "https://beta.example:6443" || cfg.BearerToken != "beta-token" || cfg.ServerName != "beta-internal" {
+		t.Errorf("context beta: got host %q token %q server name %q", cfg.Host, cfg.BearerToken, cfg.ServerName)
 	}
 	if cfg.QPS != DefaultQPS || cfg.Burst != DefaultBurst {
 		t.Errorf("rate limits: got %v/%d, want %v/%d", cfg.QPS, cfg.Burst, DefaultQPS, DefaultBurst)

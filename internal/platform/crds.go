@@ -118,7 +118,7 @@ func waitEstablished(ctx context.Context, res dynamic.ResourceInterface, crds []
 			got, err := res.Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				lastErr = err
-				return false, nil
+				return false, nil //nolint:nilerr // keep polling: the CRD may not be readable yet
 			}
 			return crdEstablished(got)
 		})
