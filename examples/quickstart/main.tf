@@ -20,8 +20,8 @@ terraform {
 provider "kratix" {}
 
 locals {
-  promise = yamldecode(file("${path.module}/redis/promise.yaml"))
-  request = yamldecode(file("${path.module}/redis/resource-request.yaml"))
+  promise = yamldecode(file("${path.module}/redis-promise.yaml"))
+  request = yamldecode(file("${path.module}/redis-request.yaml"))
 }
 
 # The Promise, managed straight from its promise.yaml.

@@ -154,9 +154,22 @@ func SkipOnExisting(t *testing.T) {
 	}
 }
 
-// ProviderConfig is a provider block using the harness kubeconfig.
+// RequiredProviders declares the provider by its Registry address, as every
+// real configuration does; the harness serves it under that address.
+const RequiredProviders = `
+terraform {
+  required_providers {
+    kratix = {
+      source = "kratix-community/kratix"
+    }
+  }
+}
+`
+
+// ProviderConfig is the required_providers block and a provider block using
+// the harness kubeconfig.
 func (e *Env) ProviderConfig() string {
-	return fmt.Sprintf("provider \"kratix\" {\n  config_path    = %q\n  config_context = %q\n}\n", e.KubeconfigPath, e.Context)
+	return RequiredProviders + fmt.Sprintf("provider \"kratix\" {\n  config_path    = %q\n  config_context = %q\n}\n", e.KubeconfigPath, e.Context)
 }
 
 // RESTConfig is an admin configuration for test checks.

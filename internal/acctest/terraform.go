@@ -18,6 +18,8 @@ const fallbackTerraformVersion = "v1.8.5"
 // configuration, and HashiCorp's update check, out of the tests.
 func isolateTerraform(ctx context.Context) error {
 	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
+	// Serve the provider under its Registry address, kratix-community/kratix.
+	_ = os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "kratix-community")
 	// Never let terraform-plugin-testing download a CLI: there is no
 	// network here, and the version must be the one we chose.
 	_ = os.Unsetenv("TF_ACC_TERRAFORM_VERSION")

@@ -53,7 +53,7 @@ func TestAccProvider_kubeconfigContext(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+			Config: harness.RequiredProviders + fmt.Sprintf(`
 provider "kratix" {
   config_path    = %q
   config_context = %q
@@ -79,7 +79,7 @@ func TestAccProvider_envVarsOnly(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:            `provider "kratix" {}` + promisesListing(label),
+			Config:            harness.RequiredProviders + `provider "kratix" {}` + promisesListing(label),
 			ConfigStateChecks: expectListedPromise(name),
 		}},
 	})
@@ -102,7 +102,7 @@ func TestAccProvider_exec(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+			Config: harness.RequiredProviders + fmt.Sprintf(`
 provider "kratix" {
   host                   = %q
   cluster_ca_certificate = %q
@@ -130,7 +130,7 @@ func TestAccProvider_noConfiguration(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      `provider "kratix" {}` + promisesListing("none"),
+			Config:      harness.RequiredProviders + `provider "kratix" {}` + promisesListing("none"),
 			ExpectError: regexp.MustCompile(`(?s)KUBE_CONFIG_PATH.*KUBE_HOST.*exec`),
 		}},
 	})
@@ -152,7 +152,7 @@ func TestAccProvider_rbacForbidden(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      `provider "kratix" {}` + promisesListing("rbac"),
+			Config:      harness.RequiredProviders + `provider "kratix" {}` + promisesListing("rbac"),
 			ExpectError: regexp.MustCompile(`(?s)list.*promises.*` + env.LimitedUser),
 		}},
 	})
@@ -167,7 +167,7 @@ func TestAccProvider_wrongCA(t *testing.T) {
 	label := acctest.RandomWithPrefix("insecure")
 	name := createTestPromise(t, label)
 	config := func(tlsSettings string) string {
-		return fmt.Sprintf(`
+		return harness.RequiredProviders + fmt.Sprintf(`
 provider "kratix" {
   host  = %q
   token = %q

@@ -1,0 +1,39 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+)
+
+// TestAccQuickstart applies and destroys examples/quickstart exactly as
+// `make demo` does (connection from KUBE_* variables only), so the
+// flagship example can never rot.
+func TestAccQuickstart(t *testing.T) {
+	testAccPreCheck(t)
+	env := harness.Current()
+	t.Setenv("KUBE_CONFIG_PATH", env.KubeconfigPath)
+	t.Setenv("KUBE_CTX", env.Context)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{{
+			ConfigDirectory: config.StaticDirectory(harness.RepoFile("examples", "quickstart")),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("kind"), knownvalue.StringExact("redis")),
+				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")),
+				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("pipelines").AtMapKey("instance-configure"), knownvalue.StringExact("Succeeded")),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		}},
+	})
+}
