@@ -78,3 +78,40 @@ output "workflow_runs" {
   description = "The pipeline Jobs Kratix ran for the request, newest first."
   value       = [for r in data.kratix_workflows.cache.runs : "${r.pipeline} (${r.action}): ${r.phase}"]
 }
+
+# Where Kratix writes what the Promise's pipelines produce: a git state
+# store, and a Destination labelled environment = "dev", which is what the
+# redis Promise's destinationSelectors match. The provider writes the
+# store's Secret from write-only arguments (Terraform 1.11 or later), so the
+# token never reaches the plan or the state; bump credentials_wo_version to
+# rotate it.
+resource "kratix_git_state_store" "platform" {
+  name       = "quickstart"
+  url        = "https://git.example.com/platform/kratix-state.git"
+  secret_ref = { name = "quickstart-git-credentials" }
+
+  username_wo            = "kratix"
+  password_wo            = "demo-token-for-the-local-platform"
+  credentials_wo_version = 1
+}
+
+resource "kratix_destination" "dev" {
+  name   = "quickstart-dev"
+  labels = { environment = "dev" }
+  path   = "dev"
+
+  state_store = {
+    kind = "GitStateStore"
+    name = kratix_git_state_store.platform.name
+  }
+}
+
+output "state_store_ready" {
+  description = "Whether Kratix can write to the git state store."
+  value       = kratix_git_state_store.platform.ready
+}
+
+output "destination_ready" {
+  description = "Whether the dev Destination is ready to receive the Promise's output."
+  value       = kratix_destination.dev.ready
+}

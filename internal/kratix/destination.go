@@ -197,38 +197,16 @@ func snake(kind string) string {
 	return b.String()
 }
 
-// DestinationWatch decides when a Destination is ready after an apply. It
-// is fed every observed version of the object, in order.
-//
-// Ready=True for the applied generation is done. A Ready condition that
-// records an older observedGeneration is stale and ignored. A False
-// condition whose reason needs someone to act is a failure; the caller
-// decides how long a failure must persist before giving up, since Kratix
-// retries.
-type DestinationWatch struct {
-	Generation int64
-}
+// DestinationWatch decides when a Destination is ready after an apply; see
+// ReadyWatch.
+type DestinationWatch struct{ ReadyWatch }
 
 // Observe evaluates one version of the Destination; nil means not found.
 func (w *DestinationWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if obj == nil {
 		return Outcome{State: Waiting, Summary: "the Destination does not exist (yet)"}
 	}
-	return observeReadiness(DestinationReadiness(obj), w.Generation, "the Destination")
-}
-
-func observeReadiness(r Readiness, generation int64, what string) Outcome {
-	switch {
-	case !r.Reported:
-		return Outcome{State: Waiting, Summary: "waiting for Kratix to report " + what + " Ready"}
-	case r.ObservedGeneration > 0 && r.ObservedGeneration < generation:
-		return Outcome{State: Waiting, Summary: fmt.Sprintf("%s (for generation %d; waiting for generation %d)", r.Summary(), r.ObservedGeneration, generation)}
-	case r.Ready:
-		return Outcome{State: Done, Summary: r.Summary()}
-	case r.Failing:
-		return Outcome{State: Failed, Summary: r.Summary()}
-	}
-	return Outcome{State: Waiting, Summary: r.Summary()}
+	return w.observe(obj, DestinationReadiness(obj), "the Destination")
 }
 
 // NormaliseDestinationPath is the form in which two Destination paths are

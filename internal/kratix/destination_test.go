@@ -65,7 +65,7 @@ func TestDestinationWatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := DestinationWatch{Generation: tt.gen}
+			w := DestinationWatch{ReadyWatch{Generation: tt.gen}}
 			got := w.Observe(tt.obj)
 			if got.State != tt.want || !strings.Contains(got.Summary, tt.summary) {
 				t.Fatalf("Observe = %v %q, want %v containing %q", got.State, got.Summary, tt.want, tt.summary)

@@ -304,17 +304,15 @@ func describeTarget(obj *unstructured.Unstructured) string {
 	return fmt.Sprintf("branch %q of %s", branch, nestedString(obj, "spec", "url"))
 }
 
-// StateStoreWatch decides when a state store is ready after an apply, like
-// DestinationWatch: status.observedGeneration (or the condition's) must
-// have reached the applied generation before its Ready condition counts.
-type StateStoreWatch struct {
-	Generation int64
-}
+// StateStoreWatch decides when a state store is ready after an apply; see
+// ReadyWatch. Kratix records status.observedGeneration on stores, so a
+// Ready condition from before a spec change is recognised as stale.
+type StateStoreWatch struct{ ReadyWatch }
 
 // Observe evaluates one version of the store; nil means not found.
 func (w *StateStoreWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if obj == nil {
 		return Outcome{State: Waiting, Summary: "the state store does not exist (yet)"}
 	}
-	return observeReadiness(StateStoreReadiness(obj), w.Generation, "the state store")
+	return w.observe(obj, StateStoreReadiness(obj), "the state store")
 }

@@ -125,7 +125,7 @@ func TestStateStoreWatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := StateStoreWatch{Generation: tt.gen}
+			w := StateStoreWatch{ReadyWatch{Generation: tt.gen}}
 			got := w.Observe(tt.obj)
 			if got.State != tt.want || !strings.Contains(got.Summary, tt.summary) {
 				t.Fatalf("Observe = %v %q, want %v containing %q", got.State, got.Summary, tt.want, tt.summary)

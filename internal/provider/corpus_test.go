@@ -158,7 +158,7 @@ func checkPromisesGone(t *testing.T) resource.TestCheckFunc {
 				continue
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, err := client.Resource(promiseResource).Get(ctx, rs.Primary.ID, metav1.GetOptions{})
+			_, err := client.Resource(promisesGVR).Get(ctx, rs.Primary.ID, metav1.GetOptions{})
 			cancel()
 			if !apierrors.IsNotFound(err) {
 				return fmt.Errorf("promise %s still exists after destroy (err=%v)", rs.Primary.ID, err)

@@ -148,7 +148,7 @@ func TestAccPromise_planTimeValidation(t *testing.T) {
 
 func patchPromise(t *testing.T, name, patch string) {
 	t.Helper()
-	_, err := harness.Current().Dynamic(t).Resource(promiseResource).Patch(context.Background(), name,
+	_, err := harness.Current().Dynamic(t).Resource(promisesGVR).Patch(context.Background(), name,
 		types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: "someone-else"})
 	if err != nil {
 		t.Fatalf("patching promise %s: %v", name, err)

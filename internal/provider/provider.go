@@ -71,6 +71,9 @@ func (p *kratixProvider) Resources(_ context.Context) []func() resource.Resource
 	return []func() resource.Resource{
 		NewPromiseResource,
 		NewResourceRequestResource,
+		NewDestinationResource,
+		NewGitStateStoreResource,
+		NewBucketStateStoreResource,
 	}
 }
 
@@ -81,6 +84,9 @@ func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.Data
 		NewResourceRequestDataSource,
 		NewResourceRequestsDataSource,
 		NewWorkflowsDataSource,
+		NewDestinationDataSource,
+		NewDestinationsDataSource,
+		NewStateStoreDataSource,
 	}
 }
 

@@ -298,7 +298,7 @@ func fixDeletePipeline(t *testing.T, p testPromise) {
 	t.Helper()
 	patch := `{"spec":{"workflows":{"resource":{"delete":[{"apiVersion":"platform.kratix.io/v1alpha1","kind":"Pipeline",` +
 		`"metadata":{"name":"cleanup"},"spec":{"containers":[{"name":"main","image":"ghcr.io/example/pipeline:v1","env":[]}]}}]}}}}`
-	_, err := harness.Current().Dynamic(t).Resource(promiseResource).Patch(context.Background(), p.Name,
+	_, err := harness.Current().Dynamic(t).Resource(promisesGVR).Patch(context.Background(), p.Name,
 		types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: "operator"})
 	if err != nil {
 		t.Fatalf("fixing the delete pipeline of %s: %v", p.Name, err)

@@ -24,7 +24,7 @@ import (
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 )
 
-var promiseResource = kratix.PromiseGVK.GroupVersion().WithResource("promises")
+var promisesGVR = kratix.PromiseGVK.GroupVersion().WithResource("promises")
 
 // createTestPromise installs a small Promise labelled tf-acc-test=<label>
 // through the API (not through the provider under test), waits until the
@@ -57,7 +57,7 @@ func createTestPromise(t *testing.T, label string) string {
 		}},
 	}}
 	ctx := context.Background()
-	if _, err := client.Resource(promiseResource).Create(ctx, promise, metav1.CreateOptions{}); err != nil {
+	if _, err := client.Resource(promisesGVR).Create(ctx, promise, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating test Promise %s: %v", name, err)
 	}
 	t.Cleanup(func() { deleteAndWait(t, client, name) })
@@ -69,7 +69,7 @@ func waitForPromiseAvailable(t *testing.T, client dynamic.Interface, name string
 	t.Helper()
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 60*time.Second, true,
 		func(ctx context.Context) (bool, error) {
-			obj, err := client.Resource(promiseResource).Get(ctx, name, metav1.GetOptions{})
+			obj, err := client.Resource(promisesGVR).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return false, err
 			}
@@ -83,7 +83,7 @@ func waitForPromiseAvailable(t *testing.T, client dynamic.Interface, name string
 func deleteAndWait(t *testing.T, client dynamic.Interface, name string) {
 	t.Helper()
 	ctx := context.Background()
-	err := client.Resource(promiseResource).Delete(ctx, name, metav1.DeleteOptions{})
+	err := client.Resource(promisesGVR).Delete(ctx, name, metav1.DeleteOptions{})
 	if apierrors.IsNotFound(err) {
 		return
 	}
@@ -92,7 +92,7 @@ func deleteAndWait(t *testing.T, client dynamic.Interface, name string) {
 		return
 	}
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := client.Resource(promiseResource).Get(ctx, name, metav1.GetOptions{})
+		_, err := client.Resource(promisesGVR).Get(ctx, name, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
 	})
 	if err != nil {

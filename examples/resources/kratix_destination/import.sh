@@ -1,0 +1,2 @@
+# A Destination is imported by its name.
+terraform import kratix_destination.dev dev-cluster

@@ -1,0 +1,118 @@
+// Package emulator plays the Kratix controller on a Kubernetes control plane
+// that cannot run it. It is test and demo infrastructure only: the
+// provider's acceptance tests and `make demo` run it in-process against the
+// local platform (package platform: etcd, kube-apiserver and
+// kube-controller-manager, but no kubelet, so no pipeline pod could ever run).
+//
+// What it writes follows kratix-api.md (Kratix main as of 2026-08-21) to
+// the letter wherever the provider can observe it: field names, condition
+// types, reasons and messages, finalizer names and the order they are
+// processed in, labels, and the names and labels of workflow Jobs, Works,
+// WorkPlacements, PromiseRevisions and ResourceBindings. It reconciles:
+//
+//   - Promises: finalizers, the PromiseRevision, requiredPromises (and
+//     requiredBy on the required Promises), the request CRD generated from
+//     spec.api (status subresource and Kratix's status schema on every
+//     version, default printer columns), the static-dependency Work, the
+//     promise configure workflow, and status (Available, version, kind,
+//     apiVersion, counters, conditions); on delete, Kratix's delete order.
+//   - Resource requests of every Promise's kind, watched as Promises
+//     appear: the promise-name label, finalizers, the ResourceBinding, the
+//     configure workflow (one Job per pipeline, one after another), status,
+//     and the delete flow.
+//   - Workflow Jobs, standing in for kubelet, the Job controller and
+//     Kratix's pipeline adapter (work-writer and status-writer); the newest
+//     five Jobs of each configure pipeline are kept.
+//   - Works and WorkPlacements (a simplified scheduler), Destinations and
+//     state stores (Secret checks only: nothing is written anywhere).
+//
+// # Pipeline directives
+//
+// A pipeline tells the emulator what it does through environment variables
+// on its containers (spec.containers[].env[]). They are read from all
+// containers of the pipeline, in order, and apply to promise and resource
+// pipelines, configure and delete alike. Besides literal values, a
+// valueFrom configMapKeyRef or secretKeyRef is resolved in the Job's
+// namespace when the pipeline runs, as kubelet would: a test can change
+// what a pipeline does without changing the Promise (for example to let a
+// failing delete pipeline succeed when re-run with the
+// kratix.io/manual-reconciliation label). A missing optional reference
+// leaves the variable unset; a missing required one holds the pipeline
+// until it appears, like a container in CreateContainerConfigError.
+//
+//   - KRATIX_EMULATOR_STATUS: a YAML or JSON object, the file the pipeline
+//     writes to /kratix/metadata/status.yaml. The status-writer merges it
+//     into the object's status by Kratix's rules: top-level keys overwrite,
+//     conditions merge by type, and a `kratix` key fails the pipeline with
+//     the status-writer's own error. For a Promise only `message` persists.
+//     Values from several containers merge in order.
+//   - KRATIX_EMULATOR_FAIL: the pipeline fails with this message (empty:
+//     a default message). The Job ends Failed (reason BackoffLimitExceeded,
+//     message as given), a configure pipeline's phase becomes Failed with
+//     the message, and ConfigureWorkflowCompleted becomes
+//     False/ConfigureWorkflowFailed; a failing delete pipeline leaves
+//     DeleteWorkflowCompleted=False/DeleteWorkflowFailed and blocks the
+//     deletion. Containers after the failing one never run, so their
+//     directives are ignored, and the status is not written.
+//   - KRATIX_EMULATOR_DURATION: a Go duration the pipeline runs for, from
+//     the creation of its Job (values of several containers add up).
+//     Without it a pipeline takes Options.PipelineDuration. A long value
+//     lets tests hit their timeouts.
+//   - KRATIX_EMULATOR_SUSPEND: workflow-control suspend with this message:
+//     the object gets kratix.io/workflow-suspended=true and the pipeline
+//     phase Suspended (Reconciled=Unknown/WorkflowSuspended; a Promise
+//     becomes Unavailable). Removing the label runs the pipeline again. A
+//     suspended delete pipeline gives DeleteWorkflowCompleted=False/
+//     DeleteWorkflowSuspended until the label is removed.
+//
+// A malformed STATUS or DURATION fails the pipeline with a message saying so.
+//
+// For example, this resource configure pipeline runs for two seconds and
+// writes status.url, and the delete pipeline fails:
+//
+//	workflows:
+//	  resource:
+//	    configure:
+//	      - apiVersion: platform.kratix.io/v1alpha1
+//	        kind: Pipeline
+//	        metadata: {name: instance-configure}
+//	        spec:
+//	          containers:
+//	            - name: main
+//	              image: ghcr.io/example/pipeline:v1
+//	              env:
+//	                - {name: KRATIX_EMULATOR_DURATION, value: 2s}
+//	                - {name: KRATIX_EMULATOR_STATUS, value: '{"url": "https://db.example"}'}
+//	    delete:
+//	      - apiVersion: platform.kratix.io/v1alpha1
+//	        kind: Pipeline
+//	        metadata: {name: instance-delete}
+//	        spec:
+//	          containers:
+//	            - name: main
+//	              image: ghcr.io/example/pipeline:v1
+//	              env:
+//	                - {name: KRATIX_EMULATOR_FAIL, value: "cannot drop database: connections open"}
+//
+// Pipelines without directives (every marketplace Promise) succeed after
+// Options.PipelineDuration, and their work-writer writes one Work per
+// pipeline holding a single ConfigMap that describes the run.
+//
+// # Where it differs from Kratix
+//
+// Nothing runs in pods: Jobs get their status from the emulator, with the
+// failure message in the Job's Failed condition since there are no logs.
+// The scheduler places a request's Work on the first matching Ready
+// Destination by name (Kratix picks one at random) and does not detect
+// misplacement; state stores and Destinations write nothing. Three
+// emulator-only annotations (emulator.kratix.io/*) record what a real
+// cluster would keep in pods: the nanosecond creation time of Jobs (which
+// orders pipelines started within one second), a suspended delete run, and
+// the spec.api a generated CRD was built from. RBAC objects other than the
+// pipeline ServiceAccounts, the destination-selectors ConfigMap, events,
+// health records, dry runs, reconciliation intervals and pinned
+// ResourceBinding versions are not emulated. Nor are Kratix's admission
+// webhooks: a Promise whose API is not a valid CRD is accepted, and the
+// emulator keeps retrying (and logging) the CRD install where Kratix would
+// have rejected the Promise.
+package emulator

@@ -1,0 +1,69 @@
+package kratix
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// ReadyWatch follows an object whose health is one Ready condition
+// (Destinations, state stores) after an apply. Feed it every observed
+// version of the object, in order.
+//
+// Ready=True for the applied generation is done. A condition that records
+// an older observedGeneration is stale and ignored. A False condition whose
+// reason needs someone to act is a failure; the caller decides how long a
+// failure must persist before giving up, since Kratix retries.
+//
+// When Kratix records no observedGeneration (Destinations), a condition
+// seen on the very object the apply returned, after a spec change, may
+// describe the previous spec: it is unconfirmed. Unconfirmed says what it
+// amounts to should Kratix never touch the object again (a reconcile that
+// changes nothing writes nothing).
+type ReadyWatch struct {
+	// Generation is metadata.generation as the apply returned it.
+	Generation int64
+	// AppliedResourceVersion is metadata.resourceVersion as the apply
+	// returned it; any other version was written after the apply.
+	AppliedResourceVersion string
+	// SpecChanged is true on create and when the apply changed the spec.
+	SpecChanged bool
+	unconfirmed *Outcome
+}
+
+// Unconfirmed returns the outcome the last observation amounts to if no
+// newer version ever comes, when the last observation was unconfirmed.
+func (w *ReadyWatch) Unconfirmed() (Outcome, bool) {
+	if w.unconfirmed == nil {
+		return Outcome{}, false
+	}
+	return *w.unconfirmed, true
+}
+
+func (w *ReadyWatch) observe(obj *unstructured.Unstructured, r Readiness, what string) Outcome {
+	w.unconfirmed = nil
+	if g := obj.GetGeneration(); g > w.Generation {
+		w.Generation = g
+	}
+	out := observeReadiness(r, w.Generation, what)
+	untouched := w.AppliedResourceVersion != "" && obj.GetResourceVersion() == w.AppliedResourceVersion
+	if out.State == Waiting || !w.SpecChanged || r.ObservedGeneration > 0 || !untouched {
+		return out
+	}
+	w.unconfirmed = &out
+	return Outcome{State: Waiting, Summary: fmt.Sprintf("waiting for Kratix to reconcile the change; before it, %s", out.Summary)}
+}
+
+func observeReadiness(r Readiness, generation int64, what string) Outcome {
+	switch {
+	case !r.Reported:
+		return Outcome{State: Waiting, Summary: "waiting for Kratix to report " + what + " Ready"}
+	case r.ObservedGeneration > 0 && r.ObservedGeneration < generation:
+		return Outcome{State: Waiting, Summary: fmt.Sprintf("%s (for generation %d; waiting for generation %d)", r.Summary(), r.ObservedGeneration, generation)}
+	case r.Ready:
+		return Outcome{State: Done, Summary: r.Summary()}
+	case r.Failing:
+		return Outcome{State: Failed, Summary: r.Summary()}
+	}
+	return Outcome{State: Waiting, Summary: r.Summary()}
+}

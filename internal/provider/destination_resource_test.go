@@ -1,0 +1,226 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+)
+
+const destinationAddr = "kratix_destination.test"
+
+// testStoreHCL is a GitStateStore whose Secret the test created through
+// the API, so these tests need no write-only arguments (any Terraform).
+func testStoreHCL(t *testing.T, name string) string {
+	t.Helper()
+	createTestSecret(t, "default", name+"-creds", map[string]string{"username": "kratix", "password": "token"})
+	return fmt.Sprintf(`
+resource "kratix_git_state_store" "store" {
+  name       = %[1]q
+  url        = "https://git.example.com/platform/state.git"
+  secret_ref = { name = "%[1]s-creds" }
+}
+`, name)
+}
+
+func destinationHCL(name, store, body string) string {
+	return destinationOfKindHCL(name, "GitStateStore", store, body)
+}
+
+func destinationOfKindHCL(name, kind, store, body string) string {
+	return fmt.Sprintf(`
+resource "kratix_destination" "test" {
+  name        = %q
+  state_store = { kind = %q, name = %s }
+%s
+}
+`, name, kind, store, body)
+}
+
+// TestAccDestination_lifecycle: store and Destination in one apply, Ready
+// waited for, server-side defaults never drift, import is identical, labels
+// and init_workloads update in place, a foreign label is not drift, a
+// changed filepath_mode replaces, and destroy (with cleanup = "all" and its
+// finalizer) is checked in the API.
+func TestAccDestination_lifecycle(t *testing.T) {
+	testAccPreCheck(t)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
+	store := "kratix_git_state_store.store.name"
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
+		Steps: []resource.TestStep{
+			{
+				Config: base + destinationHCL(name, store, `  path   = "dev"
+  labels = { environment = "dev" }
+  cleanup = "all"`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), knownvalue.StringExact("TestDocumentsWritten")),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("filepath_mode"), knownvalue.StringExact("nestedByMetadata")),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("filepath_filename"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("init_workloads"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("strict_match_labels"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("id"), knownvalue.StringExact(name)),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName:            destinationAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				PreConfig: func() { patchDestination(t, name, `{"metadata":{"labels":{"added-by-someone":"x"}}}`) },
+				Config: base + destinationHCL(name, store, `  path   = "dev"
+  labels = { environment = "dev", team = "platform" }
+  cleanup = "all"
+  init_workloads = false`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(destinationAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), knownvalue.StringExact("DestinationReady")),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"environment": knownvalue.StringExact("dev"), "team": knownvalue.StringExact("platform"),
+					})),
+				},
+			},
+			{
+				// Kratix makes filepath.mode immutable: a replacement, never an API error.
+				Config: base + destinationHCL(name, store, `  path   = "dev"
+  labels = { environment = "dev", team = "platform" }
+  cleanup = "all"
+  init_workloads = false
+  filepath_mode = "aggregatedYAML"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(destinationAddr, plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("filepath_filename"), knownvalue.StringExact("aggregated.yaml")),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+				},
+			},
+			{
+				ResourceName:            destinationAddr,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+		},
+	})
+}
+
+// TestAccDestination_missingStore: a Destination whose store does not exist
+// fails with StateStoreNotFound, Kratix's message and what to check; adding
+// the store (referenced, so it is created first) fixes it.
+func TestAccDestination_missingStore(t *testing.T) {
+	testAccPreCheck(t)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	base := harness.Current().ProviderConfig()
+	body := `  path = "dev"`
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
+		Steps: []resource.TestStep{
+			{
+				Config:      base + destinationHCL(name, fmt.Sprintf("%q", name), body),
+				ExpectError: wrapped(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name)),
+			},
+			{
+				Config: base + testStoreHCL(t, name) + destinationHCL(name, "kratix_git_state_store.store.name", body),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// TestAccDestination_missingStoreAdvice: the failure says what to check.
+func TestAccDestination_missingStoreAdvice(t *testing.T) {
+	testAccPreCheck(t)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name)),
+		Steps: []resource.TestStep{{
+			Config:      harness.Current().ProviderConfig() + destinationHCL(name, `"nowhere"`, `  path = "dev"`),
+			ExpectError: wrapped("create the store (kratix_git_state_store) before the Destination"),
+		}},
+	})
+}
+
+// TestAccDestination_planTimeValidation: one case per rule, each an
+// attribute error at plan time.
+func TestAccDestination_planTimeValidation(t *testing.T) {
+	testAccPreCheck(t)
+	taken := acctest.RandomWithPrefix("tf-acc-dest")
+	createDestination(t, taken, "shared-store", "clusters/dev")
+	cases := []struct{ name, kind, store, body, want string }{
+		{"filepath_mode enum", "GitStateStore", `"s"`, `  path = "a"
+  filepath_mode = "flat"`, `value must be one of`},
+		{"cleanup enum", "GitStateStore", `"s"`, `  path = "a"
+  cleanup = "some"`, `value must be one of`},
+		{"state store kind enum", "HelmStateStore", `"s"`, `  path = "a"`, `value must be one of`},
+		{"filename needs aggregatedYAML", "GitStateStore", `"s"`, `  path = "a"
+  filepath_filename = "all.yaml"`, `filepath_filename needs aggregatedYAML`},
+		{"path unique per store", "GitStateStore", `"shared-store"`, `  path = "/clusters/dev/"`, fmt.Sprintf(`The Destination %q already writes to path`, taken)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      harness.Current().ProviderConfig() + destinationOfKindHCL("tf-acc-invalid", tc.kind, tc.store, tc.body),
+					PlanOnly:    true,
+					ExpectError: wrapped(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+// createDestination creates a Destination through the API (as another team
+// would) and deletes it after the test.
+func createDestination(t *testing.T, name, store, path string) {
+	t.Helper()
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": destinationsGVR.GroupVersion().String(), "kind": "Destination",
+		"metadata": map[string]any{"name": name},
+		"spec":     map[string]any{"path": path, "stateStoreRef": map[string]any{"kind": "GitStateStore", "name": store}},
+	}}
+	client := harness.Current().Dynamic(t).Resource(destinationsGVR)
+	if _, err := client.Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating Destination %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = client.Delete(context.Background(), name, metav1.DeleteOptions{}) })
+}
+
+func patchDestination(t *testing.T, name, patch string) {
+	t.Helper()
+	_, err := harness.Current().Dynamic(t).Resource(destinationsGVR).Patch(context.Background(), name,
+		types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: "someone-else"})
+	if err != nil {
+		t.Fatalf("patching Destination %s: %v", name, err)
+	}
+}

@@ -1,0 +1,158 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
+)
+
+// readyFailureGrace is how long a Ready=False reason that needs someone to
+// act (StateStoreNotFound, SecretNotFound, ...) must persist before a wait
+// gives up. Kratix retries, and a store created moments earlier may still be
+// on its way, so one observation is not enough; a failure that outlives
+// this is reported at once instead of at the timeout.
+var readyFailureGrace = 5 * time.Second
+
+// readySettle is how long a wait gives Kratix to touch an object after a
+// spec change when its Ready condition cannot tell which spec it describes
+// (no observedGeneration). A reconcile that changes nothing writes
+// nothing, so silence for this long means the condition stands.
+var readySettle = 2 * time.Second
+
+var (
+	errFailurePersisted = errors.New("a failure reason persisted")
+	errSettled          = errors.New("the object settled")
+)
+
+// readinessWatch is kratix.DestinationWatch or kratix.StateStoreWatch.
+type readinessWatch interface {
+	Observe(*unstructured.Unstructured) kratix.Outcome
+	Unconfirmed() (kratix.Outcome, bool)
+}
+
+// readyResult is how a readiness wait ended.
+type readyResult struct {
+	Outcome kratix.Outcome
+	Object  *unstructured.Unstructured // last observed version; nil if none
+	// TimedOut is true when ctx ended first; Err then says what was last
+	// seen.
+	TimedOut bool
+	Err      error
+}
+
+// waitReady watches a cluster-scoped object until the watch reports Done,
+// or Failed for longer than readyFailureGrace, or an unconfirmed outcome
+// stands for readySettle, or ctx ends. It never polls.
+func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch) readyResult {
+	for {
+		res, again := waitReadyOnce(ctx, client, gvk, name, w)
+		if !again {
+			return res
+		}
+	}
+}
+
+// waitReadyOnce is one watch; again is true when a timer fired just as a
+// newer observation changed the picture, and the wait must go on.
+func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch) (res readyResult, again bool) {
+	waitCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	failing := newStopTimer(readyFailureGrace, func() { stop(errFailurePersisted) })
+	settling := newStopTimer(readySettle, func() { stop(errSettled) })
+	defer failing.cancel()
+	defer settling.cancel()
+	_, err := client.WaitFor(waitCtx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
+		res.Outcome, res.Object = w.Observe(obj), obj
+		_, unconfirmed := w.Unconfirmed()
+		switch {
+		case res.Outcome.State == kratix.Done:
+			return true, nil
+		case res.Outcome.State == kratix.Failed:
+			failing.start()
+			settling.cancel()
+		case unconfirmed:
+			settling.start()
+			failing.cancel()
+		default:
+			failing.cancel()
+			settling.cancel()
+		}
+		return false, nil
+	})
+	cause := context.Cause(waitCtx)
+	switch {
+	case err == nil && res.Outcome.State == kratix.Done:
+		return res, false
+	case ctx.Err() != nil && res.Outcome.State == kratix.Failed:
+		return res, false // report the failure rather than the timeout
+	case ctx.Err() != nil:
+		res.TimedOut, res.Err = true, err
+		return res, false
+	case errors.Is(cause, errFailurePersisted) && res.Outcome.State == kratix.Failed:
+		return res, false
+	case errors.Is(cause, errSettled):
+		if out, ok := w.Unconfirmed(); ok {
+			res.Outcome = out
+			return res, false
+		}
+		return res, true
+	case errors.Is(cause, errFailurePersisted):
+		return res, true
+	case err == nil:
+		err = errors.New("the wait ended without a result")
+	}
+	res.Err = err
+	return res, false
+}
+
+// stopTimer runs fn once, d after start, unless cancelled first. It is
+// used from one goroutine (the wait's condition).
+type stopTimer struct {
+	d     time.Duration
+	fn    func()
+	timer *time.Timer
+}
+
+func newStopTimer(d time.Duration, fn func()) *stopTimer { return &stopTimer{d: d, fn: fn} }
+
+func (t *stopTimer) start() {
+	if t.timer == nil {
+		t.timer = time.AfterFunc(t.d, t.fn)
+	}
+}
+
+func (t *stopTimer) cancel() {
+	if t.timer != nil {
+		t.timer.Stop()
+		t.timer = nil
+	}
+}
+
+// deleteClusterObject deletes a cluster-scoped Kratix object and waits until
+// it is gone, which includes Kratix clearing its finalizers.
+func deleteClusterObject(ctx context.Context, data *providerData, gvk schema.GroupVersionKind, name string, diags *diag.Diagnostics) {
+	if err := data.Client.Delete(ctx, gvk, "", name, deleteOptions()); err != nil {
+		diags.AddError(fmt.Sprintf("Cannot delete %s %s", gvk.Kind, name), err.Error())
+		return
+	}
+	var last kratix.Outcome
+	_, err := data.Client.WaitFor(ctx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
+		last = kratix.DeleteOutcome(obj)
+		return last.State == kratix.Done, nil
+	})
+	if err != nil {
+		diags.AddError(fmt.Sprintf("Timed out deleting %s %s", gvk.Kind, name), fmt.Sprintf(
+			"Last seen: %s. The delete was requested; Kratix may still finish it (a Destination with cleanup = \"all\" "+
+				"first removes its files from the state store). Raise timeouts.delete or check: kubectl describe %s %s\n\n%v",
+			last.Summary, strings.ToLower(gvk.Kind), name, err))
+	}
+}
