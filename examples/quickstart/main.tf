@@ -9,7 +9,7 @@
 # local platform's kubeconfig.
 
 terraform {
-  required_version = ">= 1.8"
+  required_version = ">= 1.11"
   required_providers {
     kratix = {
       source = "kratix-community/kratix"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
@@ -68,23 +70,107 @@ func isPromiseFile(path string) bool {
 }
 
 // corpusPromiseConfig manages a promise.yaml the way the docs tell users to:
-// yamldecode feeds the arguments, nothing is translated by hand.
-func corpusPromiseConfig(promiseFile string) string {
+// yamldecode feeds the arguments, nothing is translated by hand. Extra
+// HCL (depends_on) goes inside the resource block.
+func corpusPromiseConfig(address, promiseFile, extra string) string {
 	return fmt.Sprintf(`
 locals {
-  promise = yamldecode(file(%q))
+  %[1]s = yamldecode(file(%[2]q))
 }
 
-resource "kratix_promise" "this" {
-  name                  = local.promise.metadata.name
-  version               = try(local.promise.metadata.labels["kratix.io/promise-version"], null)
-  api                   = try(local.promise.spec.api, null)
-  workflows             = try(local.promise.spec.workflows, null)
-  dependencies          = try(local.promise.spec.dependencies, null)
-  destination_selectors = try([for s in local.promise.spec.destinationSelectors : { match_labels = s.matchLabels }], null)
-  required_promises     = try([for r in local.promise.spec.requiredPromises : { name = r.name, version = try(r.version, null) }], null)
+resource "kratix_promise" %[1]q {
+  name                  = local.%[1]s.metadata.name
+  version               = try(local.%[1]s.metadata.labels["kratix.io/promise-version"], null)
+  api                   = try(local.%[1]s.spec.api, null)
+  workflows             = try(local.%[1]s.spec.workflows, null)
+  dependencies          = try(local.%[1]s.spec.dependencies, null)
+  destination_selectors = try([for s in local.%[1]s.spec.destinationSelectors : { match_labels = s.matchLabels }], null)
+  required_promises     = try([for r in local.%[1]s.spec.requiredPromises : { name = r.name, version = try(r.version, null) }], null)
+%[3]s}
+`, address, promiseFile, extra)
 }
-`, promiseFile)
+
+// requiredPromisesConfig declares what a corpus Promise requires, as a
+// platform repo would: the corpus Promise when the corpus has it at the
+// required version, otherwise an empty stand-in Promise carrying that
+// version (postgresql is not in the corpus). It returns the HCL and the
+// depends_on line for the requiring Promise.
+func requiredPromisesConfig(t *testing.T, entries []corpusEntry, promiseFile string) (string, string) {
+	t.Helper()
+	var hcl strings.Builder
+	var addresses []string
+	for i, req := range readRequiredPromises(t, promiseFile) {
+		address := fmt.Sprintf("required_%d", i)
+		addresses = append(addresses, "kratix_promise."+address)
+		if file := findCorpusPromise(entries, req.Name, req.Version); file != "" {
+			hcl.WriteString(corpusPromiseConfig(address, file, ""))
+			continue
+		}
+		fmt.Fprintf(&hcl, "\nresource \"kratix_promise\" %q {\n  name    = %q\n  version = %q\n}\n", address, req.Name, req.Version)
+	}
+	if len(addresses) == 0 {
+		return "", ""
+	}
+	return hcl.String(), fmt.Sprintf("  depends_on = [%s]\n", strings.Join(addresses, ", "))
+}
+
+type requiredPromise struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type promiseHead struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		API              map[string]any    `json:"api"`
+		RequiredPromises []requiredPromise `json:"requiredPromises"`
+	} `json:"spec"`
+}
+
+func readPromiseHead(t *testing.T, file string) promiseHead {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head promiseHead
+	if err := yaml.Unmarshal(data, &head); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return head
+}
+
+func readRequiredPromises(t *testing.T, file string) []requiredPromise {
+	return readPromiseHead(t, file).Spec.RequiredPromises
+}
+
+func findCorpusPromise(entries []corpusEntry, name, version string) string {
+	for _, e := range entries {
+		var head promiseHead
+		data, _ := os.ReadFile(e.promiseFile)
+		if yaml.Unmarshal(data, &head) == nil && head.Metadata.Name == name && head.Metadata.Labels["kratix.io/promise-version"] == version {
+			return e.promiseFile
+		}
+	}
+	return ""
+}
+
+// apiRejectedByServer dry-runs a corpus Promise's API as a CRD, independently
+// of the provider, to know whether Kratix's webhook would accept it.
+func apiRejectedByServer(t *testing.T, file string) bool {
+	t.Helper()
+	api := readPromiseHead(t, file).Spec.API
+	if api == nil {
+		return false
+	}
+	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	obj := &unstructured.Unstructured{Object: api}
+	_, err := harness.Current().Dynamic(t).Resource(crds).Create(context.Background(), obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	return apierrors.IsInvalid(err)
 }
 
 func corpusRequestConfig(requestFile string) string {
@@ -110,40 +196,72 @@ resource "kratix_resource_request" "this" {
 // imports both with identical state, and destroys them.
 func TestAccCorpus(t *testing.T) {
 	testAccPreCheck(t)
-	for _, entry := range corpusEntries(t) {
+	entries := corpusEntries(t)
+	for _, entry := range entries {
 		t.Run(entry.name, func(t *testing.T) {
-			config := harness.Current().ProviderConfig() + corpusPromiseConfig(entry.promiseFile) + corpusRequestConfig(entry.requestFile)
-			steps := []resource.TestStep{
-				{
-					Config: config,
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue("kratix_promise.this", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
-					},
-					ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-				},
-				{
-					ResourceName:            "kratix_promise.this",
-					ImportState:             true,
-					ImportStateVerify:       true,
-					ImportStateVerifyIgnore: []string{"timeouts"},
-				},
-			}
-			if entry.requestFile != "" {
-				steps[0].ConfigStateChecks = append(steps[0].ConfigStateChecks,
-					statecheck.ExpectKnownValue("kratix_resource_request.this", tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")))
-				steps = append(steps, resource.TestStep{
-					ResourceName:            "kratix_resource_request.this",
-					ImportState:             true,
-					ImportStateVerify:       true,
-					ImportStateVerifyIgnore: []string{"timeouts"},
+			required, dependsOn := requiredPromisesConfig(t, entries, entry.promiseFile)
+			config := harness.Current().ProviderConfig() + required + corpusPromiseConfig("this", entry.promiseFile, dependsOn) + corpusRequestConfig(entry.requestFile)
+			if apiRejectedByServer(t, entry.promiseFile) {
+				// sql/aws spells a printer column's jsonPath as JSONPath:
+				// Kratix's webhook rejects it, and so must the provider,
+				// before writing anything.
+				resource.Test(t, resource.TestCase{
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					CheckDestroy:             checkPromisesGone(t),
+					Steps: []resource.TestStep{{
+						Config:      config,
+						ExpectError: regexp.MustCompile(`(?s)The Promise's API is not a valid\s+CustomResourceDefinition.*dry run`),
+					}},
 				})
+				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
+				return
 			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy:             checkPromisesGone(t),
-				Steps:                    steps,
+				Steps:                    corpusSteps(config, entry),
 			})
 		})
+	}
+}
+
+// corpusSteps: apply, empty plan after refresh, then import of the Promise
+// and its request with identical state. Destroy is checked by the caller.
+func corpusSteps(config string, entry corpusEntry) []resource.TestStep {
+	steps := []resource.TestStep{
+		{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("kratix_promise.this", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		},
+		{
+			ResourceName:            "kratix_promise.this",
+			ImportState:             true,
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"timeouts"},
+		},
+	}
+	if entry.requestFile == "" {
+		return steps
+	}
+	steps[0].ConfigStateChecks = append(steps[0].ConfigStateChecks,
+		statecheck.ExpectKnownValue("kratix_resource_request.this", tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")))
+	return append(steps, resource.TestStep{
+		ResourceName:            "kratix_resource_request.this",
+		ImportState:             true,
+		ImportStateVerify:       true,
+		ImportStateVerifyIgnore: []string{"timeouts"},
+	})
+}
+
+// assertPromiseAbsent checks through the API that nothing was written.
+func assertPromiseAbsent(t *testing.T, name string) {
+	t.Helper()
+	_, err := harness.Current().Dynamic(t).Resource(promisesGVR).Get(context.Background(), name, metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("Promise %s exists after a rejected apply (err=%v)", name, err)
 	}
 }
 

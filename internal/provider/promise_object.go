@@ -169,6 +169,9 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	var prior promiseModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if promiseArgsChanged(&plan, &prior) {
+		markPromiseOutcomeUnknown(ctx, resp)
+	}
 	priorAPI, errPrior := toGo(prior.API)
 	planAPI, errPlan := toGo(plan.API)
 	if errPrior != nil || errPlan != nil || priorAPI == nil {
@@ -180,6 +183,22 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			reason+" Kratix does not allow this change in place, so Terraform will delete the Promise (which deletes its "+
 				"resource requests and their outputs) and create it again.")
 	}
+}
+
+// promiseArgsChanged reports whether an update will send the Promise
+// anything new.
+func promiseArgsChanged(plan, prior *promiseModel) bool {
+	return !plan.Version.Equal(prior.Version) || !plan.Labels.Equal(prior.Labels) || !plan.Annotations.Equal(prior.Annotations) ||
+		!plan.API.Equal(prior.API) || !plan.Workflows.Equal(prior.Workflows) || !plan.Dependencies.Equal(prior.Dependencies) ||
+		!plan.DestinationSelectors.Equal(prior.DestinationSelectors) || !plan.RequiredPromises.Equal(prior.RequiredPromises) ||
+		!plan.PipelineNamespace.Equal(prior.PipelineNamespace) || !plan.ReconciliationInterval.Equal(prior.ReconciliationInterval)
+}
+
+// markPromiseOutcomeUnknown: an update makes Kratix bump the generation,
+// which UseStateForUnknown would otherwise promise to keep. (The other
+// computed attributes are unknown in any planned update already.)
+func markPromiseOutcomeUnknown(ctx context.Context, resp *resource.ModifyPlanResponse) {
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("generation"), types.Int64Unknown())...)
 }
 
 func validatePromiseWorkflows(plan *promiseModel, resp *resource.ModifyPlanResponse) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -29,6 +30,9 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	obj, err := buildPromise(plan)
 	if err != nil {
 		diags.AddError("Invalid Promise configuration", err.Error())
+		return
+	}
+	if !r.checkAPIOnServer(ctx, plan.Name.ValueString(), obj, diags) {
 		return
 	}
 	startedAt := time.Now()
@@ -54,6 +58,30 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	if waitErr != nil {
 		diags.AddError(waitErr.summary, waitErr.detail)
 	}
+}
+
+// checkAPIOnServer dry-runs the Promise's API as a CustomResourceDefinition,
+// which is what Kratix's admission webhook does (kratix-api.md §3.5). An
+// invalid CRD is then a diagnostic on `api` before anything is written,
+// rather than a Promise that never becomes Available. Without permission to
+// dry-run CRDs the check is left to Kratix's webhook.
+func (r *promiseResource) checkAPIOnServer(ctx context.Context, name string, promise *unstructured.Unstructured, diags *diag.Diagnostics) bool {
+	api, ok, _ := unstructured.NestedMap(promise.Object, "spec", "api")
+	if !ok {
+		return true
+	}
+	_, err := r.data.Client.Apply(ctx, &unstructured.Unstructured{Object: api}, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true, DryRun: true})
+	switch {
+	case err == nil:
+		return true
+	case kube.IsForbidden(err):
+		tflog.Debug(ctx, "cannot dry-run the Promise's API; leaving CRD validation to Kratix's webhook", map[string]any{"promise": name, "error": err.Error()})
+		return true
+	}
+	diags.AddAttributeError(path.Root("api"), "The Promise's API is not a valid CustomResourceDefinition",
+		fmt.Sprintf("Promise %q: the API server rejected spec.api in a dry run, as Kratix's admission webhook would:\n\n%s\n\n"+
+			"Fix the CRD in api (its field names are case-sensitive) and apply again. Nothing was written.", name, err))
+	return false
 }
 
 func (r *promiseResource) recordApplied(ctx context.Context, plan *promiseModel, obj *unstructured.Unstructured, state *tfsdk.State, diags *diag.Diagnostics) {
@@ -98,21 +126,25 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 
 func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
 	name := m.Name.ValueString()
+	retry, err := retryFailedDelete(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name)
+	if err != nil {
+		diags.AddError("Cannot retry the delete workflow of Promise "+name, err.Error())
+		return
+	}
 	if err := r.data.Client.Delete(ctx, promiseGVK(), "", name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete Promise "+name, err.Error())
 		return
 	}
-	var last kratix.Outcome
-	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
-		last = kratix.DeleteOutcome(obj)
-		return last.State != kratix.Waiting, nil
-	})
+	jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
+	last, err := waitDeleted(ctx, r.data.Client, promiseGVK(), "", name, retry, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
+		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, "")
 		diags.AddError("Delete workflow failed for Promise "+name, fmt.Sprintf(
-			"%s.\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
-				"pipeline, or re-run it with:\n  kubectl label promise %s %s=true\nthen run terraform destroy (or apply) again.",
-			last.Summary, name, kratix.LabelManualReconciliation))
+			"%s.%s\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
+				"pipeline, then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling "+
+				"the Promise, as you could yourself with:\n  kubectl label promise %s %s=true",
+			last.Summary, withDetail("", detail), name, kratix.LabelManualReconciliation))
 	case err != nil:
 		diags.AddError("Timed out deleting Promise "+name, fmt.Sprintf("Last seen: %s. Deleting a Promise runs its delete "+
 			"workflow and deletes all of its resource requests (each running its own delete workflow) and its API. "+

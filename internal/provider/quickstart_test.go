@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
@@ -23,10 +24,14 @@ func TestAccQuickstart(t *testing.T) {
 	t.Setenv("KUBE_CTX", env.Context)
 
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkPromisesGone(t),
+		// The quickstart's state store takes write-only credentials.
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		CheckDestroy:           checkPromisesGone(t),
 		Steps: []resource.TestStep{{
-			ConfigDirectory: config.StaticDirectory(harness.RepoFile("examples", "quickstart")),
+			// The quickstart declares its own required_providers, so the
+			// factories go on the step, as terraform-plugin-testing requires.
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			ConfigDirectory:          config.StaticDirectory(harness.RepoFile("examples", "quickstart")),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("kind"), knownvalue.StringExact("redis")),

@@ -204,21 +204,25 @@ func (r *resourceRequestResource) fieldManager() string {
 func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resourceRequestModel, diags *diag.Diagnostics) {
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	retry, err := retryFailedDelete(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name)
+	if err != nil {
+		diags.AddError("Cannot retry the delete workflow of "+describeRequest(m), err.Error())
+		return
+	}
 	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
 		return
 	}
-	var last kratix.Outcome
-	_, err := r.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-		last = kratix.DeleteOutcome(obj)
-		return last.State != kratix.Waiting, nil
-	})
+	jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
+	last, err := waitDeleted(ctx, r.data.Client, gvk, ns, name, retry, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
+		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, ns)
 		diags.AddError("Delete workflow failed for "+describeRequest(m), fmt.Sprintf(
-			"%s.\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
-				"or re-run it with:\n  kubectl label %s %s -n %s %s=true\nthen run terraform destroy (or apply) again.",
-			last.Summary, strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation))
+			"%s.%s\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
+				"then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling the "+
+				"request, as you could yourself with:\n  kubectl label %s %s -n %s %s=true",
+			last.Summary, withDetail("", detail), strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation))
 	case err != nil:
 		diags.AddError("Timed out deleting resource request "+describeRequest(m), fmt.Sprintf(
 			"Last seen: %s. The delete was requested; Kratix may still finish it. Raise timeouts.delete or inspect the delete "+

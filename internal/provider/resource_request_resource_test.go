@@ -220,7 +220,7 @@ func TestAccResourceRequest_fieldManagerConflict(t *testing.T) {
 					applyRequestSpec(t, p, "default", "example", map[string]any{"size": "large"}, "platform-team-kubectl")
 				},
 				Config:      base + requestHCL(`{ size = "small", replicas = 3 }`, ""),
-				ExpectError: regexp.MustCompile(`(?s)platform-team-kubectl.*size.*force_conflicts`),
+				ExpectError: regexp.MustCompile(`(?s)\.spec\.size.*platform-team-kubectl.*force_conflicts`),
 			},
 			{
 				Config: base + requestHCL(`{ size = "small", replicas = 3 }`, "  force_conflicts = true\n"),
