@@ -15,8 +15,11 @@ func ValidatePromiseAPI(api map[string]any, creating bool) string {
 	if api == nil {
 		return "api must be a CustomResourceDefinition object"
 	}
-	if api["kind"] != "CustomResourceDefinition" || api["apiVersion"] != "apiextensions.k8s.io/v1" {
-		return fmt.Sprintf("api must be an apiextensions.k8s.io/v1 CustomResourceDefinition, not %v %v", api["apiVersion"], api["kind"])
+	// Kratix decodes spec.api into an apiextensions/v1 CRD whatever its
+	// apiVersion says (the marketplace's kubeflow-pipelines Promise says
+	// v1alpha1), so only the kind is checked.
+	if kind, set := api["kind"]; set && kind != "CustomResourceDefinition" {
+		return fmt.Sprintf("api must be a CustomResourceDefinition, not a %v", kind)
 	}
 	group, _, _ := unstructured.NestedString(api, "spec", "group")
 	kind, _, _ := unstructured.NestedString(api, "spec", "names", "kind")

@@ -169,6 +169,7 @@ func apiRejectedByServer(t *testing.T, file string) bool {
 	}
 	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	obj := &unstructured.Unstructured{Object: api}
+	obj.SetAPIVersion("apiextensions.k8s.io/v1")
 	_, err := harness.Current().Dynamic(t).Resource(crds).Create(context.Background(), obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	return apierrors.IsInvalid(err)
 }

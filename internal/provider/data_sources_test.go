@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"regexp"
 	"testing"
 
@@ -20,7 +19,7 @@ func TestAccOneApply(t *testing.T) {
 	testAccPreCheck(t)
 	p := newTestPromise()
 	p.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_STATUS": statusJSON(map[string]any{"connection": map[string]any{"host": "db.internal", "port": 5432}})}
-	config := harness.Current().ProviderConfig() + p.HCL() + fmt.Sprintf(`
+	config := harness.Current().ProviderConfig() + p.HCL() + `
 resource "kratix_resource_request" "test" {
   promise = kratix_promise.test.name
   name    = "example"
@@ -60,7 +59,7 @@ output "db_port_from_data_source" {
 output "kind_from_promise" {
   value = data.kratix_promise.test.kind
 }
-`)
+`
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

@@ -118,7 +118,7 @@ func (r *destinationResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"writable (`spec.initWorkloads.enabled`, default `true`)."},
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
-			"uid": computedStringUnknownOnChange("UID Kubernetes gave the Destination.", true),
+			"uid": stableComputedString("UID Kubernetes gave the Destination."),
 			"ready": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the Destination " +
 				"`Ready=True`, as of the last apply or refresh."},
 			"conditions": conditionsSchema("Kratix's conditions on the Destination (`Ready`, with reasons such as " +

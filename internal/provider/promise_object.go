@@ -240,12 +240,12 @@ func dnsSubdomainErrors(name string) []string { return validation.IsDNS1123Subdo
 
 // minDurationValidator checks a Go duration string against a minimum, as
 // Kratix's webhook does for reconciliation intervals.
-type minDurationValidator struct{ min time.Duration }
+type minDurationValidator struct{ least time.Duration }
 
-func minDuration(min time.Duration) validator.String { return minDurationValidator{min} }
+func minDuration(least time.Duration) validator.String { return minDurationValidator{least} }
 
 func (v minDurationValidator) Description(context.Context) string {
-	return "a Go duration of at least " + v.min.String()
+	return "a Go duration of at least " + v.least.String()
 }
 
 func (v minDurationValidator) MarkdownDescription(ctx context.Context) string {
@@ -257,7 +257,7 @@ func (v minDurationValidator) ValidateString(_ context.Context, req validator.St
 		return
 	}
 	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d < v.min {
+	if err != nil || d < v.least {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("%q must be %s, e.g. \"1h\" or \"90m\".", req.ConfigValue.ValueString(), v.Description(context.Background())))
 	}

@@ -70,7 +70,10 @@ func (r *promiseResource) checkAPIOnServer(ctx context.Context, name string, pro
 	if !ok {
 		return true
 	}
-	_, err := r.data.Client.Apply(ctx, &unstructured.Unstructured{Object: api}, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true, DryRun: true})
+	crd := &unstructured.Unstructured{Object: api}
+	crd.SetAPIVersion("apiextensions.k8s.io/v1") // as Kratix decodes it, whatever it says
+	crd.SetKind("CustomResourceDefinition")
+	_, err := r.data.Client.Apply(ctx, crd, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true, DryRun: true})
 	switch {
 	case err == nil:
 		return true

@@ -143,7 +143,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 					"(types, enums, patterns, bounds, required and unknown fields). Set it to `false` for an apply that changes " +
 					"the Promise's API and uses the change in the same plan.",
 			},
-			"uid":                 computedStringUnknownOnChange("UID Kubernetes gave the request.", true),
+			"uid":                 stableComputedString("UID Kubernetes gave the request."),
 			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded (`status.observedGeneration`)."},
 			"message":             schema.StringAttribute{Computed: true, MarkdownDescription: "Kratix's message for the request (`status.message`), e.g. `Resource requested`."},
 			"status": schema.DynamicAttribute{

@@ -18,14 +18,13 @@ func managedMapSchema(description string) schema.MapAttribute {
 	return schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: description}
 }
 
-// computedStringUnknownOnChange is a computed string that keeps its prior
-// value across plans when stable is true.
-func computedStringUnknownOnChange(description string, stable bool) schema.StringAttribute {
-	a := schema.StringAttribute{Computed: true, MarkdownDescription: description}
-	if stable {
-		a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+// stableComputedString is a computed string that keeps its prior value
+// across plans (an object's UID does not change while it exists).
+func stableComputedString(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed: true, MarkdownDescription: description,
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
-	return a
 }
 
 func timeoutsAttrTypes() map[string]attr.Type {

@@ -270,7 +270,7 @@ func credentialsVersionSchema() schema.Int64Attribute {
 
 func storeComputedAttributes(what string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"uid":        computedStringUnknownOnChange("UID Kubernetes gave the "+what+".", true),
+		"uid":        stableComputedString("UID Kubernetes gave the " + what + "."),
 		"status":     schema.StringAttribute{Computed: true, MarkdownDescription: "`Ready` or `NotReady` (`status.status`), as of the last apply or refresh."},
 		"ready":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the " + what + " `Ready=True`."},
 		"conditions": conditionsSchema("Kratix's conditions on the " + what + " (`Ready`, with reasons such as `StateStoreReady`, `SecretNotFound` or `ErrorValidatingPermissions`)."),

@@ -82,7 +82,7 @@ func up(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer func() { _ = logFile.Close() }()
 	cmd := exec.Command(self, "serve", "--dir", dir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -135,7 +135,7 @@ func down(dir string) error {
 		return err
 	}
 	for range 300 {
-		if syscall.Kill(pid, 0) != nil {
+		if !alive(pid) {
 			fmt.Println("The platform has stopped.")
 			return nil
 		}
@@ -143,6 +143,9 @@ func down(dir string) error {
 	}
 	return fmt.Errorf("the platform (pid %d) did not stop within 30s", pid)
 }
+
+// alive reports whether a process with this pid still exists.
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 // serve runs the platform and the emulator until SIGINT or SIGTERM.
 func serve(dir string) error {
@@ -167,7 +170,7 @@ func serve(dir string) error {
 	if err := publish(dir, p); err != nil {
 		return err
 	}
-	defer os.Remove(filepath.Join(dir, "serve.pid"))
+	defer func() { _ = os.Remove(filepath.Join(dir, "serve.pid")) }()
 	<-ctx.Done()
 	logf("stopping")
 	return nil
