@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -46,6 +47,11 @@ func IsTransient(err error) bool {
 }
 
 func transientStatus(s metav1.Status) bool {
+	// Server-side apply reports an object that does not fit its schema as
+	// a 500; sending it again cannot help.
+	if strings.Contains(s.Message, "failed to create typed patch object") {
+		return false
+	}
 	switch s.Reason {
 	case metav1.StatusReasonTooManyRequests, metav1.StatusReasonServerTimeout,
 		metav1.StatusReasonTimeout, metav1.StatusReasonServiceUnavailable, metav1.StatusReasonInternalError:

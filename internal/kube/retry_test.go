@@ -50,6 +50,7 @@ func TestIsTransient(t *testing.T) {
 		{"GOAWAY", errors.New("http2: server sent GOAWAY and closed the connection"), true},
 
 		{"nil", nil, false},
+		{"500 SSA schema mismatch", apierrors.NewInternalError(errors.New("failed to create typed patch object (/x; example.com/v1, Kind=Widget): .spec.regex: field not declared in schema")), false},
 		{"400 bad request", apierrors.NewBadRequest("bad"), false},
 		{"401 unauthorized", apierrors.NewUnauthorized("expired"), false},
 		{"403 forbidden", apierrors.NewForbidden(widgetsGR, "w", errors.New("no")), false},

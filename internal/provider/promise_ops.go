@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -61,31 +63,57 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 }
 
 // checkAPIOnServer dry-runs the Promise's API as a CustomResourceDefinition,
-// which is what Kratix's admission webhook does (kratix-api.md §3.5). An
-// invalid CRD is then a diagnostic on `api` before anything is written,
-// rather than a Promise that never becomes Available. Without permission to
-// dry-run CRDs the check is left to Kratix's webhook.
+// as Kratix's admission webhook does (kratix-api.md §3.5: a dry-run create,
+// or a dry-run update when the CRD exists). An invalid CRD is then a
+// diagnostic on `api` before anything is written, rather than a Promise
+// that never becomes Available. Without permission to dry-run CRDs the
+// check is left to Kratix's webhook.
 func (r *promiseResource) checkAPIOnServer(ctx context.Context, name string, promise *unstructured.Unstructured, diags *diag.Diagnostics) bool {
 	api, ok, _ := unstructured.NestedMap(promise.Object, "spec", "api")
 	if !ok {
 		return true
 	}
-	crd := &unstructured.Unstructured{Object: api}
-	crd.SetAPIVersion("apiextensions.k8s.io/v1") // as Kratix decodes it, whatever it says
-	crd.SetKind("CustomResourceDefinition")
-	_, err := r.data.Client.Apply(ctx, crd, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true, DryRun: true})
+	err := r.dryRunCRD(ctx, &unstructured.Unstructured{Object: api})
 	switch {
 	case err == nil:
 		return true
 	case kube.IsForbidden(err):
 		tflog.Debug(ctx, "cannot dry-run the Promise's API; leaving CRD validation to Kratix's webhook", map[string]any{"promise": name, "error": err.Error()})
 		return true
+	case !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err):
+		diags.AddError("Cannot check the API of Promise "+name, fmt.Sprintf("Dry-running spec.api as a CustomResourceDefinition failed: %v", err))
+		return false
 	}
 	diags.AddAttributeError(path.Root("api"), "The Promise's API is not a valid CustomResourceDefinition",
-		fmt.Sprintf("Promise %q: the API server rejected spec.api in a dry run, as Kratix's admission webhook would:\n\n%s\n\n"+
-			"Fix the CRD in api (its field names are case-sensitive) and apply again. Nothing was written.", name, err))
+		fmt.Sprintf("Promise %q: the API server rejected spec.api in a dry run, as Kratix's admission webhook would:\n\n%v\n\n"+
+			"Fix the CRD in api and apply again. Nothing was written.", name, err))
 	return false
 }
+
+// dryRunCRD creates the CRD in dry-run mode, or updates it when it exists.
+// Like Kratix, it sends the CRD as apiextensions/v1 whatever it says.
+func (r *promiseResource) dryRunCRD(ctx context.Context, crd *unstructured.Unstructured) error {
+	crd.SetAPIVersion(crdGVK.GroupVersion().String())
+	crd.SetKind(crdGVK.Kind)
+	crds, err := r.data.Client.Resource(ctx, crdGVK, "")
+	if err != nil {
+		return err
+	}
+	dryRun := []string{metav1.DryRunAll}
+	_, err = crds.Create(ctx, crd, metav1.CreateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
+	if !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	existing, err := crds.Get(ctx, crd.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	crd.SetResourceVersion(existing.GetResourceVersion())
+	_, err = crds.Update(ctx, crd, metav1.UpdateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
+	return err
+}
+
+var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
 
 func (r *promiseResource) recordApplied(ctx context.Context, plan *promiseModel, obj *unstructured.Unstructured, state *tfsdk.State, diags *diag.Diagnostics) {
 	configured := *plan
