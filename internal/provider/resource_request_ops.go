@@ -22,7 +22,9 @@ import (
 // applyAndWait server-side applies the request, records it in state at once
 // (so a failed or timed-out wait leaves it tracked, and Terraform taints it
 // instead of orphaning it), then waits for the workflow of this generation.
-func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, state *tfsdk.State, diags *diag.Diagnostics) {
+// adopt forces ownership of the fields the configuration sets: the first
+// change after an import takes over from the tool that created the object.
+func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, adopt bool, state *tfsdk.State, diags *diag.Diagnostics) {
 	if !requireKnownConfig(r.data, diags) {
 		return
 	}
@@ -40,7 +42,10 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		return
 	}
 	startedAt := time.Now()
-	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: plan.ForceConflicts.ValueBool()})
+	if adopt {
+		tflog.Info(ctx, "first apply after import: taking ownership of the configured fields", map[string]any{"id": plan.ID.ValueString()})
+	}
+	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: plan.ForceConflicts.ValueBool() || adopt})
 	if err != nil {
 		diags.AddError("Cannot apply resource request "+describeRequest(plan), err.Error())
 		return

@@ -185,7 +185,7 @@ func (r *resourceRequestResource) Create(ctx context.Context, req resource.Creat
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, nil, &resp.State, &resp.Diagnostics)
+	r.applyAndWait(ctx, &plan, nil, false, &resp.State, &resp.Diagnostics)
 }
 
 func (r *resourceRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -199,8 +199,19 @@ func (r *resourceRequestResource) Update(ctx context.Context, req resource.Updat
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, &prior, &resp.State, &resp.Diagnostics)
+	adopted, d := req.Private.GetKey(ctx, privateKeyAdopted)
+	resp.Diagnostics.Append(d...)
+	r.applyAndWait(ctx, &plan, &prior, len(adopted) > 0, &resp.State, &resp.Diagnostics)
+	if len(adopted) > 0 && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAdopted, nil)...)
+	}
 }
+
+// privateKeyAdopted marks an imported request until its first update.
+// Importing says "Terraform manages this now", but the fields still belong
+// to the tool that created the object (kubectl's client-side apply, for
+// kubectl_manifest), so that first change would conflict without it.
+const privateKeyAdopted = "adopted"
 
 func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state resourceRequestModel
@@ -259,6 +270,7 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 		Conditions:     types.ListNull(conditionObjectType),
 		Workflows:      types.ListNull(workflowObjectType),
 	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAdopted, []byte(`true`))...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
