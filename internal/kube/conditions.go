@@ -3,6 +3,7 @@ package kube
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -63,6 +64,20 @@ func FindCondition(obj *unstructured.Unstructured, condType string) (ObjectCondi
 
 // IsTrue reports whether the condition's status is "True".
 func (c ObjectCondition) IsTrue() bool { return c.Status == "True" }
+
+// IsFalse reports whether the condition's status is "False".
+func (c ObjectCondition) IsFalse() bool { return c.Status == "False" }
+
+// TransitionedBefore reports whether the condition last changed before t.
+// Kubernetes stores these times with one-second precision, so a change in
+// the same second as t is not "before" it.
+func (c ObjectCondition) TransitionedBefore(t time.Time) bool {
+	ts, err := time.Parse(time.RFC3339, c.LastTransitionTime)
+	if err != nil {
+		return false
+	}
+	return ts.Before(t.Truncate(time.Second))
+}
 
 // String renders the condition for messages, e.g.
 // `Ready=False (Reason: "WorkflowFailed", "pipeline step 2 exited 1")`.
