@@ -193,12 +193,25 @@ func TestAccResourceRequest_stuckDelete(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Delete workflow failed.*connections open.*kratix.io/manual-reconciliation=true`),
 			},
 			{
+				// Destroying again re-runs the delete pipeline (the provider
+				// labels the request) and reports the new run's failure: the
+				// old DeleteWorkflowCompleted=False alone must neither end the
+				// wait at once nor leave it hanging.
+				// (Job creation times have one-second precision.)
+				PreConfig:   func() { time.Sleep(1500 * time.Millisecond) },
+				Config:      base,
+				ExpectError: regexp.MustCompile(`(?s)Delete workflow failed.*Pipeline "cleanup".*connections open`),
+			},
+			{
 				// The fix, made out of band as an operator would: the
 				// Promise's delete pipeline no longer fails, Kratix re-runs
 				// it, and the destroy Terraform retries now succeeds.
-				PreConfig: func() { fixDeletePipeline(t, p) },
-				Config:    harness.Current().ProviderConfig() + fixed.HCL(),
-				Check:     waitRequestGone(t, p, "default", "example"),
+				PreConfig: func() {
+					assertDeleteRuns(t, p, 2) // the retry really re-ran the pipeline
+					fixDeletePipeline(t, p)
+				},
+				Config: harness.Current().ProviderConfig() + fixed.HCL(),
+				Check:  waitRequestGone(t, p, "default", "example"),
 			},
 		},
 	})
@@ -291,6 +304,22 @@ func checkRequestGone(t *testing.T, p testPromise, ns, name string) resource.Tes
 			return fmt.Errorf("the Promise's CRD still exists after destroy (err=%v)", err)
 		}
 		return nil
+	}
+}
+
+// assertDeleteRuns checks how many delete-pipeline Jobs ran for the
+// test's request.
+func assertDeleteRuns(t *testing.T, p testPromise, want int) {
+	t.Helper()
+	jobs := schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
+	list, err := harness.Current().Dynamic(t).Resource(jobs).List(context.Background(), metav1.ListOptions{
+		LabelSelector: "kratix.io/workflow-action=delete,kratix.io/promise-name=" + p.Name,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != want {
+		t.Fatalf("%d delete pipeline runs, want %d", len(list.Items), want)
 	}
 }
 
