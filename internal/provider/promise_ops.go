@@ -37,6 +37,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	if !r.checkAPIOnServer(ctx, plan.Name.ValueString(), obj, diags) {
 		return
 	}
+	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	startedAt := time.Now()
 	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true})
 	if err != nil {
@@ -157,17 +158,14 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 
 func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
 	name := m.Name.ValueString()
-	retry, err := retryFailedDelete(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name)
-	if err != nil {
-		diags.AddError("Cannot retry the delete workflow of Promise "+name, err.Error())
-		return
-	}
+	r.data.promiseAPIs.forget(name)
+	deleteSent := time.Now().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, promiseGVK(), "", name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete Promise "+name, err.Error())
 		return
 	}
 	jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
-	last, err := waitDeleted(ctx, r.data.Client, promiseGVK(), "", name, retry, jobLabels)
+	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
 		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, "")

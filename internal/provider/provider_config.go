@@ -165,6 +165,7 @@ type providerData struct {
 	FieldManager     string
 	DefaultNamespace string
 	schemas          *schemaCache
+	promiseAPIs      *promiseAPICache
 	// ConfigKnown is false during a plan whose provider settings depend on
 	// values known only after apply; reads are then skipped rather than
 	// failing.
@@ -178,6 +179,7 @@ func newProviderData(ctx context.Context, cfg providerModel, known bool) (*provi
 		DefaultNamespace: firstNonEmpty(stringOrEnv(cfg.DefaultNamespace, envDefaultNamespace), "default"),
 		ConfigKnown:      known,
 		schemas:          &schemaCache{},
+		promiseAPIs:      &promiseAPICache{},
 	}
 	data.Client = kube.New(settings, kube.Options{Logger: tflogLogger{}})
 	return data, diags

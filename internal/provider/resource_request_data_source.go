@@ -84,7 +84,7 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"generation":          schema.Int64Attribute{Computed: true, MarkdownDescription: "`metadata.generation`."},
 			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded."},
 			"spec":                schema.DynamicAttribute{Computed: true, MarkdownDescription: "The request's whole `spec`."},
-			"status":              schema.DynamicAttribute{Computed: true, MarkdownDescription: "The request's whole `status`, including pipeline-written fields."},
+			"status":              schema.DynamicAttribute{Computed: true, MarkdownDescription: statusDescription},
 			"message":             computedString("Kratix's message for the request."),
 			"conditions":          dsConditionsSchema("Kratix's conditions on the request."),
 			"workflows":           dsWorkflowsSchema(),

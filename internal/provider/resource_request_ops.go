@@ -125,13 +125,28 @@ func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceReq
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	if _, err := r.data.Client.WaitForKind(ctx, gvk); err != nil {
+		r.data.promiseAPIs.forget(m.Promise.ValueString())
 		return gvk, fmt.Errorf("the API %s %s is not served yet: %w", gvk.GroupVersion(), gvk.Kind, err)
 	}
 	m.ID = types.StringValue(requestID(m))
 	return gvk, nil
 }
 
+// promiseAPI is the API a Promise's requests use, from the per-process
+// cache when another request of this Promise already resolved it, so an
+// apply of N requests reads the Promise once instead of N times.
 func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
+	if api, ok := r.data.promiseAPIs.get(promise); ok {
+		return api.apiVersion, api.kind, nil
+	}
+	apiVersion, kind, err = r.waitForPromiseAPI(ctx, promise)
+	if err == nil {
+		r.data.promiseAPIs.put(promise, promiseAPIVersionKind{apiVersion, kind})
+	}
+	return apiVersion, kind, err
+}
+
+func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
 	var last string
 	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
 		if obj == nil {
@@ -209,17 +224,13 @@ func (r *resourceRequestResource) fieldManager() string {
 func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resourceRequestModel, diags *diag.Diagnostics) {
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
-	retry, err := retryFailedDelete(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name)
-	if err != nil {
-		diags.AddError("Cannot retry the delete workflow of "+describeRequest(m), err.Error())
-		return
-	}
+	deleteSent := time.Now().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
 		return
 	}
 	jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
-	last, err := waitDeleted(ctx, r.data.Client, gvk, ns, name, retry, jobLabels)
+	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
 		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, ns)

@@ -24,8 +24,15 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
+	// Attribute by attribute, not the whole model: this runs for every
+	// request on every plan, and a full Get and Set walks the whole state.
 	var plan resourceRequestModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	for name, target := range map[string]any{
+		"id": &plan.ID, "promise": &plan.Promise, "name": &plan.Name, "namespace": &plan.Namespace,
+		"validate_spec": &plan.ValidateSpec, "spec": &plan.Spec,
+	} {
+		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(name), target)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -34,12 +41,12 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("namespace"), &configured)...)
 		if configured.IsNull() {
 			plan.Namespace = types.StringValue(r.data.DefaultNamespace)
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("namespace"), plan.Namespace)...)
 		}
 	}
 	if plan.ID.IsUnknown() && known(plan.Promise, plan.Namespace, plan.Name) {
-		plan.ID = types.StringValue(requestID(&plan))
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), requestID(&plan))...)
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if plan.ValidateSpec.ValueBool() {
 		r.validateSpec(ctx, &plan, resp)
 	}
@@ -160,4 +167,36 @@ func (c *schemaCache) get(ctx context.Context, data *providerData, promise strin
 	}
 	c.entries[promise] = e
 	return e.schema, e.kind, e.ok
+}
+
+// promiseAPICache remembers, for the life of the provider process (one
+// plan or apply), the API each Promise published. The kratix_promise
+// resource forgets a Promise it changes.
+type promiseAPICache struct {
+	mu   sync.Mutex
+	apis map[string]promiseAPIVersionKind
+}
+
+type promiseAPIVersionKind struct{ apiVersion, kind string }
+
+func (c *promiseAPICache) get(promise string) (promiseAPIVersionKind, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	api, ok := c.apis[promise]
+	return api, ok
+}
+
+func (c *promiseAPICache) put(promise string, api promiseAPIVersionKind) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.apis == nil {
+		c.apis = map[string]promiseAPIVersionKind{}
+	}
+	c.apis[promise] = api
+}
+
+func (c *promiseAPICache) forget(promise string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.apis, promise)
 }

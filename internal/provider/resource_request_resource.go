@@ -147,9 +147,8 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded (`status.observedGeneration`)."},
 			"message":             schema.StringAttribute{Computed: true, MarkdownDescription: "Kratix's message for the request (`status.message`), e.g. `Resource requested`."},
 			"status": schema.DynamicAttribute{
-				Computed: true,
-				MarkdownDescription: "The request's whole `status`, including every field a pipeline wrote to `/kratix/metadata/status.yaml`. " +
-					"Reference pipeline outputs as `kratix_resource_request.x.status.<field>`.",
+				Computed:            true,
+				MarkdownDescription: statusDescription + " Reference pipeline outputs as `kratix_resource_request.x.status.<field>`.",
 			},
 			"conditions": conditionsSchema("Kratix's conditions on the request (`ConfigureWorkflowCompleted`, `WorksSucceeded`, `Reconciled`, ...)."),
 			"workflows":  workflowsSchema(),

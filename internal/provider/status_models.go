@@ -66,15 +66,30 @@ func workflowsValue(obj *unstructured.Unstructured) types.List {
 	return types.ListValueMust(workflowObjectType, elems)
 }
 
-// statusValue is the object's whole status, pipeline-written fields
-// included, as a dynamic value.
+// statusValue is the object's status, pipeline-written fields included, as
+// a dynamic value, without the keys conditionsValue and workflowsValue
+// already expose as typed lists. A dynamic value carries its type with
+// every value in every RPC, and these two made up half of a request's
+// state: dropping them halves what Terraform and the framework walk per
+// request on every plan (BENCHMARKS.md).
 func statusValue(ctx context.Context, obj *unstructured.Unstructured) types.Dynamic {
 	status, found, _ := unstructured.NestedMap(obj.Object, "status")
 	if !found {
 		return types.DynamicValue(types.ObjectValueMust(map[string]attr.Type{}, map[string]attr.Value{}))
 	}
+	for _, typed := range statusKeysExposedTyped {
+		delete(status, typed)
+	}
 	return types.DynamicValue(fromGo(ctx, status, nil))
 }
+
+const statusDescription = "The request's `status`: every field a pipeline wrote to `/kratix/metadata/status.yaml` " +
+	"and Kratix's own fields (`message`, `observedGeneration`, `workflowsSucceeded`, ...). Kratix's `status.conditions` " +
+	"and `status.kratix` are not repeated here: they are the typed `conditions` and `workflows` attributes."
+
+// statusKeysExposedTyped are the status keys Kratix owns that the
+// `conditions` and `workflows` attributes expose.
+var statusKeysExposedTyped = []string{"conditions", "kratix"}
 
 func conditionsSchema(description string) schema.ListAttribute {
 	return schema.ListAttribute{Computed: true, ElementType: conditionObjectType, MarkdownDescription: description +

@@ -52,38 +52,57 @@ func withDetail(text, detail string) string {
 	return text + "\n\n" + detail
 }
 
-// deleteRetry marks a wait that follows a re-run of a failed delete
-// workflow: Kratix's DeleteWorkflowCompleted=False condition stays as it
-// was (there is no "running" condition), so only a delete Job that failed
-// after the retry began proves the re-run failed too.
-type deleteRetry struct {
-	since time.Time
-}
-
-// resyncInterval bounds how long a retried delete can go without a fresh
-// look: a re-run that fails again may not touch the watched object.
+// resyncInterval bounds how long a re-run delete workflow can go without a
+// fresh look: Kratix's DeleteWorkflowCompleted=False condition stays as it
+// was while the pipeline runs again (there is no "running" condition), so
+// a re-run that fails again may not touch the watched object.
 const resyncInterval = 10 * time.Second
 
-// waitDeleted waits until the object is gone or its delete workflow has
-// failed (for a retry: failed again).
-func waitDeleted(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, ns, name string, retry *deleteRetry, jobLabels map[string]string) (kratix.Outcome, error) {
-	var last kratix.Outcome
+// waitDeleted waits, after the DELETE sent at deleteSent, until the object
+// is gone or its delete workflow has failed. When the very first look
+// already shows a failure and no delete Job failed since deleteSent, the
+// failure is an earlier destroy's: Kratix keeps such an object until asked
+// to re-run the pipeline (kratix-api.md §5.5), so the wait asks once with
+// the manual-reconciliation label and then reports only a failure of a
+// delete Job created after that. The usual destroy costs no extra read.
+func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, ns, name string,
+	deleteSent time.Time, jobLabels map[string]string) (kratix.Outcome, error) {
+	var (
+		last          kratix.Outcome
+		seen, retried bool
+		stale         *unstructured.Unstructured
+		rerunSince    time.Time
+	)
 	cond := func(obj *unstructured.Unstructured) (bool, error) {
+		first := !seen
+		seen = true
 		last = kratix.DeleteOutcome(obj)
-		if last.State == kratix.Failed && retry != nil && !deleteFailedSince(ctx, client, jobLabels, ns, retry.since) {
+		switch {
+		case last.State != kratix.Failed:
+		case retried && !deleteFailedSince(ctx, client, jobLabels, ns, rerunSince):
 			last = kratix.Outcome{State: kratix.Waiting, Summary: "waiting for the re-run of the delete pipeline"}
+		case !retried && first && !deleteFailedSince(ctx, client, jobLabels, ns, deleteSent):
+			stale = obj
 		}
 		return last.State != kratix.Waiting, nil
 	}
-	if retry == nil {
-		_, err := client.WaitFor(ctx, gvk, ns, name, cond)
-		return last, err
-	}
 	for {
-		resync, cancel := context.WithTimeout(ctx, resyncInterval)
-		_, err := client.WaitFor(resync, gvk, ns, name, cond)
+		waitCtx, cancel := ctx, context.CancelFunc(func() {})
+		if retried {
+			waitCtx, cancel = context.WithTimeout(ctx, resyncInterval)
+		}
+		_, err := client.WaitFor(waitCtx, gvk, ns, name, cond)
 		cancel()
-		if err == nil || ctx.Err() != nil || resync.Err() == nil {
+		switch {
+		case stale != nil:
+			rerunSince = time.Now().Add(-time.Second)
+			if err := rerunDeletePipeline(ctx, client, fieldManager, gvk, stale); err != nil {
+				// Reported as the workflow's failure: the caller's diagnostic
+				// then says how to re-run it by hand.
+				return kratix.Outcome{State: kratix.Failed, Summary: "cannot re-run the failed delete workflow: " + err.Error()}, nil //nolint:nilerr // see above
+			}
+			stale, retried = nil, true
+		case err == nil || ctx.Err() != nil || !retried || waitCtx.Err() == nil:
 			return last, err
 		}
 	}
@@ -116,31 +135,20 @@ func listDeleteJobs(ctx context.Context, client *kube.Client, labels map[string]
 	return list.Items, nil
 }
 
-// retryFailedDelete handles a destroy that runs again after the delete
-// workflow failed: the failed condition would otherwise end the wait at
-// once. It asks Kratix to re-run the delete pipeline with the
-// manual-reconciliation label (kratix-api.md §5.5) and returns the time of
-// that request, or nil when there is nothing to retry.
-func retryFailedDelete(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, ns, name string) (*deleteRetry, error) {
-	obj, err := client.Get(ctx, gvk, ns, name)
-	if kube.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil || obj == nil || obj.GetDeletionTimestamp() == nil || kratix.DeleteOutcome(obj).State != kratix.Failed {
-		return nil, err
-	}
-	retry := &deleteRetry{since: time.Now().Add(-time.Second)}
-	ri, err := client.Resource(ctx, gvk, ns)
+// rerunDeletePipeline asks Kratix to run a failed delete workflow again,
+// with the manual-reconciliation label (kratix-api.md §5.5).
+func rerunDeletePipeline(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
+	ri, err := client.Resource(ctx, gvk, obj.GetNamespace())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A merge patch, not an apply: it can never re-create an object that
-	// vanished meanwhile, and the uid pins it to the object we read.
+	// vanished meanwhile, and the uid pins it to the object we saw.
 	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"labels":{%q:"true"}}}`, obj.GetUID(), kratix.LabelManualReconciliation)
-	tflog.Info(ctx, "re-running a failed delete workflow", map[string]any{"kind": gvk.Kind, "namespace": ns, "name": name})
-	_, err = ri.Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: fieldManager})
+	tflog.Info(ctx, "re-running a failed delete workflow", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
+	_, err = ri.Patch(ctx, obj.GetName(), types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: fieldManager})
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-		return nil, nil // Kratix finished the delete meanwhile
+		return nil // Kratix finished the delete meanwhile; the wait sees it
 	}
-	return retry, err
+	return err
 }
