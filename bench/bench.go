@@ -193,6 +193,11 @@ func (b *bench) runOne(ctx context.Context, contender string, n, rep int) (runRe
 		return r, err
 	}
 	r.Apply.Settle = time.Since(settled).Seconds()
+	if r.ObjectsCreated {
+		if err := b.env.settleQuiet(ctx); err != nil {
+			return r, err
+		}
+	}
 	if err := sleep(ctx, time.Second); err != nil {
 		return r, err
 	}

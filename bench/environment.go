@@ -341,6 +341,38 @@ func (e *environment) settleCreated(ctx context.Context, n int) (bool, error) {
 	}
 }
 
+// settleQuiet waits until the emulator has stopped writing to the bench
+// objects (their resourceVersions unchanged for quietFor), so the next
+// phase does not share the cores with Kratix's work after the configure
+// workflow (Works, WorkPlacements, WorksSucceeded and Reconciled). A
+// contender whose apply does not wait (kubectl_manifest) leaves the most of
+// that work behind.
+func (e *environment) settleQuiet(ctx context.Context) error {
+	const quietFor = 3 * time.Second
+	deadline := time.Now().Add(5 * time.Minute)
+	last, since := "", time.Now()
+	for time.Now().Before(deadline) {
+		objs, err := e.benchObjects(ctx)
+		if err != nil {
+			return err
+		}
+		var versions strings.Builder
+		for i := range objs {
+			versions.WriteString(objs[i].GetResourceVersion() + ",")
+		}
+		if v := versions.String(); v != last {
+			last, since = v, time.Now()
+		} else if time.Since(since) >= quietFor {
+			return nil
+		}
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	logf("the bench objects were still changing after 5 minutes; measuring anyway")
+	return nil
+}
+
 // settleDeleted waits until no bench object is left, then for the
 // garbage collector to remove their Jobs, so the next run starts quiet.
 func (e *environment) settleDeleted(ctx context.Context) error {

@@ -70,7 +70,7 @@ output "request" {
   value = {
     message             = kratix_resource_request.cache.message
     observed_generation = kratix_resource_request.cache.observed_generation
-    pipelines           = { for w in kratix_resource_request.cache.workflows : w.name => w.phase }
+    pipelines           = kratix_resource_request.cache.workflows
   }
 }
 

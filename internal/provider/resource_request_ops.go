@@ -210,8 +210,8 @@ func (r *resourceRequestResource) fillFromObject(ctx context.Context, m *resourc
 	msg, _, _ := unstructured.NestedString(obj.Object, "status", "message")
 	m.Message = types.StringValue(msg)
 	m.Status = statusValue(ctx, obj)
-	m.Conditions = conditionsValue(obj)
-	m.Workflows = workflowsValue(obj)
+	m.Conditions = conditionStatusMap(obj)
+	m.Workflows = pipelinePhaseMap(obj)
 }
 
 func (r *resourceRequestResource) fieldManager() string {

@@ -64,8 +64,8 @@ type resourceRequestModel struct {
 	ObservedGeneration types.Int64    `tfsdk:"observed_generation"`
 	Message            types.String   `tfsdk:"message"`
 	Status             types.Dynamic  `tfsdk:"status"`
-	Conditions         types.List     `tfsdk:"conditions"`
-	Workflows          types.List     `tfsdk:"workflows"`
+	Conditions         types.Map      `tfsdk:"conditions"`
+	Workflows          types.Map      `tfsdk:"workflows"`
 }
 
 func (r *resourceRequestResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -150,8 +150,17 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				Computed:            true,
 				MarkdownDescription: statusDescription + " Reference pipeline outputs as `kratix_resource_request.x.status.<field>`.",
 			},
-			"conditions": conditionsSchema("Kratix's conditions on the request (`ConfigureWorkflowCompleted`, `WorksSucceeded`, `Reconciled`, ...)."),
-			"workflows":  workflowsSchema(),
+			"conditions": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Kratix's conditions on the request, as condition type to status (`True`, `False` or `Unknown`), " +
+					"e.g. `conditions[\"WorksSucceeded\"]`. Reasons and messages are on the `kratix_resource_request` data source.",
+			},
+			"workflows": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Phase of each configure pipeline (`Pending`, `Running`, `Succeeded`, `Failed` or `Suspended`) by " +
+					"pipeline name, from `status.kratix.workflows.pipelines`. Attempts, retries and messages are on the " +
+					"`kratix_resource_request` and `kratix_workflows` data sources.",
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
@@ -266,8 +275,8 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 		ValidateSpec:   types.BoolValue(true),
 		Timeouts:       timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Status:         types.DynamicNull(),
-		Conditions:     types.ListNull(conditionObjectType),
-		Workflows:      types.ListNull(workflowObjectType),
+		Conditions:     types.MapNull(types.StringType),
+		Workflows:      types.MapNull(types.StringType),
 	}
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAdopted, []byte(`true`))...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

@@ -68,7 +68,10 @@ func TestAccResourceRequest_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")),
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("observed_generation"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("workflows").AtSliceIndex(0).AtMapKey("phase"), knownvalue.StringExact("Succeeded")),
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("workflows"), knownvalue.MapExact(map[string]knownvalue.Check{"configure": knownvalue.StringExact("Succeeded")})),
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("conditions").AtMapKey("ConfigureWorkflowCompleted"), knownvalue.StringExact("True")),
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("status").AtMapKey("url"), knownvalue.StringExact("https://example.internal/db")),
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("status").AtMapKey("observedGeneration"), knownvalue.Int64Exact(1)),
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("id"), knownvalue.StringExact(p.Name+"/default/example")),
 					statecheck.ExpectKnownOutputValue("pipeline_url", knownvalue.StringExact("https://example.internal/db")),
 				},

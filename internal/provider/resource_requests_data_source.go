@@ -102,10 +102,6 @@ func requestSummaries(items []unstructured.Unstructured) types.List {
 	elems := make([]attr.Value, 0, len(items))
 	for i := range items {
 		obj := &items[i]
-		conds := map[string]attr.Value{}
-		for _, c := range kratix.Conditions(obj) {
-			conds[c.Type] = types.StringValue(c.Status)
-		}
 		watch := kratix.RequestWatch{Generation: obj.GetGeneration(), Created: true}
 		msg, _, _ := unstructured.NestedString(obj.Object, "status", "message")
 		elems = append(elems, types.ObjectValueMust(requestSummaryAttrTypes, map[string]attr.Value{
@@ -113,7 +109,7 @@ func requestSummaries(items []unstructured.Unstructured) types.List {
 			"namespace":  types.StringValue(obj.GetNamespace()),
 			"message":    types.StringValue(msg),
 			"configured": types.BoolValue(watch.Observe(obj).State == kratix.Done),
-			"conditions": types.MapValueMust(types.StringType, conds),
+			"conditions": conditionStatusMap(obj),
 		}))
 	}
 	return types.ListValueMust(types.ObjectType{AttrTypes: requestSummaryAttrTypes}, elems)

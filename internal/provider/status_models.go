@@ -66,9 +66,30 @@ func workflowsValue(obj *unstructured.Unstructured) types.List {
 	return types.ListValueMust(workflowObjectType, elems)
 }
 
+// conditionStatusMap is conditions summarised as type -> status ("True",
+// "False" or "Unknown"): what a configuration references, and a fraction
+// of the values of conditionsValue, which matters for a resource that is
+// refreshed on every plan.
+func conditionStatusMap(obj *unstructured.Unstructured) types.Map {
+	statuses := map[string]attr.Value{}
+	for _, c := range kratix.Conditions(obj) {
+		statuses[c.Type] = types.StringValue(c.Status)
+	}
+	return types.MapValueMust(types.StringType, statuses)
+}
+
+// pipelinePhaseMap is the configure pipelines summarised as name -> phase.
+func pipelinePhaseMap(obj *unstructured.Unstructured) types.Map {
+	phases := map[string]attr.Value{}
+	for _, p := range kratix.Pipelines(obj) {
+		phases[p.Name] = types.StringValue(p.Phase)
+	}
+	return types.MapValueMust(types.StringType, phases)
+}
+
 // statusValue is the object's status, pipeline-written fields included, as
-// a dynamic value, without the keys conditionsValue and workflowsValue
-// already expose as typed lists. A dynamic value carries its type with
+// a dynamic value, without the keys the `conditions` and `workflows`
+// attributes already expose. A dynamic value carries its type with
 // every value in every RPC, and these two made up half of a request's
 // state: dropping them halves what Terraform and the framework walk per
 // request on every plan (BENCHMARKS.md).
@@ -85,19 +106,14 @@ func statusValue(ctx context.Context, obj *unstructured.Unstructured) types.Dyna
 
 const statusDescription = "The request's `status`: every field a pipeline wrote to `/kratix/metadata/status.yaml` " +
 	"and Kratix's own fields (`message`, `observedGeneration`, `workflowsSucceeded`, ...). Kratix's `status.conditions` " +
-	"and `status.kratix` are not repeated here: they are the typed `conditions` and `workflows` attributes."
+	"and `status.kratix` are not repeated here: see the `conditions` and `workflows` attributes."
 
 // statusKeysExposedTyped are the status keys Kratix owns that the
-// `conditions` and `workflows` attributes expose.
+// `conditions` and `workflows` attributes expose (summarised on the
+// resource, whole on the data source).
 var statusKeysExposedTyped = []string{"conditions", "kratix"}
 
 func conditionsSchema(description string) schema.ListAttribute {
 	return schema.ListAttribute{Computed: true, ElementType: conditionObjectType, MarkdownDescription: description +
 		" Each has `type`, `status` (`True`, `False` or `Unknown`), `reason`, `message` and `last_transition_time`."}
-}
-
-func workflowsSchema() schema.ListAttribute {
-	return schema.ListAttribute{Computed: true, ElementType: workflowObjectType, MarkdownDescription: "Per configure " +
-		"pipeline, in order: `name`, `phase` (`Pending`, `Running`, `Succeeded`, `Failed` or `Suspended`), `message`, " +
-		"`attempts`, `next_retry_at` and `last_transition_time`, from `status.kratix.workflows.pipelines`."}
 }

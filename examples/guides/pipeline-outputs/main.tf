@@ -43,7 +43,7 @@ data "kratix_resource_request" "shared_cache" {
 output "orders_db" {
   value = {
     host     = kratix_resource_request.db.status.connection.host
-    pipeline = { for w in kratix_resource_request.db.workflows : w.name => w.phase }
+    pipeline = kratix_resource_request.db.workflows
   }
 }
 
