@@ -32,6 +32,7 @@ const (
 	kubectlProviderVersion = "v1.19.0"
 	kubectlProviderAddress = "gavinbunney/kubectl"
 	kratixProviderAddress  = "kratix-community/kratix"
+	echoProviderAddress    = "kratix-community/benchecho"
 
 	promiseFile = "internal/testdata/kratix-marketplace/redis/promise.yaml"
 	requestFile = "internal/testdata/kratix-marketplace/redis/resource-request.yaml"
@@ -48,8 +49,9 @@ const (
 
 // tools are the binaries the contenders need.
 type tools struct {
-	CLIConfig        string // TF_CLI_CONFIG_FILE with dev_overrides for both providers
+	CLIConfig        string // TF_CLI_CONFIG_FILE with dev_overrides for every provider
 	KratixDir        string
+	EchoDir          string // the plugin floor, bench/echoprovider
 	KubectlDir       string
 	TerraformVersion string
 	Commit           string
@@ -59,12 +61,16 @@ type tools struct {
 // kubectl provider is in the tools cache (go install into GOBIN, so it never
 // touches this module's go.mod), and writes the CLI configuration.
 func prepareTools(ctx context.Context, s settings) (*tools, error) {
-	t := &tools{KratixDir: filepath.Join(s.Out, "work", "providers", "kratix")}
-	logf("building terraform-provider-kratix from %s", s.Root)
-	build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(t.KratixDir, "terraform-provider-kratix"), ".")
-	build.Dir = s.Root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the provider: %w\n%s", err, out)
+	t := &tools{
+		KratixDir: filepath.Join(s.Out, "work", "providers", "kratix"),
+		EchoDir:   filepath.Join(s.Out, "work", "providers", "benchecho"),
+	}
+	logf("building terraform-provider-kratix and the plugin floor from %s", s.Root)
+	if err := goBuild(ctx, s.Root, filepath.Join(t.KratixDir, "terraform-provider-kratix"), "."); err != nil {
+		return nil, err
+	}
+	if err := goBuild(ctx, s.Root, filepath.Join(t.EchoDir, "terraform-provider-benchecho"), "./bench/echoprovider"); err != nil {
+		return nil, err
 	}
 	cache, err := platform.CacheDir()
 	if err != nil {
@@ -81,8 +87,8 @@ func prepareTools(ctx context.Context, s settings) (*tools, error) {
 		}
 	}
 	t.CLIConfig = filepath.Join(s.Out, "work", "terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
-		kratixProviderAddress, t.KratixDir, kubectlProviderAddress, t.KubectlDir)
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
+		kratixProviderAddress, t.KratixDir, kubectlProviderAddress, t.KubectlDir, echoProviderAddress, t.EchoDir)
 	if err := os.WriteFile(t.CLIConfig, []byte(rc), 0o644); err != nil {
 		return nil, err
 	}
@@ -96,6 +102,15 @@ func prepareTools(ctx context.Context, s settings) (*tools, error) {
 		}
 	}
 	return t, nil
+}
+
+func goBuild(ctx context.Context, root, out, pkg string) error {
+	build := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+	}
+	return nil
 }
 
 // environment is the running platform, emulator and Promise.

@@ -1,5 +1,6 @@
 // Command bench measures kratix_resource_request against kubectl_manifest
-// (gavinbunney/kubectl) and Terraform's own floor (terraform_data) on the
+// (gavinbunney/kubectl), Terraform's own floor (terraform_data) and the
+// plugin floor (benchecho_object, a framework resource without API) on the
 // local platform: a real etcd and kube-apiserver on loopback plus the Kratix
 // emulator, with one Promise (the corpus redis Promise) installed.
 //
@@ -17,7 +18,7 @@
 //
 //	BENCH_N                  comma-separated N values (default 10,100,500)
 //	BENCH_REPS               repetitions per contender and N (default 3)
-//	BENCH_CONTENDERS         templates to run, in order (default kratix_resource_request,kubectl_manifest,terraform_data)
+//	BENCH_CONTENDERS         templates to run, in order (default kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object)
 //	BENCH_FLOOR              contender the ratios are taken against (default terraform_data)
 //	BENCH_ANCHOR             second reference for ratios (default kubectl_manifest)
 //	BENCH_LATENCY            contender whose wait is measured (default kratix_resource_request; "none" skips)
@@ -108,7 +109,7 @@ func loadSettings() (settings, error) {
 	}
 	s := settings{
 		Reps:             envInt("BENCH_REPS", 3),
-		Contenders:       envList("BENCH_CONTENDERS", "kratix_resource_request,kubectl_manifest,terraform_data"),
+		Contenders:       envList("BENCH_CONTENDERS", "kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object"),
 		Floor:            envString("BENCH_FLOOR", "terraform_data"),
 		Anchor:           envString("BENCH_ANCHOR", "kubectl_manifest"),
 		LatencyOf:        envString("BENCH_LATENCY", "kratix_resource_request"),
