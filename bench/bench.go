@@ -29,6 +29,9 @@ type runResult struct {
 	// line for Terraform to discard, are off.
 	PlanQuiet phaseResult `json:"planSdkLogsOff"`
 	Destroy   phaseResult `json:"destroy"`
+	// StateBytes is the size of terraform.tfstate after apply: what
+	// Terraform and the plugin decode and walk on every plan.
+	StateBytes int64 `json:"stateBytes"`
 	// ObjectsCreated says the contender wrote request objects (so apply
 	// was followed by waiting for their workflows, outside the timing).
 	ObjectsCreated bool `json:"objectsCreated"`
@@ -187,6 +190,9 @@ func (b *bench) runOne(ctx context.Context, contender string, n, rep int) (runRe
 	env := b.tfEnv()
 	if r.Apply, err = b.phase(ctx, dir, "apply", env, "apply", "-auto-approve"); err != nil {
 		return r, err
+	}
+	if st, err := os.Stat(filepath.Join(dir, "terraform.tfstate")); err == nil {
+		r.StateBytes = st.Size()
 	}
 	settled := time.Now()
 	if r.ObjectsCreated, err = b.env.settleCreated(ctx, n); err != nil {

@@ -75,7 +75,7 @@ func report(s settings, t *tools, res *results) string {
 	}
 
 	b.WriteString("\n## Plugin peak RSS (median MiB, largest terraform-provider-* process in the phase; processes started)\n\n")
-	b.WriteString("| N | contender | apply | plan | destroy | terraform core peak (plan) |\n|---:|---|---:|---:|---:|---:|\n")
+	b.WriteString("| N | contender | apply | plan | destroy | terraform core peak (plan) | state file KiB |\n|---:|---|---:|---:|---:|---:|---:|\n")
 	for _, n := range s.Ns {
 		for _, c := range s.Contenders {
 			runs := runsOf(res, n, c)
@@ -88,10 +88,11 @@ func report(s settings, t *tools, res *results) string {
 				}
 				return fmt.Sprintf("%.0f (%d)", median(values(runs, func(r runResult) float64 { return float64(get(r).PluginRSSKiB) / 1024 })), get(runs[0]).PluginStarts)
 			}
-			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.0f |\n", n, c,
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.0f | %s |\n", n, c,
 				rss(func(r runResult) phaseResult { return r.Apply }), rss(func(r runResult) phaseResult { return r.Plan }),
 				rss(func(r runResult) phaseResult { return r.Destroy }),
-				median(values(runs, func(r runResult) float64 { return float64(r.Plan.TerraformRSSKB) / 1024 })))
+				median(values(runs, func(r runResult) float64 { return float64(r.Plan.TerraformRSSKB) / 1024 })),
+				stateCell(runs))
 		}
 	}
 
@@ -234,4 +235,14 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// stateCell is the median state file size; runs saved before the harness
+// recorded it show a dash.
+func stateCell(runs []runResult) string {
+	kib := median(values(runs, func(r runResult) float64 { return float64(r.StateBytes) / 1024 }))
+	if kib == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f", kib)
 }
