@@ -57,7 +57,8 @@ type tools struct {
 	Commit           string
 }
 
-// prepareTools builds this provider from the tree, makes sure the
+// prepareTools builds this provider and the plugin floor from the tree,
+// makes sure the
 // kubectl provider is in the tools cache (go install into GOBIN, so it never
 // touches this module's go.mod), and writes the CLI configuration.
 func prepareTools(ctx context.Context, s settings) (*tools, error) {
@@ -87,8 +88,11 @@ func prepareTools(ctx context.Context, s settings) (*tools, error) {
 		}
 	}
 	t.CLIConfig = filepath.Join(s.Out, "work", "terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
-		kratixProviderAddress, t.KratixDir, kubectlProviderAddress, t.KubectlDir, echoProviderAddress, t.EchoDir)
+	rc := "provider_installation {\n  dev_overrides {\n"
+	for _, o := range [][2]string{{kratixProviderAddress, t.KratixDir}, {kubectlProviderAddress, t.KubectlDir}, {echoProviderAddress, t.EchoDir}} {
+		rc += fmt.Sprintf("    %q = %q\n", o[0], o[1])
+	}
+	rc += "  }\n  direct {}\n}\n"
 	if err := os.WriteFile(t.CLIConfig, []byte(rc), 0o644); err != nil {
 		return nil, err
 	}

@@ -112,8 +112,8 @@ func report(s settings, t *tools, res *results) string {
 	n := s.Ns[len(s.Ns)-1]
 	for _, c := range s.Contenders {
 		runs := runsOf(res, n, c)
-		if len(runs) == 0 || runs[0].Apply.PluginStarts == 0 {
-			continue
+		if len(runs) == 0 || sumRequests(runs[0].Apply)+sumRequests(runs[0].Plan) == 0 {
+			continue // no API: nothing to detail
 		}
 		for _, ph := range []struct {
 			name string

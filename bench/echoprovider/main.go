@@ -20,14 +20,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/pluginlog"
 )
 
 func main() {
-	// Same logging as terraform-provider-kratix when Terraform is not
-	// logging: the SDK loggers off, so both pay the same for logs.
-	if os.Getenv("TF_LOG") == "" {
-		_ = os.Setenv("TF_LOG_SDK", "OFF")
-	}
+	// The same logging as terraform-provider-kratix, so both pay the same
+	// for logs.
+	pluginlog.QuietUnlessAsked(os.LookupEnv, os.Setenv)
 	opts := providerserver.ServeOpts{Address: "registry.terraform.io/kratix-community/benchecho"}
 	if err := providerserver.Serve(context.Background(), func() provider.Provider { return echoProvider{} }, opts); err != nil {
 		log.Fatal(err)

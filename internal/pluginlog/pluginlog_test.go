@@ -1,8 +1,8 @@
-package main
+package pluginlog
 
 import "testing"
 
-func TestQuietLogsNobodyReads(t *testing.T) {
+func TestQuietUnlessAsked(t *testing.T) {
 	cases := map[string]struct {
 		env  map[string]string
 		want map[string]string
@@ -36,7 +36,7 @@ func TestQuietLogsNobodyReads(t *testing.T) {
 			}
 			lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 			set := func(k, v string) error { env[k] = v; return nil }
-			quietLogsNobodyReads(lookup, set)
+			QuietUnlessAsked(lookup, set)
 			if len(env) != len(tc.want) {
 				t.Fatalf("environment = %v, want %v", env, tc.want)
 			}
