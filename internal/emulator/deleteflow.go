@@ -29,6 +29,9 @@ func (e *Emulator) reconcileDeleteWorkflow(ctx context.Context, t *workflowTarge
 	if len(jobs) > 0 {
 		latest = &jobs[0]
 	}
+	if err := e.refreshAfterJob(ctx, t, latest); err != nil {
+		return workflowRunning, err
+	}
 	manual := labelIsTrue(t.obj, labelManualReconciliation)
 	switch {
 	case jobRunning(latest):

@@ -104,6 +104,9 @@ func (e *Emulator) reconcileConfigure(ctx context.Context, t *workflowTarget) (w
 	if len(jobs) > 0 {
 		latest = &jobs[0]
 	}
+	if err := e.refreshAfterJob(ctx, t, latest); err != nil {
+		return workflowRunning, err
+	}
 	restart := labelIsTrue(t.obj, labelManualReconciliation) || labelIsTrue(t.obj, labelRunFromStart)
 	if jobRunning(latest) {
 		if restart || latest.Labels[labelHash] != t.hash {
@@ -116,6 +119,21 @@ func (e *Emulator) reconcileConfigure(ctx context.Context, t *workflowTarget) (w
 		return workflowRunning, e.startRun(ctx, t, pipelines)
 	}
 	return e.afterJob(ctx, t, pipelines, idx, latest)
+}
+
+// refreshAfterJob re-reads the target once its latest Job has finished.
+// The status-writer updates the parent before it completes the Job, so a
+// read taken before the Job list can miss what the pipeline wrote (its
+// suspension, say) and the next step would overwrite it.
+func (e *Emulator) refreshAfterJob(ctx context.Context, t *workflowTarget, job *batchv1.Job) error {
+	if job == nil || jobRunning(job) {
+		return nil
+	}
+	obj, err := e.get(ctx, t.ref)
+	if obj != nil {
+		t.obj = obj
+	}
+	return err
 }
 
 // afterJob decides what follows a finished Job of the current run.

@@ -1,0 +1,60 @@
+package emulator
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+)
+
+// TestReconcileConfigureReadsAfterTheJob: the reconciler read the request
+// while its last pipeline was still running; by the time it lists the Jobs
+// the pipeline has suspended itself (label and status first, then the Job
+// completes). The step must go by what the pipeline wrote, not mark the
+// workflow succeeded over the suspension.
+func TestReconcileConfigureReadsAfterTheJob(t *testing.T) {
+	stale := testTarget(t, "")
+	pipelines := stale.pipelines(actionConfigure)
+	statusWith := func(lastPhase string) map[string]any {
+		return map[string]any{"kratix": map[string]any{"workflows": map[string]any{"pipelines": []any{
+			map[string]any{"name": pipelines[0].Name, "phase": phaseSucceeded},
+			map[string]any{"name": pipelines[1].Name, "phase": lastPhase},
+		}}}}
+	}
+	stale.obj.Object["status"] = statusWith(phaseRunning)
+	written := stale.obj.DeepCopy()
+	written.SetLabels(map[string]string{labelWorkflowSuspended: "true"})
+	written.Object["status"] = statusWith(phaseSuspended)
+
+	job := stale.buildJob(pipelines[1], actionConfigure, true)
+	jobSucceededStatus(&job.Status)
+	e := &Emulator{
+		opts: Options{Logf: t.Logf},
+		dyn:  dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()),
+		kube: kubefake.NewSimpleClientset(job),
+	}
+	if _, err := e.client(stale.ref).Create(context.Background(), written, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	state, err := e.reconcileConfigure(context.Background(), stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state != workflowSuspended {
+		t.Errorf("state %d, want workflowSuspended (%d)", state, workflowSuspended)
+	}
+	after, err := e.get(context.Background(), stale.ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pipelinePhase(statusOf(after), pipelines[1].Name); got != phaseSuspended {
+		t.Errorf("pipeline %q phase %q after the step, want %s:\n%v", pipelines[1].Name, got, phaseSuspended, statusOf(after))
+	}
+	if conditionIs(statusOf(after), condConfigureWorkflowCompleted, "True") {
+		t.Errorf("a suspended workflow was marked completed: %v", statusOf(after))
+	}
+}
