@@ -132,18 +132,15 @@ func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceReq
 	return gvk, nil
 }
 
-// promiseAPI is the API a Promise's requests use, from the per-process
-// cache when another request of this Promise already resolved it, so an
-// apply of N requests reads the Promise once instead of N times.
+// promiseAPI is the API a Promise's requests use, shared through the
+// per-process cache, so an apply of N requests reads the Promise once
+// instead of N times.
 func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	if api, ok := r.data.promiseAPIs.get(promise); ok {
-		return api.apiVersion, api.kind, nil
-	}
-	apiVersion, kind, err = r.waitForPromiseAPI(ctx, promise)
-	if err == nil {
-		r.data.promiseAPIs.put(promise, promiseAPIVersionKind{apiVersion, kind})
-	}
-	return apiVersion, kind, err
+	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
+		apiVersion, kind, err := r.waitForPromiseAPI(ctx, promise)
+		return promiseAPIVersionKind{apiVersion, kind}, err
+	})
+	return api.apiVersion, api.kind, err
 }
 
 func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {

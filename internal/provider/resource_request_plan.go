@@ -168,35 +168,3 @@ func (c *schemaCache) get(ctx context.Context, data *providerData, promise strin
 	c.entries[promise] = e
 	return e.schema, e.kind, e.ok
 }
-
-// promiseAPICache remembers, for the life of the provider process (one
-// plan or apply), the API each Promise published. The kratix_promise
-// resource forgets a Promise it changes.
-type promiseAPICache struct {
-	mu   sync.Mutex
-	apis map[string]promiseAPIVersionKind
-}
-
-type promiseAPIVersionKind struct{ apiVersion, kind string }
-
-func (c *promiseAPICache) get(promise string) (promiseAPIVersionKind, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	api, ok := c.apis[promise]
-	return api, ok
-}
-
-func (c *promiseAPICache) put(promise string, api promiseAPIVersionKind) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.apis == nil {
-		c.apis = map[string]promiseAPIVersionKind{}
-	}
-	c.apis[promise] = api
-}
-
-func (c *promiseAPICache) forget(promise string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.apis, promise)
-}
