@@ -1,7 +1,14 @@
 // Package acctest is the acceptance-test harness: it starts the local
-// platform (real etcd and kube-apiserver) and the Kratix emulator once per
-// test package, finds or builds a Terraform CLI, and isolates Terraform from
-// the user's own CLI configuration.
+// platform (real etcd and kube-apiserver) and Kratix once per test package,
+// finds or builds a Terraform CLI, and isolates Terraform from the user's own
+// CLI configuration.
+//
+// KRATIX_PLATFORM_MODE picks what plays Kratix: "emulator" (the default
+// here: package emulator, in-process) or "real" (Kratix's own controller
+// manager built from the pinned module, with package podrunner running its
+// pipeline pods). Only one real-mode platform runs on a machine at a time;
+// others wait for it. Tests that cannot pass against the Kratix version the
+// Go module proxy serves call SkipInRealMode with one of the listed reasons.
 //
 // Set TF_ACC=1 to run acceptance tests. To run them against an existing
 // cluster instead of the local platform, set KRATIX_ACC_KUBECONFIG to its
@@ -22,7 +29,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
+	"github.com/kratix-community/terraform-provider-kratix/internal/localkratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
 )
 
@@ -41,7 +48,9 @@ type Env struct {
 	// Existing is true when the tests run against a cluster the harness did
 	// not start; platform-only credentials are then empty.
 	Existing bool
-	config   *rest.Config
+	// Mode is what plays Kratix on the local platform.
+	Mode   platform.Mode
+	config *rest.Config
 }
 
 var current *Env
@@ -77,32 +86,29 @@ func setup(ctx context.Context) (func(), error) {
 }
 
 func startLocal(ctx context.Context) (func(), error) {
-	startCtx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	mode, err := platform.ModeFromEnv(platform.ModeEmulator)
+	if err != nil {
+		return nil, err
+	}
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
-	p, err := platform.Start(startCtx, platform.Options{Logf: logf})
+	p, err := platform.Start(startCtx, platform.Options{Logf: logf, Mode: mode})
 	if err != nil {
 		return nil, err
 	}
-	emu, err := emulator.New(p.AdminConfig(), emulator.Options{Logf: emulatorLogf()})
+	stopKratix, err := localkratix.Start(ctx, p, kratixLogf())
 	if err != nil {
 		_ = p.Stop()
 		return nil, err
-	}
-	emuCtx, stopEmu := context.WithCancel(ctx)
-	go func() { _ = emu.Run(emuCtx) }()
-	select {
-	case <-emu.Ready():
-	case <-time.After(time.Minute):
-		stopEmu()
-		_ = p.Stop()
-		return nil, fmt.Errorf("the Kratix emulator did not sync within a minute")
 	}
 	current = &Env{
 		KubeconfigPath: p.KubeconfigPath, Context: platform.KubeconfigContext, Host: p.Host, CAData: p.CAData,
 		AdminToken: p.AdminToken, LimitedToken: p.LimitedToken, LimitedUser: p.LimitedUser, config: p.AdminConfig(),
+		Mode: mode,
 	}
+	logf("Kratix mode: %s", mode)
 	return func() {
-		stopEmu()
+		stopKratix()
 		if err := p.Stop(); err != nil {
 			logf("stopping the platform: %v", err)
 		}
@@ -189,13 +195,13 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "acctest: "+format+"\n", args...)
 }
 
-// emulatorLogf is quiet unless KRATIX_EMULATOR_LOG=1, to keep test output
-// readable.
-func emulatorLogf() func(string, ...any) {
+// kratixLogf is quiet unless KRATIX_EMULATOR_LOG=1, to keep test output
+// readable; it logs the emulator or the pod runner.
+func kratixLogf() func(string, ...any) {
 	if os.Getenv("KRATIX_EMULATOR_LOG") == "" {
 		return nil
 	}
-	return func(format string, args ...any) { fmt.Fprintf(os.Stderr, "emulator: "+format+"\n", args...) }
+	return func(format string, args ...any) { fmt.Fprintf(os.Stderr, "kratix: "+format+"\n", args...) }
 }
 
 // RepoFile is a path inside the source tree (examples, test data).

@@ -23,6 +23,8 @@ type pkiPaths struct {
 	saKey, tokenFile            string
 	kcmKubeconfig               string
 	kcm                         *keyPair
+	// ca signs the real Kratix manager's webhook serving certificate.
+	ca *keyPair
 }
 
 // KubeconfigContext is the context name in the platform's kubeconfig.
@@ -49,7 +51,7 @@ func (p *Platform) writePKI() (*pkiPaths, error) {
 	if err != nil {
 		return nil, err
 	}
-	paths := &pkiPaths{kcm: kcm, caCert: filepath.Join(dir, "ca.crt")}
+	paths := &pkiPaths{kcm: kcm, ca: ca, caCert: filepath.Join(dir, "ca.crt")}
 	if err := os.WriteFile(paths.caCert, ca.CertPEM, 0o600); err != nil {
 		return nil, err
 	}
@@ -130,14 +132,19 @@ func apiServerArgs(pki *pkiPaths, etcdURL string, port int) []string {
 // controllerManagerArgs runs the controllers a Kratix platform relies on
 // without a kubelet: namespaces finish terminating, owner-referenced objects
 // are garbage-collected, service accounts get tokens. The Job controller is
-// off on purpose: no kubelet runs pods here, so the emulator plays the Job
-// outcome and writes Job status itself.
-func controllerManagerArgs(pki *pkiPaths) []string {
+// off in emulator mode: no kubelet runs pods there, so the emulator plays the
+// Job outcome and writes Job status itself. In real mode the Job controller
+// runs, and package podrunner plays the kubelet for the Jobs' pods.
+func controllerManagerArgs(pki *pkiPaths, mode Mode) []string {
+	controllers := "namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,ttl-after-finished-controller"
+	if mode == ModeReal {
+		controllers += ",job-controller"
+	}
 	return []string{
 		"--kubeconfig=" + pki.kcmKubeconfig,
 		"--authentication-kubeconfig=" + pki.kcmKubeconfig,
 		"--authorization-kubeconfig=" + pki.kcmKubeconfig,
-		"--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,ttl-after-finished-controller",
+		"--controllers=" + controllers,
 		"--service-account-private-key-file=" + pki.saKey,
 		"--root-ca-file=" + pki.caCert,
 		"--use-service-account-credentials=false",

@@ -1,8 +1,11 @@
 // Package platform starts a real local Kubernetes control plane (etcd,
 // kube-apiserver and kube-controller-manager on loopback, with TLS, RBAC, an
-// admin client certificate and static tokens) and installs Kratix's CRDs on
-// it. The acceptance tests and `make demo` run the provider against it; the
-// Kratix controller itself is played by package emulator.
+// admin client certificate and static tokens) and Kratix on it. The
+// acceptance tests and `make demo` run the provider against it. In real mode
+// (ModeReal) it installs Kratix's own CRDs, webhooks and RBAC from the pinned
+// Kratix module and runs Kratix's controller manager, and package podrunner
+// plays the kubelet for its pipeline pods; in emulator mode it installs the
+// project-written CRDs and package emulator plays the controller.
 package platform
 
 import (
@@ -38,6 +41,8 @@ type Options struct {
 	WorkDir string
 	// Logf receives progress messages; nil discards them.
 	Logf func(format string, args ...any)
+	// Mode is what plays Kratix; empty means ModeEmulator.
+	Mode Mode
 }
 
 // Platform is a running local control plane.
@@ -55,9 +60,17 @@ type Platform struct {
 	LimitedToken string
 	LimitedUser  string
 
-	procs       []*process
-	ownsWorkDir bool
-	record      string
+	// Mode is what plays Kratix on this platform.
+	Mode Mode
+	// Kratix are the real Kratix binaries and module source (real mode).
+	Kratix *KratixBinaries
+	// KratixStartup is how long the real manager took to become ready.
+	KratixStartup time.Duration
+
+	procs             []*process
+	ownsWorkDir       bool
+	record            string
+	unlockWebhookPort func()
 }
 
 // Start builds (or finds) the binaries, starts etcd, kube-apiserver and
@@ -76,7 +89,10 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 			return nil, err
 		}
 	}
-	p = &Platform{WorkDir: opts.WorkDir}
+	p = &Platform{WorkDir: opts.WorkDir, Mode: opts.Mode}
+	if p.Mode == "" {
+		p.Mode = ModeEmulator
+	}
 	if p.WorkDir == "" {
 		if p.WorkDir, err = os.MkdirTemp("", "kratix-platform-"); err != nil {
 			return nil, err
@@ -88,6 +104,11 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 			_ = p.Stop()
 		}
 	}()
+	if p.Mode == ModeReal {
+		if p.Kratix, err = EnsureKratixBinaries(ctx, logf); err != nil {
+			return nil, err
+		}
+	}
 	if err = p.start(ctx, binDir, logf); err != nil {
 		return nil, err
 	}
@@ -120,11 +141,17 @@ func (p *Platform) start(ctx context.Context, binDir string, logf func(string, .
 	if err := p.writeKubeconfigs(pki); err != nil {
 		return err
 	}
-	if err := p.run("kube-controller-manager", filepath.Join(binDir, binControllerManager), controllerManagerArgs(pki), os.Environ()); err != nil {
+	if err := p.run("kube-controller-manager", filepath.Join(binDir, binControllerManager), controllerManagerArgs(pki, p.Mode), os.Environ()); err != nil {
 		return err
 	}
 	if err := p.bootstrap(ctx); err != nil {
 		return err
+	}
+	if p.Mode == ModeReal {
+		if err := p.startKratix(ctx, pki, logf); err != nil {
+			return err
+		}
+		logf("real Kratix manager ready in %s", p.KratixStartup.Round(time.Millisecond))
 	}
 	logf("platform ready at %s in %s (kubeconfig %s)", p.Host, time.Since(started).Round(time.Millisecond), p.KubeconfigPath)
 	return nil
@@ -166,6 +193,10 @@ func (p *Platform) Stop() error {
 	p.procs = nil
 	if p.record != "" {
 		_ = os.Remove(p.record)
+	}
+	if p.unlockWebhookPort != nil {
+		p.unlockWebhookPort()
+		p.unlockWebhookPort = nil
 	}
 	if p.ownsWorkDir {
 		return os.RemoveAll(p.WorkDir)
@@ -223,6 +254,9 @@ func (p *Platform) bootstrap(ctx context.Context) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kratix-platform-system"}}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !isAlreadyExists(err) {
 		return fmt.Errorf("creating namespace kratix-platform-system: %w", err)
+	}
+	if p.Mode == ModeReal {
+		return nil // startKratix installs Kratix's own CRDs
 	}
 	return InstallCRDs(ctx, cfg)
 }

@@ -156,5 +156,5 @@ func isPlatformProcess(pid int) bool {
 		return false
 	}
 	exe := filepath.Base(strings.SplitN(string(cmdline), "\x00", 2)[0])
-	return exe == binEtcd || exe == binKubeAPIServer || exe == binControllerManager
+	return exe == binEtcd || exe == binKubeAPIServer || exe == binControllerManager || exe == binKratixManager
 }

@@ -1,6 +1,8 @@
 // Command kratix-platform runs the local Kratix platform for people: a real
-// etcd and kube-apiserver (plus kube-controller-manager) on loopback with
-// Kratix's CRDs, and the Kratix behaviour emulator playing the controller.
+// etcd and kube-apiserver (plus kube-controller-manager) on loopback, and
+// Kratix: by default the real Kratix controller manager (built from the Go
+// module proxy) with a pod runner for its pipelines; with
+// KRATIX_PLATFORM_MODE=emulator the project's Kratix emulator instead.
 //
 //	kratix-platform up     start it in the background and print the kubeconfig
 //	kratix-platform down   stop it
@@ -23,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
+	"github.com/kratix-community/terraform-provider-kratix/internal/localkratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
 )
 
@@ -89,7 +91,7 @@ func up(dir string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	fmt.Println("Starting the local Kratix platform (the first run builds kube-apiserver and etcd, which takes several minutes)...")
+	fmt.Println("Starting the local Kratix platform (the first run builds kube-apiserver, etcd and Kratix, which takes several minutes)...")
 	if err := waitForReady(dir, cmd.Process.Pid); err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func down(dir string) error {
 // alive reports whether a process with this pid still exists.
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
-// serve runs the platform and the emulator until SIGINT or SIGTERM.
+// serve runs the platform and Kratix (real or emulated) until SIGINT or SIGTERM.
 func serve(dir string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -156,17 +158,21 @@ func serve(dir string) error {
 	if err := os.MkdirAll(workDir, 0o755); err != nil {
 		return err
 	}
-	p, err := platform.Start(ctx, platform.Options{WorkDir: workDir, Logf: logf})
+	mode, err := platform.ModeFromEnv(platform.ModeReal)
+	if err != nil {
+		return err
+	}
+	logf("Kratix mode: %s (set %s=%s or %s to choose)", mode, platform.EnvMode, platform.ModeReal, platform.ModeEmulator)
+	p, err := platform.Start(ctx, platform.Options{WorkDir: workDir, Logf: logf, Mode: mode})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = p.Stop() }()
-	emu, err := emulator.New(p.AdminConfig(), emulator.Options{Logf: logf})
+	stopKratix, err := localkratix.Start(ctx, p, logf)
 	if err != nil {
 		return err
 	}
-	go func() { _ = emu.Run(ctx) }()
-	<-emu.Ready()
+	defer stopKratix()
 	if err := publish(dir, p); err != nil {
 		return err
 	}
