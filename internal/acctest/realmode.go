@@ -1,0 +1,34 @@
+package acctest
+
+import (
+	"testing"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
+)
+
+// Reasons a test cannot pass against the real Kratix the Go module proxy
+// serves (main of 2025-09-23), which is a year older than the Kratix the
+// emulator follows (kratix-api.md, 2026-08). Each is a version difference,
+// listed with the other disagreements in internal/emulator/doc.go.
+const (
+	// RealNoWorkflowControl: the served Kratix ignores
+	// /kratix/metadata/workflow-control.yaml, so pipelines cannot suspend.
+	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control suspend"
+	// RealNoStatusKratix: the served Kratix does not publish status.kratix,
+	// so per-pipeline workflow status is empty.
+	RealNoStatusKratix = "the served Kratix (2025-09) does not publish status.kratix (per-pipeline workflow status)"
+	// RealNoRevisions: PromiseRevision and ResourceBinding came in 2025-11.
+	RealNoRevisions = "the served Kratix (2025-09) has no PromiseRevision or ResourceBinding"
+)
+
+// Real reports whether the tests run against the real Kratix manager.
+func (e *Env) Real() bool { return e != nil && e.Mode == platform.ModeReal }
+
+// SkipInRealMode skips a test that cannot pass against the served Kratix,
+// naming one of the reasons above.
+func SkipInRealMode(t *testing.T, reason string) {
+	t.Helper()
+	if current.Real() {
+		t.Skip("skipped against real Kratix: " + reason)
+	}
+}
