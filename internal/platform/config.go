@@ -137,8 +137,12 @@ func apiServerArgs(pki *pkiPaths, etcdURL string, port int) []string {
 // runs, and package podrunner plays the kubelet for the Jobs' pods.
 func controllerManagerArgs(pki *pkiPaths, mode Mode) []string {
 	controllers := "namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,ttl-after-finished-controller"
+	// Each controller acts as its own service account in real mode, as on a
+	// real cluster: only the job-controller's role may create pods.
+	saCredentials := "false"
 	if mode == ModeReal {
 		controllers += ",job-controller"
+		saCredentials = "true"
 	}
 	return []string{
 		"--kubeconfig=" + pki.kcmKubeconfig,
@@ -147,7 +151,7 @@ func controllerManagerArgs(pki *pkiPaths, mode Mode) []string {
 		"--controllers=" + controllers,
 		"--service-account-private-key-file=" + pki.saKey,
 		"--root-ca-file=" + pki.caCert,
-		"--use-service-account-credentials=false",
+		"--use-service-account-credentials=" + saCredentials,
 		"--leader-elect=false",
 		"--bind-address=127.0.0.1",
 		"--secure-port=0",

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -192,7 +193,7 @@ func (p *Platform) installWebhooks(ctx context.Context, dyn dynamic.Interface, c
 			path, _, _ := unstructured.NestedString(m, "clientConfig", "service", "path")
 			m["clientConfig"] = map[string]any{
 				"url":      fmt.Sprintf("https://127.0.0.1:%d%s", KratixWebhookPort, path),
-				"caBundle": p.CAData,
+				"caBundle": base64.StdEncoding.EncodeToString(p.CAData),
 			}
 		}
 		_ = unstructured.SetNestedSlice(obj.Object, hooks, "webhooks")

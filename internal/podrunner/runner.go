@@ -151,7 +151,10 @@ func (r *Runner) runPod(ctx context.Context, pod *corev1.Pod) {
 	name := pod.Namespace + "/" + pod.Name
 	started := metav1.Now()
 	dir := filepath.Join(r.opts.WorkDir, "pods", fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID))
-	defer func() { _ = os.RemoveAll(filepath.Join(dir, "volumes")) }()
+	defer func() { // the logs stay for people to read
+		_ = os.RemoveAll(filepath.Join(dir, "volumes"))
+		_ = os.RemoveAll(filepath.Join(dir, "roots"))
+	}()
 	res := r.execute(ctx, pod, dir)
 	if ctx.Err() != nil {
 		return // the pod was deleted or the runner stopped
