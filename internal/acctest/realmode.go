@@ -8,9 +8,18 @@ import (
 
 // Reasons a test cannot pass against the real Kratix the Go module proxy
 // serves (main of 2025-09-23), which is a year older than the Kratix the
-// emulator follows (kratix-api.md, 2026-08). Each is a version difference,
-// listed with the other disagreements in internal/emulator/doc.go.
+// emulator follows (kratix-api.md, 2026-08). Each is listed with the other
+// disagreements in internal/emulator/doc.go.
 const (
+	// RealProviderSendsUseDualStack is a provider bug, not a version
+	// difference: the provider always sends spec.useDualStack, which the
+	// served BucketStateStore CRD does not declare, so every apply fails.
+	RealProviderSendsUseDualStack = "provider bug: kratix_bucket_state_store always sends spec.useDualStack, which the served Kratix's (2025-09) BucketStateStore CRD does not declare"
+	// RealNoStoreServers is a gap of the local platform, not of Kratix: the
+	// tests' state stores point at hosts that do not exist, and the real
+	// Kratix checks a store by writing to it, so no store or Destination
+	// becomes Ready. Loopback Git and S3 servers would close it.
+	RealNoStoreServers = "no Git or S3 server runs on the local platform yet, and the real Kratix makes a state store or Destination Ready only after writing to it"
 	// RealNoWorkflowControl: the served Kratix ignores
 	// /kratix/metadata/workflow-control.yaml, so pipelines cannot suspend.
 	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control suspend"

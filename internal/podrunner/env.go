@@ -122,7 +122,7 @@ func (r *Runner) envValueFrom(ctx context.Context, pod *corev1.Pod, src *corev1.
 		ref := src.SecretKeyRef
 		s, err := r.client.CoreV1().Secrets(pod.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 		if err != nil {
-			return missing(ref.Optional, fmt.Errorf("Secret %s/%s: %w", pod.Namespace, ref.Name, err), apierrors.IsNotFound(err))
+			return missing(ref.Optional, fmt.Errorf("secret %s/%s: %w", pod.Namespace, ref.Name, err), apierrors.IsNotFound(err))
 		}
 		v, ok := s.Data[ref.Key]
 		if !ok {

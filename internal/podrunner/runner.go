@@ -224,7 +224,7 @@ func (r *Runner) runContainer(ctx context.Context, pod *corev1.Pod, c *corev1.Co
 		case mErr != nil:
 			err = mErr
 		case c.Image == r.opts.AdapterImage:
-			term.ExitCode, term.Message = r.runAdapter(ctx, pod, c, env, mounts, logDir)
+			term.ExitCode, term.Message = r.runAdapter(ctx, c, env, mounts, logDir)
 		default:
 			term.ExitCode, term.Message = standIn(ctx, c, env, mounts)
 		}

@@ -22,7 +22,7 @@ const adapterPath = "/bin/pipeline-adapter"
 // private mount namespace whose root holds only the binary, /tmp and the
 // container's mounts. It returns the exit code and, on failure, the tail of
 // the output as termination message.
-func (r *Runner) runAdapter(ctx context.Context, pod *corev1.Pod, c *corev1.Container, env []string, mounts []mount, logDir string) (int32, string) {
+func (r *Runner) runAdapter(ctx context.Context, c *corev1.Container, env []string, mounts []mount, logDir string) (int32, string) {
 	root := filepath.Join(filepath.Dir(logDir), "roots", c.Name)
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return 1, err.Error()

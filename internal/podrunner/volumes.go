@@ -84,7 +84,7 @@ func (r *Runner) secretFiles(ctx context.Context, ns, name string, items []corev
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("Secret %s/%s: %w", ns, name, err)
+		return nil, fmt.Errorf("secret %s/%s: %w", ns, name, err)
 	}
 	return selectItems(s.Data, items)
 }

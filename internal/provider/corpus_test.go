@@ -241,7 +241,7 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 			ResourceName:            "kratix_promise.this",
 			ImportState:             true,
 			ImportStateVerify:       true,
-			ImportStateVerifyIgnore: promiseImportIgnore(t, entry.promiseFile),
+			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), realImportIgnore("conditions", "workflows.%")...),
 		},
 	}
 	if entry.requestFile == "" {
@@ -253,7 +253,7 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 		ResourceName:            "kratix_resource_request.this",
 		ImportState:             true,
 		ImportStateVerify:       true,
-		ImportStateVerifyIgnore: []string{"timeouts"},
+		ImportStateVerifyIgnore: append([]string{"timeouts"}, realImportIgnore("conditions")...),
 	})
 }
 

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -98,7 +97,7 @@ data "kratix_resource_request" "waiting" {
   wait_for = "configured"
 }
 `,
-				ExpectError: regexp.MustCompile(`(?s)"configure" failed: quota exceeded`),
+				ExpectError: pipelineFailure(`(?s)"configure" failed: quota exceeded`, `(?s)"configure" failed`),
 			},
 		},
 	})

@@ -55,6 +55,7 @@ resource "kratix_destination" "test" {
 // finalizer) is checked in the API.
 func TestAccDestination_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
 	store := "kratix_git_state_store.store.name"
@@ -133,6 +134,7 @@ func TestAccDestination_lifecycle(t *testing.T) {
 // the store (referenced, so it is created first) fixes it.
 func TestAccDestination_missingStore(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig()
 	body := `  path = "dev"`
@@ -159,6 +161,7 @@ func TestAccDestination_missingStore(t *testing.T) {
 // TestAccDestination_missingStoreAdvice: the failure says what to check.
 func TestAccDestination_missingStoreAdvice(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

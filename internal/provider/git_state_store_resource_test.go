@@ -35,6 +35,7 @@ resource "kratix_git_state_store" "test" {
 // but not a Secret the provider does not own.
 func TestAccGitStateStore_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	createTestSecret(t, "default", name+"-creds", map[string]string{"username": "kratix", "password": "not-a-real-token"})
 	base := harness.Current().ProviderConfig()
@@ -102,6 +103,7 @@ func TestAccGitStateStore_lifecycle(t *testing.T) {
 // Secret exists the next apply succeeds.
 func TestAccGitStateStore_secretNotFound(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	config := harness.Current().ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(
 		"  url = \"https://git.example.com/platform/state.git\"\n  secret_ref = { name = %q }\n", name+"-missing"))
@@ -136,6 +138,7 @@ func TestAccGitStateStore_secretNotFound(t *testing.T) {
 // the Secret.
 func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret := name + "-creds"
 	base := harness.Current().ProviderConfig()
@@ -227,6 +230,7 @@ func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 // and destroy leaves it alone.
 func TestAccGitStateStore_secretOwnership(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	first, second := name+"-first", name+"-second"
 	t.Cleanup(func() {

@@ -42,7 +42,7 @@ func TestAccPromise_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("kind"), knownvalue.StringExact(p.Kind)),
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("api_version"), knownvalue.StringExact("test.kratix.io/v1alpha1")),
-					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("message"), knownvalue.StringExact("Promise ready for teams")),
+					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("message"), expectPromiseMessage("Promise ready for teams")),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
@@ -85,7 +85,7 @@ func TestAccPromise_failedConfigurePipeline(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      harness.Current().ProviderConfig() + p.HCL(),
-			ExpectError: regexp.MustCompile(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`),
+			ExpectError: pipelineFailure(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`, `(?s)Promise configure workflow failed.*"promise-configure"`),
 		}},
 	})
 }

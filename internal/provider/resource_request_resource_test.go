@@ -68,7 +68,7 @@ func TestAccResourceRequest_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")),
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("observed_generation"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("workflows"), knownvalue.MapExact(map[string]knownvalue.Check{"configure": knownvalue.StringExact("Succeeded")})),
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("workflows"), expectWorkflows(map[string]knownvalue.Check{"configure": knownvalue.StringExact("Succeeded")})),
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("conditions").AtMapKey("ConfigureWorkflowCompleted"), knownvalue.StringExact("True")),
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("status").AtMapKey("url"), knownvalue.StringExact("https://example.internal/db")),
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("status").AtMapKey("observedGeneration"), knownvalue.Int64Exact(1)),
@@ -136,7 +136,7 @@ func TestAccResourceRequest_failedPipeline(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      harness.Current().ProviderConfig() + p.HCL() + requestHCL(spec, ""),
-				ExpectError: regexp.MustCompile(`(?s)Configure workflow failed.*"configure".*bucket name taken`),
+				ExpectError: pipelineFailure(`(?s)Configure workflow failed.*"configure".*bucket name taken`, `(?s)Configure workflow failed.*"configure"`),
 			},
 			{
 				Config: harness.Current().ProviderConfig() + fixed.HCL() + requestHCL(spec, ""),

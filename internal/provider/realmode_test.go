@@ -1,0 +1,83 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+)
+
+// Expectations that differ when the tests run against the real Kratix the
+// Go module proxy serves (KRATIX_PLATFORM_MODE=real, Kratix main of
+// 2025-09) instead of the emulator (Kratix of 2026-08). Each difference is
+// in the table in internal/emulator/doc.go.
+
+// realImportIgnore adds attributes to ImportStateVerifyIgnore in real mode
+// only. conditions: the real controller keeps updating them after the apply
+// is done (WorksSucceeded follows the scheduling of Works), so an import a
+// moment later reads newer ones.
+func realImportIgnore(attrs ...string) []string {
+	if harness.Current().Real() {
+		return attrs
+	}
+	return nil
+}
+
+// expectWorkflows checks the per-pipeline workflows map, which the served
+// Kratix leaves empty: it does not publish status.kratix.
+func expectWorkflows(checks map[string]knownvalue.Check) knownvalue.Check {
+	if harness.Current().Real() {
+		return knownvalue.MapExact(map[string]knownvalue.Check{})
+	}
+	return knownvalue.MapExact(checks)
+}
+
+// expectPromiseMessage checks a Promise's message, which the served Kratix
+// drops: its Promise CRD has no status.message, so the status-writer's
+// write is pruned.
+func expectPromiseMessage(message string) knownvalue.Check {
+	if harness.Current().Real() {
+		return knownvalue.StringExact("")
+	}
+	return knownvalue.StringExact(message)
+}
+
+// waitPromiseAPIPublished waits until a Promise publishes status.kind and
+// status.apiVersion. The emulator publishes them with the CRD; the real
+// Kratix a moment after it, so a request can exist before its Promise says
+// what API it serves.
+func waitPromiseAPIPublished(t *testing.T, name string) {
+	t.Helper()
+	client := harness.Current().Dynamic(t).Resource(promisesGVR)
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := client.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, nil //nolint:nilerr // keep polling until the timeout
+		}
+		kind, _, _ := unstructured.NestedString(p.Object, "status", "kind")
+		apiVersion, _, _ := unstructured.NestedString(p.Object, "status", "apiVersion")
+		return kind != "" && apiVersion != "", nil
+	})
+	if err != nil {
+		t.Fatalf("Promise %s did not publish its API (status.kind, status.apiVersion) within a minute: %v", name, err)
+	}
+}
+
+// pipelineFailure matches a failed pipeline's diagnostic. The emulator puts
+// the pipeline's own failure message in the Job's Failed condition; on a
+// real cluster that condition says only that the backoff limit was reached,
+// and the message is in the failed pod's container status, which the
+// provider does not read. So real mode matches realPattern, without it.
+func pipelineFailure(emulatorPattern, realPattern string) *regexp.Regexp {
+	if harness.Current().Real() {
+		return regexp.MustCompile(realPattern)
+	}
+	return regexp.MustCompile(emulatorPattern)
+}
