@@ -115,4 +115,40 @@
 // webhooks: a Promise whose API is not a valid CRD is accepted, and the
 // emulator keeps retrying (and logging) the CRD install where Kratix would
 // have rejected the Promise.
+//
+// # Where the real Kratix and the emulator disagree
+//
+// The acceptance tests also run against the real Kratix controller
+// (package platform, ModeReal, with package podrunner running its pipeline
+// pods). The Go module proxy serves one Kratix version, main of 2025-09-23,
+// a year older than the Kratix this emulator follows, so some differences
+// are version differences: the provider must work with both. What the tests
+// found, and what was done (the test helpers are in
+// internal/provider/realmode_test.go, the skip reasons in
+// internal/acctest/realmode.go):
+//
+//	What                         Emulator (2026-08)            Served Kratix (2025-09)          Kind                What was done
+//	status.kratix                per-pipeline workflow status  not published                    version difference  workflows is empty in real mode (expectWorkflows)
+//	Promise status.message       the pipeline's message kept   no such field: pruned            version difference  message is "" in real mode (expectPromiseMessage)
+//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (pipelineFailure);
+//	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
+//	                                                           limit was reached
+//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        tests skip in real mode (RealProviderSendsUseDualStack);
+//	  spec.useDualStack                                        the provider fails                                   the provider should omit the field when it is false
+//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAPIPublished);
+//	                                                           CRD, so a request can exist                          the provider refuses to plan until then
+//	                                                           before its Promise publishes
+//	conditions after the apply   settle with the workflow      WorksSucceeded keeps following   emulator timing     imports ignore conditions in real mode (realImportIgnore)
+//	                                                           the Works' scheduling
+//	Promise admission            no webhooks                   the mutating webhook round-trips emulator mistake    the corpus import ignores workflows.% in real mode
+//	                                                           the Promise through Kratix's Go
+//	                                                           types, adding an empty workflows
+//	                                                           key the configuration lacks
+//	state store / Destination    SecretNotFound,               ErrorInitialisingWriter,         version difference  store and Destination tests skip in real mode until loopback
+//	  failure reasons            StateStoreNotFound            StateStoreWriteFailed            or emulator mistake Git and S3 servers exist (RealNoStoreServers)
+//	workflow-control suspend     KRATIX_EMULATOR_SUSPEND       ignored (no workflow-control)    version difference  the pod runner still writes workflow-control.yaml
+//	PromiseRevision,             created                       do not exist (added 2025-11)     version difference  no provider test depends on them
+//	  ResourceBinding
+//	pipeline Job backoffLimit    fails on the first failure    API default 6 (minutes of        configuration       real mode sets workflows.jobOptions.defaultBackoffLimit: 0
+//	                                                           back-off)                                            in the kratix-platform-system/kratix ConfigMap
 package emulator
