@@ -19,6 +19,7 @@ import (
 // flagship example can never rot.
 func TestAccQuickstart(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	env := harness.Current()
 	t.Setenv("KUBE_CONFIG_PATH", env.KubeconfigPath)
 	t.Setenv("KUBE_CTX", env.Context)

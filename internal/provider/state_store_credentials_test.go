@@ -23,6 +23,7 @@ import (
 // the provider's log.
 func TestAccStateStore_credentialsNeverStored(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	work := t.TempDir()
 	logFile := filepath.Join(t.TempDir(), "provider-debug.log")
 	t.Setenv("TF_ACC_TEMP_DIR", work)

@@ -18,6 +18,7 @@ import (
 // missing (created with wait = false), with Kratix's reason.
 func TestAccStateStoreDataSource(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-store")
 	config := harness.Current().ProviderConfig() + testStoreHCL(t, name) + fmt.Sprintf(`
 resource "kratix_bucket_state_store" "broken" {
