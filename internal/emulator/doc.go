@@ -135,7 +135,7 @@
 //	                                                           limit was reached
 //	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        tests skip in real mode (RealProviderSendsUseDualStack);
 //	  spec.useDualStack                                        the provider fails                                   the provider should omit the field when it is false
-//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAPIPublished);
+//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
 //	                                                           CRD, so a request can exist                          the provider refuses to plan until then
 //	                                                           before its Promise publishes
 //	conditions after the apply   settle with the workflow      WorksSucceeded keeps following   emulator timing     imports ignore conditions in real mode (realImportIgnore)

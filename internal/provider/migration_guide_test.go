@@ -107,7 +107,7 @@ func createAsKubectl(t *testing.T) {
 	for {
 		_, err := requests.Create(ctx, request, opts)
 		if err == nil {
-			waitPromiseAPIPublished(t, promise.GetName())
+			waitPromiseAvailable(t, promise.GetName())
 			return
 		}
 		if ctx.Err() != nil {

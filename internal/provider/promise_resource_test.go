@@ -50,7 +50,7 @@ func TestAccPromise_lifecycle(t *testing.T) {
 				ResourceName:            promiseAddr,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"timeouts"},
+				ImportStateVerifyIgnore: append([]string{"timeouts"}, realImportIgnore("conditions")...),
 			},
 			{
 				Config: base + withLabels(`{ team = "platform" }`),

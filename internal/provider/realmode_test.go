@@ -49,24 +49,27 @@ func expectPromiseMessage(message string) knownvalue.Check {
 	return knownvalue.StringExact(message)
 }
 
-// waitPromiseAPIPublished waits until a Promise publishes status.kind and
-// status.apiVersion. The emulator publishes them with the CRD; the real
-// Kratix a moment after it, so a request can exist before its Promise says
+// waitPromiseAvailable waits until a Promise is Available and publishes
+// status.kind and status.apiVersion, as a Promise that "already exists"
+// before a migration is. The emulator publishes the API with the CRD; the
+// real Kratix a moment after it, and it reports Unavailable while its
+// configure workflow runs, so a request can exist before its Promise says
 // what API it serves.
-func waitPromiseAPIPublished(t *testing.T, name string) {
+func waitPromiseAvailable(t *testing.T, name string) {
 	t.Helper()
 	client := harness.Current().Dynamic(t).Resource(promisesGVR)
-	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 		p, err := client.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return false, nil //nolint:nilerr // keep polling until the timeout
 		}
 		kind, _, _ := unstructured.NestedString(p.Object, "status", "kind")
 		apiVersion, _, _ := unstructured.NestedString(p.Object, "status", "apiVersion")
-		return kind != "" && apiVersion != "", nil
+		status, _, _ := unstructured.NestedString(p.Object, "status", "status")
+		return kind != "" && apiVersion != "" && status == "Available", nil
 	})
 	if err != nil {
-		t.Fatalf("Promise %s did not publish its API (status.kind, status.apiVersion) within a minute: %v", name, err)
+		t.Fatalf("Promise %s did not become Available with its API published within two minutes: %v", name, err)
 	}
 }
 

@@ -81,7 +81,7 @@ func TestAccResourceRequest_lifecycle(t *testing.T) {
 				ResourceName:            requestAddr,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"timeouts"},
+				ImportStateVerifyIgnore: append([]string{"timeouts"}, realImportIgnore("conditions")...),
 			},
 			{
 				// The old ConfigureWorkflowCompleted=True must not satisfy
