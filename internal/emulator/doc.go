@@ -138,8 +138,10 @@
 //	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
 //	                                                           CRD, so a request can exist                          the provider refuses to plan until then
 //	                                                           before its Promise publishes
-//	conditions after the apply   settle with the workflow      WorksSucceeded keeps following   emulator timing     imports ignore conditions in real mode (realImportIgnore)
-//	                                                           the Works' scheduling
+//	status after the apply       settles with the workflow     WorksSucceeded keeps following   emulator timing     imports ignore conditions (and a request's
+//	                                                           the Works' scheduling; a later                       lastSuccessfulConfigureWorkflowTime) in real mode
+//	                                                           reconcile adds a request's                           (realImportIgnore, realRequestImportIgnore)
+//	                                                           lastSuccessfulConfigureWorkflowTime
 //	Promise admission            no webhooks                   the mutating webhook round-trips emulator mistake    the corpus import ignores workflows.% in real mode
 //	                                                           the Promise through Kratix's Go
 //	                                                           types, adding an empty workflows

@@ -253,7 +253,7 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 		ResourceName:            "kratix_resource_request.this",
 		ImportState:             true,
 		ImportStateVerify:       true,
-		ImportStateVerifyIgnore: append([]string{"timeouts"}, realImportIgnore("conditions")...),
+		ImportStateVerifyIgnore: append([]string{"timeouts"}, realRequestImportIgnore()...),
 	})
 }
 

@@ -30,6 +30,13 @@ func realImportIgnore(attrs ...string) []string {
 	return nil
 }
 
+// realRequestImportIgnore is realImportIgnore for a resource request: the
+// real Kratix also writes status.lastSuccessfulConfigureWorkflowTime in a
+// reconcile after the one that completes the workflow.
+func realRequestImportIgnore() []string {
+	return realImportIgnore("conditions", "status.%", "status.lastSuccessfulConfigureWorkflowTime")
+}
+
 // expectWorkflows checks the per-pipeline workflows map, which the served
 // Kratix leaves empty: it does not publish status.kratix.
 func expectWorkflows(checks map[string]knownvalue.Check) knownvalue.Check {

@@ -81,7 +81,7 @@ func TestAccResourceRequest_lifecycle(t *testing.T) {
 				ResourceName:            requestAddr,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: append([]string{"timeouts"}, realImportIgnore("conditions")...),
+				ImportStateVerifyIgnore: append([]string{"timeouts"}, realRequestImportIgnore()...),
 			},
 			{
 				// The old ConfigureWorkflowCompleted=True must not satisfy
