@@ -128,9 +128,10 @@
 // internal/acctest/realmode.go):
 //
 //	What                         Emulator (2026-08)            Served Kratix (2025-09)          Kind                What was done
-//	status.kratix                per-pipeline workflow status  not published                    version difference  workflows is empty in real mode (expectWorkflows)
+//	status.kratix                per-pipeline workflow status  not published                    version difference  workflows is empty in real mode (expectWorkflows), and a
+//	                                                                                                                timeout cannot name the running pipeline (errorByMode)
 //	Promise status.message       the pipeline's message kept   no such field: pruned            version difference  message is "" in real mode (expectPromiseMessage)
-//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (pipelineFailure);
+//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (errorByMode);
 //	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
 //	                                                           limit was reached
 //	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        tests skip in real mode (RealProviderSendsUseDualStack);

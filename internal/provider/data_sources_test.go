@@ -97,7 +97,7 @@ data "kratix_resource_request" "waiting" {
   wait_for = "configured"
 }
 `,
-				ExpectError: pipelineFailure(`(?s)"configure" failed: quota exceeded`, `(?s)"configure" failed`),
+				ExpectError: errorByMode(`(?s)"configure" failed: quota exceeded`, `(?s)"configure" failed`),
 			},
 		},
 	})

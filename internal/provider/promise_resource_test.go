@@ -85,7 +85,7 @@ func TestAccPromise_failedConfigurePipeline(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      harness.Current().ProviderConfig() + p.HCL(),
-			ExpectError: pipelineFailure(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`, `(?s)Promise configure workflow failed.*"promise-configure"`),
+			ExpectError: errorByMode(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`, `(?s)Promise configure workflow failed.*"promise-configure"`),
 		}},
 	})
 }

@@ -80,12 +80,14 @@ func waitPromiseAvailable(t *testing.T, name string) {
 	}
 }
 
-// pipelineFailure matches a failed pipeline's diagnostic. The emulator puts
-// the pipeline's own failure message in the Job's Failed condition; on a
-// real cluster that condition says only that the backoff limit was reached,
-// and the message is in the failed pod's container status, which the
-// provider does not read. So real mode matches realPattern, without it.
-func pipelineFailure(emulatorPattern, realPattern string) *regexp.Regexp {
+// errorByMode matches a diagnostic that names what only the emulator
+// provides: a failed pipeline's own message (the emulator puts it in the
+// Job's Failed condition; on a real cluster that condition says only that
+// the backoff limit was reached, and the message is in the failed pod's
+// container status, which the provider does not read) and the running
+// pipeline's name (from status.kratix, which the served Kratix does not
+// publish). Real mode matches realPattern, without them.
+func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 	if harness.Current().Real() {
 		return regexp.MustCompile(realPattern)
 	}

@@ -136,7 +136,7 @@ func TestAccResourceRequest_failedPipeline(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      harness.Current().ProviderConfig() + p.HCL() + requestHCL(spec, ""),
-				ExpectError: pipelineFailure(`(?s)Configure workflow failed.*"configure".*bucket name taken`, `(?s)Configure workflow failed.*"configure"`),
+				ExpectError: errorByMode(`(?s)Configure workflow failed.*"configure".*bucket name taken`, `(?s)Configure workflow failed.*"configure"`),
 			},
 			{
 				Config: harness.Current().ProviderConfig() + fixed.HCL() + requestHCL(spec, ""),
@@ -164,7 +164,7 @@ func TestAccResourceRequest_timeout(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      harness.Current().ProviderConfig() + p.HCL() + requestHCL(`{ replicas = 1 }`, "  timeouts {\n    create = \"3s\"\n  }\n"),
-				ExpectError: regexp.MustCompile(`(?s)Timed out waiting for.*example.*pipeline "configure" is running`),
+				ExpectError: errorByMode(`(?s)Timed out waiting for.*example.*pipeline "configure" is running`, `(?s)Timed out waiting for.*example.*ConfigureWorkflowCompleted=False`),
 			},
 			{
 				// The timed-out request is tracked (tainted), not orphaned.
@@ -193,7 +193,7 @@ func TestAccResourceRequest_stuckDelete(t *testing.T) {
 			{Config: base + requestHCL(`{ replicas = 1 }`, "")},
 			{
 				Config:      base,
-				ExpectError: regexp.MustCompile(`(?s)Delete workflow failed.*connections open.*kratix.io/manual-reconciliation=true`),
+				ExpectError: errorByMode(`(?s)Delete workflow failed.*connections open.*kratix.io/manual-reconciliation=true`, `(?s)Delete workflow failed.*kratix.io/manual-reconciliation=true`),
 			},
 			{
 				// Destroying again re-runs the delete pipeline (the provider
@@ -203,7 +203,7 @@ func TestAccResourceRequest_stuckDelete(t *testing.T) {
 				// (Job creation times have one-second precision.)
 				PreConfig:   func() { time.Sleep(1500 * time.Millisecond) },
 				Config:      base,
-				ExpectError: regexp.MustCompile(`(?s)Delete workflow failed.*Pipeline "cleanup".*connections open`),
+				ExpectError: errorByMode(`(?s)Delete workflow failed.*Pipeline "cleanup".*connections open`, `(?s)Delete workflow failed.*Pipeline "cleanup"`),
 			},
 			{
 				// The fix, made out of band as an operator would: the
