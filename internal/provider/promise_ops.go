@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -25,7 +26,7 @@ func promiseGVK() schema.GroupVersionKind { return kratix.PromiseGVK }
 
 // applyAndWait applies the Promise, records it in state at once, then waits
 // until it is usable (unless wait = false).
-func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, adopted bool, state *tfsdk.State, diags *diag.Diagnostics) {
 	if !requireKnownConfig(r.data, diags) {
 		return
 	}
@@ -39,9 +40,9 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	startedAt := time.Now()
-	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true})
+	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
 	if err != nil {
-		diags.AddError("Cannot apply Promise "+plan.Name.ValueString(), err.Error())
+		addApplyError(diags, "Promise "+plan.Name.ValueString(), "kratix_promise", plan.Name.ValueString(), err)
 		return
 	}
 	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
@@ -158,6 +159,9 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 
 func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
 	name := m.Name.ValueString()
+	if !m.ForceDestroy.ValueBool() && r.requestsBlockDelete(ctx, name, diags) {
+		return
+	}
 	r.data.promiseAPIs.forget(name)
 	deleteSent := time.Now().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, promiseGVK(), "", name, deleteOptions()); err != nil {
@@ -179,6 +183,72 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 			"workflow and deletes all of its resource requests (each running its own delete workflow) and its API. "+
 			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%v", last.Summary, name, err))
 	}
+}
+
+// requestsBlockDelete reports (as an error) the resource requests that
+// deleting the Promise would delete with it: Kratix deletes every request of
+// a Promise, whoever made it. Requests already being deleted do not count.
+func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, diags *diag.Diagnostics) bool {
+	promise, err := r.data.Client.Get(ctx, promiseGVK(), "", name)
+	if isNotFound(err) {
+		return false
+	}
+	var requests []string
+	var total int64
+	if err == nil {
+		requests, total, err = liveRequests(ctx, r.data.Client, promise)
+	}
+	if err != nil {
+		diags.AddError("Cannot check the requests of Promise "+name, fmt.Sprintf("Before deleting a Promise the provider checks "+
+			"that no resource request of it exists, because Kratix deletes them all with it. The check failed: %v\n\n"+
+			"Run the command again once the cluster answers, or set force_destroy = true on the Promise (and apply) to "+
+			"delete it without the check.", err))
+		return true
+	}
+	if total == 0 {
+		return false
+	}
+	diags.AddError(fmt.Sprintf("Promise %s still has %d resource request(s)", name, total), fmt.Sprintf(
+		"Deleting Promise %q would make Kratix delete every request of it, including requests created outside this "+
+			"configuration: %s.\n\nNothing was deleted. Delete or move those requests first, or, if they may go, set "+
+			"force_destroy = true on this Promise, run terraform apply, then destroy (or replace) it.",
+		name, strings.Join(requests, ", ")+more(total, len(requests))))
+	return true
+}
+
+// liveRequests lists up to a few requests of the Promise's API that are not
+// being deleted, and how many there are in all namespaces.
+func liveRequests(ctx context.Context, client *kube.Client, promise *unstructured.Unstructured) ([]string, int64, error) {
+	s := kratix.SummarisePromise(promise)
+	if s.Kind == "" || s.APIVersion == "" {
+		return nil, 0, nil // no API published, so no requests
+	}
+	list, err := client.List(ctx, schema.FromAPIVersionAndKind(s.APIVersion, s.Kind), "", metav1.ListOptions{})
+	if kube.IsKindNotServed(err) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var names []string
+	var total int64
+	for _, item := range list.Items {
+		if item.GetDeletionTimestamp() != nil {
+			continue
+		}
+		total++
+		if len(names) < 5 {
+			names = append(names, item.GetNamespace()+"/"+item.GetName())
+		}
+	}
+	return names, total, nil
+}
+
+func more(total int64, shown int) string {
+	if total <= int64(shown) {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", total-int64(shown))
 }
 
 // fillFromObject copies the cluster's view into the model, projecting the

@@ -42,12 +42,9 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		return
 	}
 	startedAt := time.Now()
-	if adopt {
-		tflog.Info(ctx, "first apply after import: taking ownership of the configured fields", map[string]any{"id": plan.ID.ValueString()})
-	}
-	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: plan.ForceConflicts.ValueBool() || adopt})
+	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopt))
 	if err != nil {
-		diags.AddError("Cannot apply resource request "+describeRequest(plan), err.Error())
+		addApplyError(diags, "Resource request "+describeRequest(plan), "kratix_resource_request", requestID(plan), err)
 		return
 	}
 	tflog.Debug(ctx, "applied resource request", map[string]any{"id": plan.ID.ValueString(), "generation": applied.GetGeneration()})
@@ -161,30 +158,72 @@ func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise
 	return apiVersion, kind, nil
 }
 
-func (r *resourceRequestResource) get(ctx context.Context, m *resourceRequestModel) (*unstructured.Unstructured, error) {
-	if m.Kind.IsNull() || m.APIVersion.IsNull() || m.Kind.ValueString() == "" {
-		apiVersion, kind, err := r.promiseAPIOnce(ctx, m.Promise.ValueString())
-		if err != nil {
-			return nil, err
+// readCurrent reads the request for a refresh or an import. It reports the
+// request gone (with the reason) only when the API server confirms it: a
+// 404 of the object, or of its Promise (deleting a Promise deletes its
+// requests). A kind that is not served, right after an API server restart
+// or while a Promise reinstalls its CRD, is waited for within ctx; anything
+// else is an error, so a transient answer never drops the request.
+//
+// With a Promise, the request is read under the Promise's current API
+// version, so a Promise that moved its API to a new version moves its
+// requests' api_version with it.
+func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRequestModel) (obj *unstructured.Unstructured, gone string, err error) {
+	if !m.Promise.IsNull() {
+		api, err := r.currentPromiseAPI(ctx, m.Promise.ValueString())
+		switch {
+		case isNotFound(err):
+			return nil, fmt.Sprintf("its Promise %q no longer exists", m.Promise.ValueString()), nil
+		case err != nil:
+			return nil, "", err
+		case api.kind != "":
+			m.APIVersion, m.Kind = types.StringValue(api.apiVersion), types.StringValue(api.kind)
 		}
-		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+	}
+	if m.Kind.ValueString() == "" || m.APIVersion.ValueString() == "" {
+		return nil, "", fmt.Errorf("promise %q has not published its API (status.apiVersion, status.kind) yet, so the request cannot be read", m.Promise.ValueString())
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
-	return r.data.Client.Get(ctx, gvk, m.Namespace.ValueString(), m.Name.ValueString())
+	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	obj, err = r.data.Client.Get(ctx, gvk, ns, name)
+	if kube.IsKindNotServed(err) {
+		tflog.Debug(ctx, "the request's kind is not served; waiting for it within the read timeout", map[string]any{"kind": gvk.Kind, "apiVersion": gvk.GroupVersion().String()})
+		if _, werr := r.data.Client.WaitForKind(ctx, gvk); werr != nil {
+			return nil, "", fmt.Errorf("the API of this request (%s %s) is not served, so the request cannot be read: %w\n\n"+
+				"If the API was removed on purpose and the request is gone with it, remove it from the state with "+
+				"terraform state rm", gvk.Kind, gvk.GroupVersion(), werr)
+		}
+		obj, err = r.data.Client.Get(ctx, gvk, ns, name)
+	}
+	if isNotFound(err) {
+		return nil, "the object no longer exists", nil
+	}
+	return obj, "", err
 }
 
-// promiseAPIOnce reads a Promise's API without waiting (import and refresh).
-func (r *resourceRequestResource) promiseAPIOnce(ctx context.Context, promise string) (string, string, error) {
-	obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
-	if err != nil {
-		return "", "", err
+// currentPromiseAPI is the API the Promise publishes now, without waiting
+// for it, shared through the per-process cache. A Promise that has not
+// published its API yet gives an empty answer, not an error.
+func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string) (promiseAPIVersionKind, error) {
+	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
+		obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
+		if err != nil {
+			return promiseAPIVersionKind{}, err
+		}
+		s := kratix.SummarisePromise(obj)
+		if s.Kind == "" || s.APIVersion == "" {
+			return promiseAPIVersionKind{}, errPromiseAPIUnpublished
+		}
+		return promiseAPIVersionKind{s.APIVersion, s.Kind}, nil
+	})
+	if errors.Is(err, errPromiseAPIUnpublished) {
+		return promiseAPIVersionKind{}, nil
 	}
-	s := kratix.SummarisePromise(obj)
-	if s.Kind == "" || s.APIVersion == "" {
-		return "", "", fmt.Errorf("promise %q has not published its API (status.kind, status.apiVersion) yet", promise)
-	}
-	return s.APIVersion, s.Kind, nil
+	return api, err
 }
+
+// errPromiseAPIUnpublished keeps "no API yet" out of the cache.
+var errPromiseAPIUnpublished = errors.New("the Promise has not published its API yet")
 
 // fillFromObject copies what the cluster says into the model. Spec, labels
 // and annotations are projected onto the fields the configuration manages.
