@@ -25,34 +25,44 @@ import (
 func promiseGVK() schema.GroupVersionKind { return kratix.PromiseGVK }
 
 // applyAndWait applies the Promise, records it in state at once, then waits
-// until it is usable (unless wait = false).
-func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, adopted bool, state *tfsdk.State, diags *diag.Diagnostics) {
+// until it is usable (unless wait = false). rerun asks Kratix to run the
+// workflow of an unchanged Promise again. It reports whether the Promise was
+// written but did not become usable (failed, timed out, interrupted).
+func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, adopted, rerun bool, state *tfsdk.State, diags *diag.Diagnostics) (unfinished bool) {
 	if !requireKnownConfig(r.data, diags) {
-		return
+		return false
 	}
 	obj, err := buildPromise(plan)
 	if err != nil {
 		diags.AddError("Invalid Promise configuration", err.Error())
-		return
+		return false
 	}
 	if !r.checkAPIOnServer(ctx, plan.Name.ValueString(), obj, diags) {
-		return
+		return false
 	}
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	startedAt := time.Now()
 	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
 	if err != nil {
 		addApplyError(diags, "Promise "+plan.Name.ValueString(), "kratix_promise", plan.Name.ValueString(), err)
-		return
+		return false
 	}
 	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
 	if !plan.Wait.ValueBool() || diags.HasError() {
-		return
+		return false
+	}
+	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
+	if rerun && !specChanged {
+		if err := rerunWorkflow(ctx, r.data, promiseGVK(), applied); err != nil {
+			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
+			return true
+		}
+		startedAt, specChanged = time.Now().Add(-time.Second), true
 	}
 	watch := &kratix.PromiseWatch{
 		AppliedAt:             startedAt,
-		SpecChanged:           prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration(),
+		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
 	}
 	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch)
@@ -60,8 +70,9 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
 	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail)
+		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
 	}
+	return waitErr != nil
 }
 
 // checkAPIOnServer dry-runs the Promise's API as a CustomResourceDefinition,
@@ -142,15 +153,19 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 	case last.State == kratix.Failed:
 		return lastObj, &waitError{
 			summary: "Promise configure workflow failed for " + name,
-			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nThe Promise stays in the Terraform state, marked tainted. "+
-				"Fix the pipeline and apply again. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
 				last.Summary, name),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
 			summary: "Timed out waiting for Promise " + name + " to become usable",
-			detail: fmt.Sprintf("Last seen: %s.\n\nThe Promise stays in the Terraform state. Raise the timeouts block if Kratix is just "+
+			detail: fmt.Sprintf("Last seen: %s.\n\nRaise the timeouts block if Kratix is just "+
 				"slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", last.Summary, name),
+		}
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return lastObj, &waitError{
+			summary: "Interrupted while waiting for Promise " + name,
+			detail:  fmt.Sprintf("The Promise was applied, but the wait for it to become usable was interrupted. Last seen: %s.", last.Summary),
 		}
 	default:
 		return lastObj, &waitError{summary: "Error waiting for Promise " + name, detail: err.Error()}

@@ -160,7 +160,9 @@ func (r *promiseResource) Create(ctx context.Context, req resource.CreateRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, nil, false, &resp.State, &resp.Diagnostics)
+	if r.applyAndWait(ctx, &plan, nil, false, false, &resp.State, &resp.Diagnostics) {
+		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+	}
 }
 
 func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -175,10 +177,9 @@ func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
-	r.applyAndWait(ctx, &plan, &prior, adopted, &resp.State, &resp.Diagnostics)
-	if adopted && !resp.Diagnostics.HasError() {
-		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
-	}
+	pending := workflowPending(ctx, req.Private, &resp.Diagnostics)
+	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
+	settleUpdate(ctx, resp, adopted, unfinished)
 }
 
 func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -129,3 +129,47 @@ func TestAccResourceRequest_followsPromiseAPIVersion(t *testing.T) {
 		},
 	})
 }
+
+// TestAccResourceRequest_rerunAfterFailedWorkflow: an update whose
+// workflow fails leaves the request in state with the new spec. Once the
+// Promise's pipeline is fixed, the next apply runs the request's workflow
+// again and waits for it, though the request's configuration is unchanged.
+func TestAccResourceRequest_rerunAfterFailedWorkflow(t *testing.T) {
+	testAccPreCheck(t)
+	ok, failing := newTestPromise(), newTestPromise()
+	failing.Name, failing.Kind = ok.Name, ok.Kind
+	failing.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "the database quota is exhausted"}
+	base := harness.Current().ProviderConfig()
+	request := func(replicas int) string {
+		return fmt.Sprintf(`
+resource "kratix_resource_request" "test" {
+  promise = kratix_promise.test.name
+  name    = "rerun"
+  spec    = { replicas = %d }
+}
+`, replicas)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkRequestGone(t, ok, "default", "rerun"),
+		Steps: []resource.TestStep{
+			{Config: base + ok.HCL() + request(1)},
+			{
+				Config:      base + failing.HCL() + request(2),
+				ExpectError: regexp.MustCompile(`(?s)Configure workflow failed.*quota\s+is\s+exhausted.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`),
+			},
+			{
+				Config: base + ok.HCL() + request(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(requestAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("conditions").AtMapKey("ConfigureWorkflowCompleted"), knownvalue.StringExact("True")),
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("observed_generation"), knownvalue.Int64Exact(2)),
+				},
+			},
+		},
+	})
+}

@@ -24,9 +24,12 @@ import (
 // instead of orphaning it), then waits for the workflow of this generation.
 // adopt forces ownership of the fields the configuration sets: the first
 // change after an import takes over from the tool that created the object.
-func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, adopt bool, state *tfsdk.State, diags *diag.Diagnostics) {
+// rerun asks Kratix to run the workflow again when the spec is unchanged:
+// the last apply did not see it finish. It reports whether the object was
+// written but its workflow did not finish (failed, timed out, interrupted).
+func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, adopt, rerun bool, state *tfsdk.State, diags *diag.Diagnostics) (unfinished bool) {
 	if !requireKnownConfig(r.data, diags) {
-		return
+		return false
 	}
 	if plan.Namespace.IsUnknown() || plan.Namespace.IsNull() {
 		plan.Namespace = types.StringValue(r.data.DefaultNamespace)
@@ -34,35 +37,50 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	gvk, err := r.resolveGVK(ctx, plan)
 	if err != nil {
 		diags.AddError("Cannot resolve the request's API", err.Error())
-		return
+		return false
 	}
 	obj, err := buildRequest(plan, gvk)
 	if err != nil {
 		diags.AddAttributeError(path.Root("spec"), "Invalid spec", err.Error())
-		return
+		return false
 	}
 	startedAt := time.Now()
 	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopt))
 	if err != nil {
 		addApplyError(diags, "Resource request "+describeRequest(plan), "kratix_resource_request", requestID(plan), err)
-		return
+		return false
 	}
 	tflog.Debug(ctx, "applied resource request", map[string]any{"id": plan.ID.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
 	if plan.WaitFor.ValueString() == waitNone || diags.HasError() {
-		return
+		return false
+	}
+	rerunning := rerun && sameRequestObject(plan, prior)
+	if rerunning {
+		if err := rerunWorkflow(ctx, r.data, gvk, applied); err != nil {
+			diags.AddError("Cannot re-run the configure workflow of "+describeRequest(plan), err.Error())
+			return true
+		}
+		startedAt = time.Now().Add(-time.Second)
 	}
 	watch := &kratix.RequestWatch{
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
-		Delivered: plan.WaitFor.ValueString() == waitDelivered,
+		Delivered: plan.WaitFor.ValueString() == waitDelivered, Rerun: rerunning,
 	}
 	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch)
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
 	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail)
+		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("request", prior == nil))
 	}
+	return waitErr != nil
+}
+
+// sameRequestObject reports whether an update sends the request nothing
+// new, so Kratix would not run its workflow on its own.
+func sameRequestObject(plan, prior *resourceRequestModel) bool {
+	return prior != nil && plan.Spec.Equal(prior.Spec) && plan.Labels.Equal(prior.Labels) && plan.Annotations.Equal(prior.Annotations)
 }
 
 // recordApplied stores the object's computed fields next to the planned
@@ -91,8 +109,7 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 		return lastObj, &waitError{
 			summary: "Configure workflow failed for " + who,
 			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.\n\n"+
-				"The request stays in the Terraform state, marked tainted, so the next apply replaces it. Fix the cause "+
-				"(the request's spec, or the Promise's pipeline) and run terraform apply again. The pipeline's Jobs:\n"+
+				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
 				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure",
 				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
 		}
@@ -100,9 +117,15 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 		return lastObj, &waitError{
 			summary: "Timed out waiting for " + who,
 			detail: fmt.Sprintf("The request was applied but its configure workflow for generation %d did not finish in time. "+
-				"Last seen: %s.\n\nThe request stays in the Terraform state. Raise the timeouts block if the pipeline is just slow, "+
+				"Last seen: %s.\n\nRaise the timeouts block if the pipeline is just slow, "+
 				"or inspect its Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s",
 				watch.Generation, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+		}
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return lastObj, &waitError{
+			summary: "Interrupted while waiting for " + who,
+			detail: fmt.Sprintf("The request was applied, but the wait for its configure workflow (generation %d) was interrupted. "+
+				"Last seen: %s.", watch.Generation, last.Summary),
 		}
 	default:
 		return lastObj, &waitError{summary: "Error waiting for " + who, detail: err.Error()}

@@ -24,6 +24,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
+	planWorkflowRerun(ctx, req, resp, requestOutcomeUnknown())
 	// Attribute by attribute, not the whole model: this runs for every
 	// request on every plan, and a full Get and Set walks the whole state.
 	var plan resourceRequestModel

@@ -188,7 +188,9 @@ func (r *resourceRequestResource) Create(ctx context.Context, req resource.Creat
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, nil, false, &resp.State, &resp.Diagnostics)
+	if r.applyAndWait(ctx, &plan, nil, false, false, &resp.State, &resp.Diagnostics) {
+		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+	}
 }
 
 func (r *resourceRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -203,9 +205,23 @@ func (r *resourceRequestResource) Update(ctx context.Context, req resource.Updat
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
-	r.applyAndWait(ctx, &plan, &prior, adopted, &resp.State, &resp.Diagnostics)
-	if adopted && !resp.Diagnostics.HasError() {
-		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
+	pending := workflowPending(ctx, req.Private, &resp.Diagnostics)
+	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
+	settleUpdate(ctx, resp, adopted, unfinished)
+}
+
+// settleUpdate records in private state what an update leaves behind: the
+// adoption after import is done once an update succeeds, and the workflow
+// stays pending while it has not finished.
+func settleUpdate(ctx context.Context, resp *resource.UpdateResponse, adopted, unfinished bool) {
+	switch {
+	case unfinished:
+		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+	case !resp.Diagnostics.HasError():
+		setWorkflowPending(ctx, resp.Private, false, &resp.Diagnostics)
+		if adopted {
+			clearAdopted(ctx, resp.Private, &resp.Diagnostics)
+		}
 	}
 }
 
