@@ -158,6 +158,9 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	creating := req.State.Raw.IsNull()
+	if terraformIsDestroying() {
+		return // the refresh plan before a destroy; see terraformIsDestroying
+	}
 	validatePromiseWorkflows(&plan, resp)
 	if api, err := toGo(plan.API); err == nil && api != nil {
 		apiMap, _ := api.(map[string]any)

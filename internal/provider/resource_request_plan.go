@@ -48,7 +48,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if plan.ID.IsUnknown() && known(plan.Promise, plan.Namespace, plan.Name) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), requestID(&plan))...)
 	}
-	if plan.ValidateSpec.ValueBool() {
+	if plan.ValidateSpec.ValueBool() && !terraformIsDestroying() {
 		r.validateSpec(ctx, &plan, resp)
 	}
 }
