@@ -52,7 +52,16 @@ type RequestWatch struct {
 	// Delivered also requires WorksSucceeded=True (files written to the
 	// state store).
 	Delivered bool
-	runSeen   bool
+	// Rerun is set when the workflow was asked to run again at AppliedAt
+	// for an unchanged generation: the completion already on the object is
+	// then stale, and only a run seen by this watch, or a completion after
+	// AppliedAt, counts.
+	Rerun   bool
+	runSeen bool
+	// failureCleared: this watch saw ConfigureWorkflowCompleted in a state
+	// other than failed, so a failure seen afterwards is a new one even if
+	// its lastTransitionTime is old (False to False keeps the time).
+	failureCleared bool
 }
 
 // Observe evaluates one version of the request; nil means not found.
@@ -70,7 +79,7 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if blocked, ok := blockedSummary(obj); ok {
 		return Outcome{State: Waiting, Summary: blocked}
 	}
-	if !configured(obj, w.Generation) {
+	if !configured(obj, w.Generation) || w.Rerun && !w.completedAfterApply(obj) {
 		return Outcome{State: Waiting, Summary: progressSummary(obj)}
 	}
 	if w.Delivered {
@@ -80,8 +89,12 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 }
 
 func (w *RequestWatch) noteRun(obj *unstructured.Unstructured) {
-	if c, ok := FindCondition(obj, CondConfigureWorkflowCompleted); ok && c.IsFalse() && c.Reason == ReasonPipelinesInProgress {
+	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
+	if ok && c.IsFalse() && c.Reason == ReasonPipelinesInProgress {
 		w.runSeen = true
+	}
+	if ok && (!c.IsFalse() || c.Reason != ReasonConfigureWorkflowFailed) {
+		w.failureCleared = true
 	}
 	for _, p := range Pipelines(obj) {
 		if p.Phase == PhaseRunning {
@@ -95,10 +108,17 @@ func (w *RequestWatch) failure(obj *unstructured.Unstructured) (Outcome, bool) {
 	if !ok || !c.IsFalse() || c.Reason != ReasonConfigureWorkflowFailed {
 		return Outcome{}, false
 	}
-	if !w.Created && !w.runSeen && c.TransitionedBefore(w.AppliedAt) {
-		return Outcome{}, false // the previous generation's failure
+	// A pipeline seen Running does not clear an old failure: the condition
+	// may still show it while the new run starts.
+	if !w.Created && !w.failureCleared && c.TransitionedBefore(w.AppliedAt) {
+		return Outcome{}, false // the previous run's failure
 	}
 	return failedOutcome(obj, c), true
+}
+
+func (w *RequestWatch) completedAfterApply(obj *unstructured.Unstructured) bool {
+	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
+	return w.runSeen || ok && !c.TransitionedBefore(w.AppliedAt)
 }
 
 // configured applies the "done" rule for one generation.

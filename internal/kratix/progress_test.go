@@ -136,3 +136,30 @@ func TestDeleteOutcome(t *testing.T) {
 		t.Fatalf("deleting: %+v", got)
 	}
 }
+
+func TestRequestWatchRerunIgnoresTheEarlierCompletion(t *testing.T) {
+	completed := func(at time.Duration) *unstructured.Unstructured {
+		return request(2, map[string]any{"observedGeneration": int64(2), "conditions": []any{
+			cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "Pipelines completed", at),
+		}})
+	}
+	w := &RequestWatch{Generation: 2, AppliedAt: applied, Rerun: true}
+	if out := w.Observe(completed(-time.Minute)); out.State != Waiting {
+		t.Fatalf("a completion from before the re-run was asked for counted: %+v", out)
+	}
+	if out := w.Observe(completed(time.Second)); out.State != Done {
+		t.Fatalf("the re-run's completion did not count: %+v", out)
+	}
+}
+
+// The pipeline already shows Running while the condition still carries the
+// previous run's failure: that failure is not this run's.
+func TestRequestWatchOldFailureWhileNewRunStarts(t *testing.T) {
+	w := RequestWatch{Generation: 2, AppliedAt: applied}
+	oldFailure := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: p1", -time.Minute)
+	running := map[string]any{"workflows": map[string]any{"pipelines": []any{map[string]any{"name": "p1", "phase": "Running"}}}}
+	got := w.Observe(request(2, map[string]any{"conditions": []any{oldFailure}, "kratix": running}))
+	if got.State != Waiting {
+		t.Fatalf("got %+v, want waiting for the new run", got)
+	}
+}

@@ -96,7 +96,7 @@ func validateObject(v map[string]any, schema map[string]any, at []any, problems 
 		default:
 			if !preserve && props != nil {
 				*problems = append(*problems, SchemaProblem{append(append([]any(nil), at...), k),
-					fmt.Sprintf("is not a field of this API (known fields: %s); Kubernetes would drop it", strings.Join(sortedKeys(props), ", "))})
+					fmt.Sprintf("is not a field of this API (known fields: %s); the API server rejects fields its schema does not declare", strings.Join(sortedKeys(props), ", "))})
 			}
 		}
 	}

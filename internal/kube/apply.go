@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // DefaultFieldManager is the server-side apply field manager used when
@@ -19,6 +21,12 @@ type ApplyOptions struct {
 	Force        bool   // take ownership of fields other managers own (force_conflicts)
 	DryRun       bool   // validate and default on the server, persist nothing
 	Subresource  string // e.g. "status"; empty applies the object itself
+	// CreateOnly refuses an object that already exists (the error satisfies
+	// IsAlreadyExists) instead of applying over it: creating must never take
+	// over an object that someone else made. The check is a read just before
+	// the apply; a retry of the apply itself after a lost answer is not
+	// refused.
+	CreateOnly bool
 }
 
 // Apply sends obj as a server-side apply patch (application/apply-patch+yaml)
@@ -45,6 +53,11 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, opts
 	var subresources []string
 	if opts.Subresource != "" {
 		subresources = []string{opts.Subresource}
+	}
+	if opts.CreateOnly {
+		if err := c.RefuseExisting(ctx, obj); err != nil {
+			return nil, err
+		}
 	}
 	var out *unstructured.Unstructured
 	err = c.retry.do(ctx, "apply", func(ctx context.Context) error {
@@ -77,4 +90,32 @@ func applyBody(obj *unstructured.Unstructured, op operation) *unstructured.Unstr
 	body.SetManagedFields(nil)
 	body.SetNamespace(op.namespace)
 	return body
+}
+
+// RefuseExisting returns an AlreadyExists error when obj exists, and nil
+// when the server confirms it does not.
+func (c *Client) RefuseExisting(ctx context.Context, obj *unstructured.Unstructured) error {
+	existing, err := c.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+	switch {
+	case IsNotFound(err):
+		return nil
+	case err != nil:
+		return err
+	}
+	gr := schema.GroupResource{Group: obj.GroupVersionKind().Group, Resource: obj.GetKind()}
+	return &APIError{
+		Verb: "create", GVK: obj.GroupVersionKind(), Namespace: existing.GetNamespace(), Name: existing.GetName(),
+		Err:     apierrors.NewAlreadyExists(gr, existing.GetName()),
+		message: fmt.Sprintf("%s %s already exists (uid %s, created %s)", obj.GetKind(), describeName(existing.GetNamespace(), existing.GetName()), existing.GetUID(), existing.GetCreationTimestamp().UTC().Format("2006-01-02T15:04:05Z")),
+	}
+}
+
+// IsAlreadyExists reports that a create found the object already there.
+func IsAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
+
+func describeName(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
 }

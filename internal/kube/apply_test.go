@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // patchRecorder captures the last PATCH request and answers with its body.
@@ -169,5 +170,38 @@ func TestListAndServerVersion(t *testing.T) {
 	v, err := c.ServerVersion(context.Background())
 	if err != nil || v != "v1.34.4" {
 		t.Errorf("ServerVersion = %q, %v", v, err)
+	}
+}
+
+func TestApplyCreateOnlyRefusesAnExistingObject(t *testing.T) {
+	f := newFakeAPI(t)
+	f.serveWidgets()
+	f.on("GET", "/apis/example.com/v1/namespaces/ns/widgets/taken", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, widget("taken", "7", 1, 1, "True"))
+	})
+	rec := &patchRecorder{}
+	f.on("PATCH", "/apis/example.com/v1/namespaces/ns/widgets/taken", rec.handler)
+	_, err := f.client().Apply(context.Background(), &unstructured.Unstructured{Object: widget("taken", "", 0, 0, "")}, ApplyOptions{CreateOnly: true})
+	if !IsAlreadyExists(err) {
+		t.Fatalf("got %v, want an AlreadyExists error", err)
+	}
+	if f.count("PATCH", "/apis/example.com/v1/namespaces/ns/widgets/taken") != 0 {
+		t.Error("the existing object was patched")
+	}
+}
+
+func TestApplyCreateOnlyCreatesAMissingObject(t *testing.T) {
+	f := newFakeAPI(t)
+	f.serveWidgets()
+	f.on("GET", "/apis/example.com/v1/namespaces/ns/widgets/new", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, apierrors.NewNotFound(schema.GroupResource{Group: "example.com", Resource: "widgets"}, "new"))
+	})
+	rec := &patchRecorder{}
+	f.on("PATCH", "/apis/example.com/v1/namespaces/ns/widgets/new", rec.handler)
+	if _, err := f.client().Apply(context.Background(), &unstructured.Unstructured{Object: widget("new", "", 0, 0, "")}, ApplyOptions{CreateOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	if rec.contentType != "application/apply-patch+yaml" {
+		t.Errorf("the missing object was not applied (Content-Type %q)", rec.contentType)
 	}
 }

@@ -92,13 +92,19 @@ func (r retrier) unbounded() retrier {
 // do calls fn until it returns nil or a non-transient error. A Retry-After
 // from the server (429, ServerTimeout) stretches the delay when it is longer
 // than the backoff's own.
+//
+// When ctx has a deadline (a Terraform operation's timeout), transient
+// failures are retried until that deadline, so every operation rides out an
+// API server outage for as long as its own timeout allows; only a call
+// without a deadline is bounded by the backoff's number of attempts.
 func (r retrier) do(ctx context.Context, what string, fn func(context.Context) error) error {
+	_, hasDeadline := ctx.Deadline()
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
 		if err == nil || !IsTransient(err) {
 			return err
 		}
-		if r.backoff.Steps > 0 && attempt >= r.backoff.Steps {
+		if !hasDeadline && r.backoff.Steps > 0 && attempt >= r.backoff.Steps {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
 		}
 		delay := r.delay(attempt)

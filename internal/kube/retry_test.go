@@ -208,3 +208,22 @@ func TestClientRetriesTransientResponses(t *testing.T) {
 		t.Errorf("forbidden GET sent %d times, want 1", n)
 	}
 }
+
+// An operation with a timeout retries until that timeout, whatever the
+// attempt bound: a destroy rides out an outage as long as a create does.
+func TestRetryWithinDeadlineIgnoresSteps(t *testing.T) {
+	r, delays := recordingRetrier(wait.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 3, Cap: 4 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	calls := 0
+	err := r.do(ctx, "delete", func(context.Context) error {
+		calls++
+		if calls < 12 {
+			return apierrors.NewServiceUnavailable("restarting")
+		}
+		return nil
+	})
+	if err != nil || calls != 12 || len(*delays) != 11 {
+		t.Errorf("err %v calls %d sleeps %d: want success on the 12th call despite Steps=3", err, calls, len(*delays))
+	}
+}

@@ -57,6 +57,7 @@ type bucketStateStoreModel struct {
 	SecretAccessKeyWO    types.String   `tfsdk:"secret_access_key_wo"`
 	CredentialsWOVersion types.Int64    `tfsdk:"credentials_wo_version"`
 	Wait                 types.Bool     `tfsdk:"wait"`
+	ForceConflicts       types.Bool     `tfsdk:"force_conflicts"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 	UID                  types.String   `tfsdk:"uid"`
 	Status               types.String   `tfsdk:"status"`
@@ -66,7 +67,7 @@ type bucketStateStoreModel struct {
 
 func (m *bucketStateStoreModel) common() storeCommon {
 	return storeCommon{Kind: kratix.BucketStateStoreKind, Name: m.Name.ValueString(), AuthMethod: m.AuthMethod.ValueString(),
-		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion}
+		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, ForceConflicts: m.ForceConflicts.ValueBool()}
 }
 
 func (r *bucketStateStoreResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -103,6 +104,7 @@ func (r *bucketStateStoreResource) Schema(ctx context.Context, _ resource.Schema
 		"access_key_id_wo":       writeOnlyCredential("Access key ID (Secret key `accessKeyID`)."),
 		"secret_access_key_wo":   writeOnlyCredential("Secret access key (Secret key `secretAccessKey`)."),
 		"credentials_wo_version": credentialsVersionSchema(),
+		"force_conflicts":        forceConflictsAttribute(),
 		"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 	}
@@ -116,7 +118,8 @@ func (r *bucketStateStoreResource) Schema(ctx context.Context, _ resource.Schema
 			"the store `Ready=True` and fails with its reason (`SecretNotFound`, `ErrorValidatingPermissions`, ...) and what to check.",
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
+				ReadDescription:   readTimeoutDescription,
 				CreateDescription: "How long to wait for the store to become ready (default 5m).",
 				UpdateDescription: "How long to wait for the store to become ready again (default 5m).",
 				DeleteDescription: "How long to wait for the store to be deleted (default 5m).",
@@ -159,7 +162,7 @@ func (r *bucketStateStoreResource) Create(ctx context.Context, req resource.Crea
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.apply(ctx, &plan, nil, req.Config, &resp.State, &resp.Diagnostics)
+	r.apply(ctx, &plan, nil, false, req.Config, &resp.State, &resp.Diagnostics)
 }
 
 func (r *bucketStateStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -173,15 +176,20 @@ func (r *bucketStateStoreResource) Update(ctx context.Context, req resource.Upda
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.apply(ctx, &plan, &prior, req.Config, &resp.State, &resp.Diagnostics)
+	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	r.apply(ctx, &plan, &prior, adopted, req.Config, &resp.State, &resp.Diagnostics)
+	if adopted && !resp.Diagnostics.HasError() {
+		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
+	}
 }
 
-func (r *bucketStateStoreResource) apply(ctx context.Context, plan, prior *bucketStateStoreModel, cfg tfsdk.Config, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *bucketStateStoreResource) apply(ctx context.Context, plan, prior *bucketStateStoreModel, adopted bool, cfg tfsdk.Config, state *tfsdk.State, diags *diag.Diagnostics) {
 	a := storeApply{
-		plan:  plan.common(),
-		obj:   buildBucketStateStore(plan),
-		creds: configCredentials(ctx, cfg, bucketCredentials, diags),
-		wait:  plan.Wait.ValueBool(),
+		plan:    plan.common(),
+		adopted: adopted,
+		obj:     buildBucketStateStore(plan),
+		creds:   configCredentials(ctx, cfg, bucketCredentials, diags),
+		wait:    plan.Wait.ValueBool(),
 		record: func(obj *unstructured.Unstructured) {
 			configured := *plan
 			r.fillFromObject(&configured, obj)
@@ -206,6 +214,8 @@ func (r *bucketStateStoreResource) Read(ctx context.Context, req resource.ReadRe
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
 		return
 	}
+	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	obj, found := readStateStore(ctx, r.data, state.common(), &state.CredentialsWOVersion, &resp.Diagnostics)
 	if !found {
 		if !resp.Diagnostics.HasError() {
@@ -240,9 +250,11 @@ func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource
 		SecretRef:            types.ObjectNull(secretRefAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
 		Wait:                 types.BoolValue(true),
+		ForceConflicts:       types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 	}
+	markAdopted(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

@@ -13,12 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
-	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // applyAndWait applies the Destination, records it in state at once (so a
 // failed wait leaves it tracked and tainted), then waits for Ready=True.
-func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *destinationModel, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *destinationModel, adopted bool, state *tfsdk.State, diags *diag.Diagnostics) {
 	if !requireKnownConfig(r.data, diags) {
 		return
 	}
@@ -28,9 +27,9 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 		return
 	}
 	name := plan.Name.ValueString()
-	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true})
+	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
 	if err != nil {
-		diags.AddError("Cannot apply Destination "+name, err.Error())
+		addApplyError(diags, "Destination "+name, "kratix_destination", name, err)
 		return
 	}
 	tflog.Debug(ctx, "applied destination", map[string]any{"name": name, "generation": applied.GetGeneration()})

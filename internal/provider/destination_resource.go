@@ -54,6 +54,7 @@ type destinationModel struct {
 	Cleanup           types.String   `tfsdk:"cleanup"`
 	InitWorkloads     types.Bool     `tfsdk:"init_workloads"`
 	Wait              types.Bool     `tfsdk:"wait"`
+	ForceConflicts    types.Bool     `tfsdk:"force_conflicts"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 	UID               types.String   `tfsdk:"uid"`
 	Ready             types.Bool     `tfsdk:"ready"`
@@ -116,6 +117,7 @@ func (r *destinationResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"init_workloads": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Write Kratix's canary documents (a namespace and a ConfigMap) to check the store is " +
 					"writable (`spec.initWorkloads.enabled`, default `true`)."},
+			"force_conflicts": forceConflictsAttribute(),
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 			"uid": stableComputedString("UID Kubernetes gave the Destination."),
@@ -125,7 +127,8 @@ func (r *destinationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				"`TestDocumentsWritten`, `StateStoreNotFound` or `StateStoreNotReady`)."),
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
+				ReadDescription:   readTimeoutDescription,
 				CreateDescription: "How long to wait for the Destination to become ready (default 5m).",
 				UpdateDescription: "How long to wait for the Destination to become ready again (default 5m).",
 				DeleteDescription: "How long to wait for Kratix's cleanup finalizer, with `cleanup = \"all\"` (default 5m).",
@@ -148,7 +151,7 @@ func (r *destinationResource) Create(ctx context.Context, req resource.CreateReq
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, nil, &resp.State, &resp.Diagnostics)
+	r.applyAndWait(ctx, &plan, nil, false, &resp.State, &resp.Diagnostics)
 }
 
 func (r *destinationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -162,7 +165,11 @@ func (r *destinationResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, &prior, &resp.State, &resp.Diagnostics)
+	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	r.applyAndWait(ctx, &plan, &prior, adopted, &resp.State, &resp.Diagnostics)
+	if adopted && !resp.Diagnostics.HasError() {
+		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
+	}
 }
 
 func (r *destinationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -171,6 +178,8 @@ func (r *destinationResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
 		return
 	}
+	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	obj, err := r.data.Client.Get(ctx, kratix.DestinationGVK, "", state.Name.ValueString())
 	if isNotFound(err) {
 		tflog.Info(ctx, "destination no longer exists; removing it from state so it is planned for creation", map[string]any{"name": state.Name.ValueString()})
@@ -205,11 +214,13 @@ func (r *destinationResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	state := destinationModel{
 		ID: types.StringValue(req.ID), Name: types.StringValue(req.ID),
-		Labels:     types.MapNull(types.StringType),
-		StateStore: types.ObjectNull(stateStoreRefAttrTypes),
-		Wait:       types.BoolValue(true),
-		Timeouts:   timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
-		Conditions: types.ListNull(conditionObjectType),
+		Labels:         types.MapNull(types.StringType),
+		StateStore:     types.ObjectNull(stateStoreRefAttrTypes),
+		Wait:           types.BoolValue(true),
+		ForceConflicts: types.BoolValue(false),
+		Timeouts:       timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
+		Conditions:     types.ListNull(conditionObjectType),
 	}
+	markAdopted(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -68,6 +68,7 @@ type gitStateStoreModel struct {
 	GitHubPrivateKeyWO     types.String   `tfsdk:"github_private_key_wo"`
 	CredentialsWOVersion   types.Int64    `tfsdk:"credentials_wo_version"`
 	Wait                   types.Bool     `tfsdk:"wait"`
+	ForceConflicts         types.Bool     `tfsdk:"force_conflicts"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 	UID                    types.String   `tfsdk:"uid"`
 	Status                 types.String   `tfsdk:"status"`
@@ -79,7 +80,7 @@ var gitAuthorAttrTypes = map[string]attr.Type{"name": types.StringType, "email":
 
 func (m *gitStateStoreModel) common() storeCommon {
 	return storeCommon{Kind: kratix.GitStateStoreKind, Name: m.Name.ValueString(), AuthMethod: m.AuthMethod.ValueString(),
-		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion}
+		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, ForceConflicts: m.ForceConflicts.ValueBool()}
 }
 
 func (r *gitStateStoreResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -127,6 +128,7 @@ func (r *gitStateStoreResource) Schema(ctx context.Context, _ resource.SchemaReq
 		"github_installation_id_wo": writeOnlyCredential("`githubApp` installation ID (Secret key `installationID`)."),
 		"github_private_key_wo":     writeOnlyCredential("`githubApp` private key, PEM (Secret key `privateKey`)."),
 		"credentials_wo_version":    credentialsVersionSchema(),
+		"force_conflicts":           forceConflictsAttribute(),
 		"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 	}
@@ -140,7 +142,8 @@ func (r *gitStateStoreResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"`Ready=True` and fails with its reason (`SecretNotFound`, `ErrorValidatingPermissions`, ...) and what to check.",
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
+				ReadDescription:   readTimeoutDescription,
 				CreateDescription: "How long to wait for the store to become ready (default 5m).",
 				UpdateDescription: "How long to wait for the store to become ready again (default 5m).",
 				DeleteDescription: "How long to wait for the store to be deleted (default 5m).",
@@ -178,7 +181,7 @@ func (r *gitStateStoreResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.apply(ctx, &plan, nil, req.Config, &resp.State, &resp.Diagnostics)
+	r.apply(ctx, &plan, nil, false, req.Config, &resp.State, &resp.Diagnostics)
 }
 
 func (r *gitStateStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -192,15 +195,20 @@ func (r *gitStateStoreResource) Update(ctx context.Context, req resource.UpdateR
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.apply(ctx, &plan, &prior, req.Config, &resp.State, &resp.Diagnostics)
+	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	r.apply(ctx, &plan, &prior, adopted, req.Config, &resp.State, &resp.Diagnostics)
+	if adopted && !resp.Diagnostics.HasError() {
+		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
+	}
 }
 
-func (r *gitStateStoreResource) apply(ctx context.Context, plan, prior *gitStateStoreModel, cfg tfsdk.Config, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *gitStateStoreResource) apply(ctx context.Context, plan, prior *gitStateStoreModel, adopted bool, cfg tfsdk.Config, state *tfsdk.State, diags *diag.Diagnostics) {
 	a := storeApply{
-		plan:  plan.common(),
-		obj:   buildGitStateStore(plan),
-		creds: configCredentials(ctx, cfg, gitCredentials, diags),
-		wait:  plan.Wait.ValueBool(),
+		plan:    plan.common(),
+		adopted: adopted,
+		obj:     buildGitStateStore(plan),
+		creds:   configCredentials(ctx, cfg, gitCredentials, diags),
+		wait:    plan.Wait.ValueBool(),
 		record: func(obj *unstructured.Unstructured) {
 			configured := *plan
 			r.fillFromObject(&configured, obj)
@@ -225,6 +233,8 @@ func (r *gitStateStoreResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
 		return
 	}
+	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	obj, found := readStateStore(ctx, r.data, state.common(), &state.CredentialsWOVersion, &resp.Diagnostics)
 	if !found {
 		if !resp.Diagnostics.HasError() {
@@ -260,9 +270,11 @@ func (r *gitStateStoreResource) ImportState(ctx context.Context, req resource.Im
 		GitAuthor:            types.ObjectNull(gitAuthorAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
 		Wait:                 types.BoolValue(true),
+		ForceConflicts:       types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 	}
+	markAdopted(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

@@ -151,12 +151,16 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
+	planWorkflowRerun(ctx, req, resp, promiseOutcomeUnknown())
 	var plan promiseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	creating := req.State.Raw.IsNull()
+	if terraformIsDestroying() {
+		return // the refresh plan before a destroy; see terraformIsDestroying
+	}
 	validatePromiseWorkflows(&plan, resp)
 	if api, err := toGo(plan.API); err == nil && api != nil {
 		apiMap, _ := api.(map[string]any)
@@ -172,6 +176,9 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if promiseArgsChanged(&plan, &prior) {
 		markPromiseOutcomeUnknown(ctx, resp)
 	}
+	if !plan.Name.IsUnknown() && !plan.Name.Equal(prior.Name) {
+		warnPromiseReplacement(resp, path.Root("name"), "The Promise's name changes.", prior.ForceDestroy.ValueBool())
+	}
 	priorAPI, errPrior := toGo(prior.API)
 	planAPI, errPlan := toGo(plan.API)
 	if errPrior != nil || errPlan != nil || priorAPI == nil {
@@ -179,10 +186,21 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	}
 	if reason := kratix.APIIdentityChange(asMap(priorAPI), asMap(planAPI)); reason != "" {
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("api"))
-		resp.Diagnostics.AddAttributeWarning(path.Root("api"), "Promise will be replaced",
-			reason+" Kratix does not allow this change in place, so Terraform will delete the Promise (which deletes its "+
-				"resource requests and their outputs) and create it again.")
+		warnPromiseReplacement(resp, path.Root("api"), reason+" Kratix does not allow this change in place.", prior.ForceDestroy.ValueBool())
 	}
+}
+
+// warnPromiseReplacement says, at plan, what replacing the Promise does to
+// its requests.
+func warnPromiseReplacement(resp *resource.ModifyPlanResponse, at path.Path, reason string, forceDestroy bool) {
+	consequence := "The apply will stop before deleting anything if resource requests of this Promise exist, " +
+		"because force_destroy is false."
+	if forceDestroy {
+		consequence = "force_destroy is true, so Kratix will delete every resource request of this Promise, " +
+			"including requests created outside this configuration, with their outputs."
+	}
+	resp.Diagnostics.AddAttributeWarning(at, "Promise will be replaced",
+		reason+" Terraform will delete the Promise and create it again. "+consequence)
 }
 
 // promiseArgsChanged reports whether an update will send the Promise

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -24,34 +25,44 @@ import (
 func promiseGVK() schema.GroupVersionKind { return kratix.PromiseGVK }
 
 // applyAndWait applies the Promise, records it in state at once, then waits
-// until it is usable (unless wait = false).
-func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, state *tfsdk.State, diags *diag.Diagnostics) {
+// until it is usable (unless wait = false). rerun asks Kratix to run the
+// workflow of an unchanged Promise again. It reports whether the Promise was
+// written but did not become usable (failed, timed out, interrupted).
+func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promiseModel, adopted, rerun bool, state *tfsdk.State, diags *diag.Diagnostics) (unfinished bool) {
 	if !requireKnownConfig(r.data, diags) {
-		return
+		return false
 	}
 	obj, err := buildPromise(plan)
 	if err != nil {
 		diags.AddError("Invalid Promise configuration", err.Error())
-		return
+		return false
 	}
 	if !r.checkAPIOnServer(ctx, plan.Name.ValueString(), obj, diags) {
-		return
+		return false
 	}
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	startedAt := time.Now()
-	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: true})
+	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
 	if err != nil {
-		diags.AddError("Cannot apply Promise "+plan.Name.ValueString(), err.Error())
-		return
+		addApplyError(diags, "Promise "+plan.Name.ValueString(), "kratix_promise", plan.Name.ValueString(), err)
+		return false
 	}
 	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
 	if !plan.Wait.ValueBool() || diags.HasError() {
-		return
+		return false
+	}
+	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
+	if rerun && !specChanged {
+		if err := rerunWorkflow(ctx, r.data, promiseGVK(), applied); err != nil {
+			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
+			return true
+		}
+		startedAt, specChanged = time.Now().Add(-time.Second), true
 	}
 	watch := &kratix.PromiseWatch{
 		AppliedAt:             startedAt,
-		SpecChanged:           prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration(),
+		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
 	}
 	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch)
@@ -59,8 +70,9 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
 	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail)
+		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
 	}
+	return waitErr != nil
 }
 
 // checkAPIOnServer dry-runs the Promise's API as a CustomResourceDefinition,
@@ -141,15 +153,19 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 	case last.State == kratix.Failed:
 		return lastObj, &waitError{
 			summary: "Promise configure workflow failed for " + name,
-			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nThe Promise stays in the Terraform state, marked tainted. "+
-				"Fix the pipeline and apply again. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
 				last.Summary, name),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
 			summary: "Timed out waiting for Promise " + name + " to become usable",
-			detail: fmt.Sprintf("Last seen: %s.\n\nThe Promise stays in the Terraform state. Raise the timeouts block if Kratix is just "+
+			detail: fmt.Sprintf("Last seen: %s.\n\nRaise the timeouts block if Kratix is just "+
 				"slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", last.Summary, name),
+		}
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return lastObj, &waitError{
+			summary: "Interrupted while waiting for Promise " + name,
+			detail:  fmt.Sprintf("The Promise was applied, but the wait for it to become usable was interrupted. Last seen: %s.", last.Summary),
 		}
 	default:
 		return lastObj, &waitError{summary: "Error waiting for Promise " + name, detail: err.Error()}
@@ -158,6 +174,9 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 
 func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
 	name := m.Name.ValueString()
+	if !m.ForceDestroy.ValueBool() && r.requestsBlockDelete(ctx, name, diags) {
+		return
+	}
 	r.data.promiseAPIs.forget(name)
 	deleteSent := time.Now().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, promiseGVK(), "", name, deleteOptions()); err != nil {
@@ -179,6 +198,72 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 			"workflow and deletes all of its resource requests (each running its own delete workflow) and its API. "+
 			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%v", last.Summary, name, err))
 	}
+}
+
+// requestsBlockDelete reports (as an error) the resource requests that
+// deleting the Promise would delete with it: Kratix deletes every request of
+// a Promise, whoever made it. Requests already being deleted do not count.
+func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, diags *diag.Diagnostics) bool {
+	promise, err := r.data.Client.Get(ctx, promiseGVK(), "", name)
+	if isNotFound(err) {
+		return false
+	}
+	var requests []string
+	var total int64
+	if err == nil {
+		requests, total, err = liveRequests(ctx, r.data.Client, promise)
+	}
+	if err != nil {
+		diags.AddError("Cannot check the requests of Promise "+name, fmt.Sprintf("Before deleting a Promise the provider checks "+
+			"that no resource request of it exists, because Kratix deletes them all with it. The check failed: %v\n\n"+
+			"Run the command again once the cluster answers, or set force_destroy = true on the Promise (and apply) to "+
+			"delete it without the check.", err))
+		return true
+	}
+	if total == 0 {
+		return false
+	}
+	diags.AddError(fmt.Sprintf("Promise %s still has %d resource request(s)", name, total), fmt.Sprintf(
+		"Deleting Promise %q would make Kratix delete every request of it, including requests created outside this "+
+			"configuration: %s.\n\nNothing was deleted. Delete or move those requests first, or, if they may go, set "+
+			"force_destroy = true on this Promise, run terraform apply, then destroy (or replace) it.",
+		name, strings.Join(requests, ", ")+more(total, len(requests))))
+	return true
+}
+
+// liveRequests lists up to a few requests of the Promise's API that are not
+// being deleted, and how many there are in all namespaces.
+func liveRequests(ctx context.Context, client *kube.Client, promise *unstructured.Unstructured) ([]string, int64, error) {
+	s := kratix.SummarisePromise(promise)
+	if s.Kind == "" || s.APIVersion == "" {
+		return nil, 0, nil // no API published, so no requests
+	}
+	list, err := client.List(ctx, schema.FromAPIVersionAndKind(s.APIVersion, s.Kind), "", metav1.ListOptions{})
+	if kube.IsKindNotServed(err) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var names []string
+	var total int64
+	for _, item := range list.Items {
+		if item.GetDeletionTimestamp() != nil {
+			continue
+		}
+		total++
+		if len(names) < 5 {
+			names = append(names, item.GetNamespace()+"/"+item.GetName())
+		}
+	}
+	return names, total, nil
+}
+
+func more(total int64, shown int) string {
+	if total <= int64(shown) {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", total-int64(shown))
 }
 
 // fillFromObject copies the cluster's view into the model, projecting the

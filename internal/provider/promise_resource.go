@@ -52,6 +52,8 @@ type promiseModel struct {
 	PipelineNamespace      types.String   `tfsdk:"pipeline_namespace"`
 	ReconciliationInterval types.String   `tfsdk:"reconciliation_interval"`
 	Wait                   types.Bool     `tfsdk:"wait"`
+	ForceConflicts         types.Bool     `tfsdk:"force_conflicts"`
+	ForceDestroy           types.Bool     `tfsdk:"force_destroy"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 	UID                    types.String   `tfsdk:"uid"`
 	Generation             types.Int64    `tfsdk:"generation"`
@@ -116,6 +118,12 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`).", Validators: []validator.String{minDuration(time.Minute)}},
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait until the Promise is usable after create and update (default `true`)."},
+			"force_conflicts": forceConflictsAttribute(),
+			"force_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Allow destroying or replacing the Promise while resource requests of it exist. Default `false`: " +
+					"deleting a Promise makes Kratix delete **every** request of it, including those other teams created outside " +
+					"this configuration, so destroy and replacement fail, naming the requests, until it is set. Like any argument, " +
+					"it takes effect once applied: set it, run `terraform apply`, then destroy."},
 			"uid": stableComputedString("UID Kubernetes gave the Promise."),
 			"generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "`metadata.generation`: it grows with each spec change.",
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
@@ -128,7 +136,8 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "Promises that require this one: `name`, `version` and `required_version`."},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
+				ReadDescription:   readTimeoutDescription,
 				CreateDescription: "How long to wait for the Promise to become usable (default 10m).",
 				UpdateDescription: "How long to wait for the Promise to become usable again (default 10m).",
 				DeleteDescription: "How long to wait for the delete workflow, the Promise's requests and its API to go (default 15m).",
@@ -151,7 +160,9 @@ func (r *promiseResource) Create(ctx context.Context, req resource.CreateRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, nil, &resp.State, &resp.Diagnostics)
+	if r.applyAndWait(ctx, &plan, nil, false, false, &resp.State, &resp.Diagnostics) {
+		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+	}
 }
 
 func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -165,7 +176,10 @@ func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, &prior, &resp.State, &resp.Diagnostics)
+	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	pending := workflowPending(ctx, req.Private, &resp.Diagnostics)
+	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
+	settleUpdate(ctx, resp, adopted, unfinished)
 }
 
 func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -174,6 +188,8 @@ func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
 		return
 	}
+	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
+	defer cancel()
 	obj, err := r.data.Client.Get(ctx, promiseGVK(), "", state.Name.ValueString())
 	if isNotFound(err) {
 		tflog.Info(ctx, "promise no longer exists; removing it from state so it is planned for creation", map[string]any{"name": state.Name.ValueString()})
@@ -207,6 +223,7 @@ func (r *promiseResource) ImportState(ctx context.Context, req resource.ImportSt
 		return
 	}
 	state := emptyPromiseState(req.ID)
+	markAdopted(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -218,6 +235,8 @@ func emptyPromiseState(name string) promiseModel {
 		DestinationSelectors: types.ListNull(types.ObjectType{AttrTypes: selectorAttrTypes}),
 		RequiredPromises:     types.ListNull(types.ObjectType{AttrTypes: requiredPromiseAttrTypes}),
 		Wait:                 types.BoolValue(true),
+		ForceConflicts:       types.BoolValue(false),
+		ForceDestroy:         types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 		RequiredBy:           types.ListNull(types.ObjectType{AttrTypes: requiredByAttrTypes}),

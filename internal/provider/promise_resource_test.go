@@ -61,11 +61,12 @@ func TestAccPromise_lifecycle(t *testing.T) {
 			},
 			{
 				// A label Kratix or someone else adds is not drift; a change
-				// to a label the configuration sets is.
+				// to a label the configuration sets is, and taking the label
+				// back from the other manager needs force_conflicts.
 				PreConfig: func() {
 					patchPromise(t, p.Name, `{"metadata":{"labels":{"team":"hijacked","added-by-someone":"x"}}}`)
 				},
-				Config: base + withLabels(`{ team = "platform" }`),
+				Config: strings.Replace(base+withLabels(`{ team = "platform" }`), "  workflows = {", "  force_conflicts = true\n  workflows = {", 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(promiseAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},

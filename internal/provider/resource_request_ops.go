@@ -24,9 +24,12 @@ import (
 // instead of orphaning it), then waits for the workflow of this generation.
 // adopt forces ownership of the fields the configuration sets: the first
 // change after an import takes over from the tool that created the object.
-func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, adopt bool, state *tfsdk.State, diags *diag.Diagnostics) {
+// rerun asks Kratix to run the workflow again when the spec is unchanged:
+// the last apply did not see it finish. It reports whether the object was
+// written but its workflow did not finish (failed, timed out, interrupted).
+func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior *resourceRequestModel, adopt, rerun bool, state *tfsdk.State, diags *diag.Diagnostics) (unfinished bool) {
 	if !requireKnownConfig(r.data, diags) {
-		return
+		return false
 	}
 	if plan.Namespace.IsUnknown() || plan.Namespace.IsNull() {
 		plan.Namespace = types.StringValue(r.data.DefaultNamespace)
@@ -34,38 +37,50 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	gvk, err := r.resolveGVK(ctx, plan)
 	if err != nil {
 		diags.AddError("Cannot resolve the request's API", err.Error())
-		return
+		return false
 	}
 	obj, err := buildRequest(plan, gvk)
 	if err != nil {
 		diags.AddAttributeError(path.Root("spec"), "Invalid spec", err.Error())
-		return
+		return false
 	}
 	startedAt := time.Now()
-	if adopt {
-		tflog.Info(ctx, "first apply after import: taking ownership of the configured fields", map[string]any{"id": plan.ID.ValueString()})
-	}
-	applied, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: r.data.FieldManager, Force: plan.ForceConflicts.ValueBool() || adopt})
+	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopt))
 	if err != nil {
-		diags.AddError("Cannot apply resource request "+describeRequest(plan), err.Error())
-		return
+		addApplyError(diags, "Resource request "+describeRequest(plan), "kratix_resource_request", requestID(plan), err)
+		return false
 	}
 	tflog.Debug(ctx, "applied resource request", map[string]any{"id": plan.ID.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
 	if plan.WaitFor.ValueString() == waitNone || diags.HasError() {
-		return
+		return false
+	}
+	rerunning := rerun && sameRequestObject(plan, prior)
+	if rerunning {
+		if err := rerunWorkflow(ctx, r.data, gvk, applied); err != nil {
+			diags.AddError("Cannot re-run the configure workflow of "+describeRequest(plan), err.Error())
+			return true
+		}
+		startedAt = time.Now().Add(-time.Second)
 	}
 	watch := &kratix.RequestWatch{
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
-		Delivered: plan.WaitFor.ValueString() == waitDelivered,
+		Delivered: plan.WaitFor.ValueString() == waitDelivered, Rerun: rerunning,
 	}
 	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch)
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
 	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail)
+		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("request", prior == nil))
 	}
+	return waitErr != nil
+}
+
+// sameRequestObject reports whether an update sends the request nothing
+// new, so Kratix would not run its workflow on its own.
+func sameRequestObject(plan, prior *resourceRequestModel) bool {
+	return prior != nil && plan.Spec.Equal(prior.Spec) && plan.Labels.Equal(prior.Labels) && plan.Annotations.Equal(prior.Annotations)
 }
 
 // recordApplied stores the object's computed fields next to the planned
@@ -94,8 +109,7 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 		return lastObj, &waitError{
 			summary: "Configure workflow failed for " + who,
 			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.\n\n"+
-				"The request stays in the Terraform state, marked tainted, so the next apply replaces it. Fix the cause "+
-				"(the request's spec, or the Promise's pipeline) and run terraform apply again. The pipeline's Jobs:\n"+
+				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
 				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure",
 				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
 		}
@@ -103,9 +117,15 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 		return lastObj, &waitError{
 			summary: "Timed out waiting for " + who,
 			detail: fmt.Sprintf("The request was applied but its configure workflow for generation %d did not finish in time. "+
-				"Last seen: %s.\n\nThe request stays in the Terraform state. Raise the timeouts block if the pipeline is just slow, "+
+				"Last seen: %s.\n\nRaise the timeouts block if the pipeline is just slow, "+
 				"or inspect its Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s",
 				watch.Generation, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+		}
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return lastObj, &waitError{
+			summary: "Interrupted while waiting for " + who,
+			detail: fmt.Sprintf("The request was applied, but the wait for its configure workflow (generation %d) was interrupted. "+
+				"Last seen: %s.", watch.Generation, last.Summary),
 		}
 	default:
 		return lastObj, &waitError{summary: "Error waiting for " + who, detail: err.Error()}
@@ -161,30 +181,72 @@ func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise
 	return apiVersion, kind, nil
 }
 
-func (r *resourceRequestResource) get(ctx context.Context, m *resourceRequestModel) (*unstructured.Unstructured, error) {
-	if m.Kind.IsNull() || m.APIVersion.IsNull() || m.Kind.ValueString() == "" {
-		apiVersion, kind, err := r.promiseAPIOnce(ctx, m.Promise.ValueString())
-		if err != nil {
-			return nil, err
+// readCurrent reads the request for a refresh or an import. It reports the
+// request gone (with the reason) only when the API server confirms it: a
+// 404 of the object, or of its Promise (deleting a Promise deletes its
+// requests). A kind that is not served, right after an API server restart
+// or while a Promise reinstalls its CRD, is waited for within ctx; anything
+// else is an error, so a transient answer never drops the request.
+//
+// With a Promise, the request is read under the Promise's current API
+// version, so a Promise that moved its API to a new version moves its
+// requests' api_version with it.
+func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRequestModel) (obj *unstructured.Unstructured, gone string, err error) {
+	if !m.Promise.IsNull() {
+		api, err := r.currentPromiseAPI(ctx, m.Promise.ValueString())
+		switch {
+		case isNotFound(err):
+			return nil, fmt.Sprintf("its Promise %q no longer exists", m.Promise.ValueString()), nil
+		case err != nil:
+			return nil, "", err
+		case api.kind != "":
+			m.APIVersion, m.Kind = types.StringValue(api.apiVersion), types.StringValue(api.kind)
 		}
-		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+	}
+	if m.Kind.ValueString() == "" || m.APIVersion.ValueString() == "" {
+		return nil, "", fmt.Errorf("promise %q has not published its API (status.apiVersion, status.kind) yet, so the request cannot be read", m.Promise.ValueString())
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
-	return r.data.Client.Get(ctx, gvk, m.Namespace.ValueString(), m.Name.ValueString())
+	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	obj, err = r.data.Client.Get(ctx, gvk, ns, name)
+	if kube.IsKindNotServed(err) {
+		tflog.Debug(ctx, "the request's kind is not served; waiting for it within the read timeout", map[string]any{"kind": gvk.Kind, "apiVersion": gvk.GroupVersion().String()})
+		if _, werr := r.data.Client.WaitForKind(ctx, gvk); werr != nil {
+			return nil, "", fmt.Errorf("the API of this request (%s %s) is not served, so the request cannot be read: %w\n\n"+
+				"If the API was removed on purpose and the request is gone with it, remove it from the state with "+
+				"terraform state rm", gvk.Kind, gvk.GroupVersion(), werr)
+		}
+		obj, err = r.data.Client.Get(ctx, gvk, ns, name)
+	}
+	if isNotFound(err) {
+		return nil, "the object no longer exists", nil
+	}
+	return obj, "", err
 }
 
-// promiseAPIOnce reads a Promise's API without waiting (import and refresh).
-func (r *resourceRequestResource) promiseAPIOnce(ctx context.Context, promise string) (string, string, error) {
-	obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
-	if err != nil {
-		return "", "", err
+// currentPromiseAPI is the API the Promise publishes now, without waiting
+// for it, shared through the per-process cache. A Promise that has not
+// published its API yet gives an empty answer, not an error.
+func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string) (promiseAPIVersionKind, error) {
+	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
+		obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
+		if err != nil {
+			return promiseAPIVersionKind{}, err
+		}
+		s := kratix.SummarisePromise(obj)
+		if s.Kind == "" || s.APIVersion == "" {
+			return promiseAPIVersionKind{}, errPromiseAPIUnpublished
+		}
+		return promiseAPIVersionKind{s.APIVersion, s.Kind}, nil
+	})
+	if errors.Is(err, errPromiseAPIUnpublished) {
+		return promiseAPIVersionKind{}, nil
 	}
-	s := kratix.SummarisePromise(obj)
-	if s.Kind == "" || s.APIVersion == "" {
-		return "", "", fmt.Errorf("promise %q has not published its API (status.kind, status.apiVersion) yet", promise)
-	}
-	return s.APIVersion, s.Kind, nil
+	return api, err
 }
+
+// errPromiseAPIUnpublished keeps "no API yet" out of the cache.
+var errPromiseAPIUnpublished = errors.New("the Promise has not published its API yet")
 
 // fillFromObject copies what the cluster says into the model. Spec, labels
 // and annotations are projected onto the fields the configuration manages.

@@ -24,6 +24,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
+	planWorkflowRerun(ctx, req, resp, requestOutcomeUnknown())
 	// Attribute by attribute, not the whole model: this runs for every
 	// request on every plan, and a full Get and Set walks the whole state.
 	var plan resourceRequestModel
@@ -47,7 +48,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if plan.ID.IsUnknown() && known(plan.Promise, plan.Namespace, plan.Name) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), requestID(&plan))...)
 	}
-	if plan.ValidateSpec.ValueBool() {
+	if plan.ValidateSpec.ValueBool() && !terraformIsDestroying() {
 		r.validateSpec(ctx, &plan, resp)
 	}
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 var (
@@ -131,11 +129,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 					"to the Destinations' state stores); `none` returns right after the API server accepted the request.",
 				Validators: []validator.String{stringvalidator.OneOf(waitConfigured, waitDelivered, waitNone)},
 			},
-			"force_conflicts": schema.BoolAttribute{
-				Optional: true, Computed: true,
-				Default:             booldefault.StaticBool(false),
-				MarkdownDescription: "Take ownership of fields that another field manager (for example `kubectl`) set. Without it such a conflict fails the apply and names the other manager.",
-			},
+			"force_conflicts": forceConflictsAttribute(),
 			"validate_spec": schema.BoolAttribute{
 				Optional: true, Computed: true,
 				Default: booldefault.StaticBool(true),
@@ -163,7 +157,8 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
+				ReadDescription:   readTimeoutDescription,
 				CreateDescription: "How long to wait for the Promise's API and the configure workflow on create (default 20m).",
 				UpdateDescription: "How long to wait for the configure workflow on update (default 20m).",
 				DeleteDescription: "How long to wait for the delete workflow and Kratix's finalizers (default 10m).",
@@ -193,7 +188,9 @@ func (r *resourceRequestResource) Create(ctx context.Context, req resource.Creat
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	r.applyAndWait(ctx, &plan, nil, false, &resp.State, &resp.Diagnostics)
+	if r.applyAndWait(ctx, &plan, nil, false, false, &resp.State, &resp.Diagnostics) {
+		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+	}
 }
 
 func (r *resourceRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -207,19 +204,26 @@ func (r *resourceRequestResource) Update(ctx context.Context, req resource.Updat
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	adopted, d := req.Private.GetKey(ctx, privateKeyAdopted)
-	resp.Diagnostics.Append(d...)
-	r.applyAndWait(ctx, &plan, &prior, len(adopted) > 0, &resp.State, &resp.Diagnostics)
-	if len(adopted) > 0 && !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAdopted, nil)...)
-	}
+	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	pending := workflowPending(ctx, req.Private, &resp.Diagnostics)
+	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
+	settleUpdate(ctx, resp, adopted, unfinished)
 }
 
-// privateKeyAdopted marks an imported request until its first update.
-// Importing says "Terraform manages this now", but the fields still belong
-// to the tool that created the object (kubectl's client-side apply, for
-// kubectl_manifest), so that first change would conflict without it.
-const privateKeyAdopted = "adopted"
+// settleUpdate records in private state what an update leaves behind: the
+// adoption after import is done once an update succeeds, and the workflow
+// stays pending while it has not finished.
+func settleUpdate(ctx context.Context, resp *resource.UpdateResponse, adopted, unfinished bool) {
+	switch {
+	case unfinished:
+		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+	case !resp.Diagnostics.HasError():
+		setWorkflowPending(ctx, resp.Private, false, &resp.Diagnostics)
+		if adopted {
+			clearAdopted(ctx, resp.Private, &resp.Diagnostics)
+		}
+	}
+}
 
 func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state resourceRequestModel
@@ -227,14 +231,18 @@ func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadReq
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
 		return
 	}
-	obj, err := r.get(ctx, &state)
-	if isNotFound(err) || kube.IsKindNotServed(err) {
-		tflog.Info(ctx, "resource request no longer exists; removing it from state so it is planned for creation", map[string]any{"id": state.ID.ValueString()})
+	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
+	defer cancel()
+	obj, gone, err := r.readCurrent(ctx, &state)
+	if gone != "" {
+		tflog.Info(ctx, "resource request no longer exists; removing it from state so it is planned for creation", map[string]any{"id": state.ID.ValueString(), "reason": gone})
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read resource request "+state.ID.ValueString(), err.Error())
+		resp.Diagnostics.AddError("Cannot read resource request "+state.ID.ValueString(), err.Error()+
+			"\n\nThe request stays in the Terraform state. Run the plan again once the API server answers; "+
+			"raise timeouts.read if it is only slow to come back.")
 		return
 	}
 	r.fillFromObject(ctx, &state, obj)
@@ -278,7 +286,7 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 		Conditions:     types.MapNull(types.StringType),
 		Workflows:      types.MapNull(types.StringType),
 	}
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAdopted, []byte(`true`))...)
+	markAdopted(ctx, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -25,10 +24,6 @@ func stableComputedString(description string) schema.StringAttribute {
 		Computed: true, MarkdownDescription: description,
 		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
-}
-
-func timeoutsAttrTypes() map[string]attr.Type {
-	return map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}
 }
 
 func isNotFound(err error) bool { return err != nil && kube.IsNotFound(err) }

@@ -17,7 +17,6 @@ import (
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
-	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // Shared by kratix_git_state_store and kratix_bucket_state_store: the
@@ -47,6 +46,8 @@ type storeCommon struct {
 	AuthMethod string
 	SecretRef  types.Object
 	Version    types.Int64
+	// ForceConflicts is force_conflicts.
+	ForceConflicts bool
 }
 
 func (c storeCommon) owner() string { return c.Kind + "/" + c.Name }
@@ -64,7 +65,9 @@ func (c storeCommon) owns() bool { return !c.Version.IsNull() && !c.Version.IsUn
 type storeApply struct {
 	plan  storeCommon
 	prior *storeCommon // nil on create
-	obj   *unstructured.Unstructured
+	// adopted is true on the first update after an import.
+	adopted bool
+	obj     *unstructured.Unstructured
 	// priorObj is the object the prior state describes (nil on create),
 	// to tell whether this apply changes the spec.
 	priorObj *unstructured.Unstructured
@@ -107,6 +110,14 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 		return
 	}
 	ctx = maskCredentials(ctx, a.creds)
+	creating := a.prior == nil
+	if creating {
+		// Before the Secret is written: an existing store is not ours.
+		if err := data.Client.RefuseExisting(ctx, a.obj); err != nil {
+			addApplyError(diags, a.plan.owner(), storeResourceType(a.plan.Kind), a.plan.Name, err)
+			return
+		}
+	}
 	if a.plan.owns() {
 		annotations := a.obj.GetAnnotations()
 		if annotations == nil {
@@ -128,9 +139,9 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 		}
 		tflog.Debug(ctx, "wrote state store secret", map[string]any{"store": a.plan.owner(), "secret": target.String(), "keys": sortedKeys(a.creds)})
 	}
-	applied, err := data.Client.Apply(ctx, a.obj, kube.ApplyOptions{FieldManager: data.FieldManager, Force: true})
+	applied, err := applyOwned(ctx, data, a.obj, creating, a.plan.ForceConflicts || a.adopted)
 	if err != nil {
-		diags.AddError("Cannot apply "+a.plan.owner(), err.Error())
+		addApplyError(diags, a.plan.owner(), storeResourceType(a.plan.Kind), a.plan.Name, err)
 		return
 	}
 	tflog.Debug(ctx, "applied state store", map[string]any{"store": a.plan.owner(), "generation": applied.GetGeneration()})
@@ -275,4 +286,12 @@ func storeComputedAttributes(what string) map[string]schema.Attribute {
 		"ready":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the " + what + " `Ready=True`."},
 		"conditions": conditionsSchema("Kratix's conditions on the " + what + " (`Ready`, with reasons such as `StateStoreReady`, `SecretNotFound` or `ErrorValidatingPermissions`)."),
 	}
+}
+
+// storeResourceType is the Terraform resource type of a store kind.
+func storeResourceType(kind string) string {
+	if kind == kratix.BucketStateStoreKind {
+		return "kratix_bucket_state_store"
+	}
+	return "kratix_git_state_store"
 }

@@ -19,6 +19,15 @@ type testPromise struct {
 	DeleteEnv    map[string]string
 	// PromiseConfigureEnv adds a promise configure pipeline.
 	PromiseConfigureEnv map[string]string
+	// Versions of the API; nil means v1alpha1 alone, served and stored.
+	Versions []apiVersionSpec
+	// Extra is HCL added to the resource's body (e.g. "force_destroy = true").
+	Extra string
+}
+
+type apiVersionSpec struct {
+	Name            string
+	Served, Storage bool
 }
 
 func newTestPromise() testPromise {
@@ -46,10 +55,28 @@ resource "kratix_promise" "test" {
       group = "test.kratix.io"
       scope = "Namespaced"
       names = { kind = %[2]q, plural = "%[2]ss", singular = %[2]q }
-      versions = [{
-        name    = "v1alpha1"
-        served  = true
-        storage = true
+      versions = [%[4]s]
+    }
+  }
+  workflows = {
+%[3]s  }
+%[5]s
+}
+`, p.Name, p.Kind, p.workflowsHCL(), p.versionsHCL(), p.Extra)
+}
+
+// versionsHCL lists the API's versions, each with the same schema.
+func (p testPromise) versionsHCL() string {
+	versions := p.Versions
+	if versions == nil {
+		versions = []apiVersionSpec{{Name: "v1alpha1", Served: true, Storage: true}}
+	}
+	out := make([]string, 0, len(versions))
+	for _, v := range versions {
+		out = append(out, fmt.Sprintf(`{
+        name    = %q
+        served  = %t
+        storage = %t
         schema = {
           openAPIV3Schema = {
             type = "object"
@@ -66,13 +93,9 @@ resource "kratix_promise" "test" {
             }
           }
         }
-      }]
-    }
-  }
-  workflows = {
-%[3]s  }
-}
-`, p.Name, p.Kind, p.workflowsHCL())
+      }`, v.Name, v.Served, v.Storage))
+	}
+	return strings.Join(out, ", ")
 }
 
 func (p testPromise) workflowsHCL() string {

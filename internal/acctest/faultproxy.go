@@ -1,0 +1,198 @@
+package acctest
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// FaultProxy stands between the provider and the platform's API server and
+// injects the faults a real cluster shows, which a healthy loopback API
+// server never does on its own: an outage (every connection dropped, as
+// while kube-apiserver restarts) and discovery that does not list an API
+// group yet (as right after a restart, before the CRD groups are back).
+// Everything else is passed through unchanged, watches included.
+type FaultProxy struct {
+	server *httptest.Server
+	env    *Env
+
+	mu     sync.Mutex
+	down   bool
+	hidden map[string]bool
+	// trigger starts an outage when a request with this method arrives.
+	trigger       string
+	triggerOutage time.Duration
+}
+
+// StartFaultProxy starts a proxy to the platform's API server for the test.
+// It needs the platform's admin token, so it skips on an existing cluster.
+func (e *Env) StartFaultProxy(t *testing.T) *FaultProxy {
+	t.Helper()
+	SkipOnExisting(t)
+	upstream, err := url.Parse(e.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(e.CAData)
+	p := &FaultProxy{env: e, hidden: map[string]bool{}}
+	rp := httputil.NewSingleHostReverseProxy(upstream)
+	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	rp.FlushInterval = -1 // stream watches
+	rp.ModifyResponse = p.filterDiscovery
+	p.server = httptest.NewUnstartedServer(p.handler(rp))
+	p.server.StartTLS()
+	t.Cleanup(p.server.Close)
+	return p
+}
+
+// ProviderConfig is a provider block that connects through the proxy as the
+// platform admin.
+func (p *FaultProxy) ProviderConfig() string {
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.server.Certificate().Raw})
+	return RequiredProviders + fmt.Sprintf(`provider "kratix" {
+  host                   = %q
+  token                  = %q
+  cluster_ca_certificate = %q
+}
+`, p.server.URL, p.env.AdminToken, string(ca))
+}
+
+// SetDown drops every connection while down is true.
+func (p *FaultProxy) SetDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+}
+
+// HideGroup makes discovery leave out an API group and every request under
+// /apis/<group> answer 404, as the API server does before it serves a CRD.
+func (p *FaultProxy) HideGroup(group string, hidden bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hidden[group] = hidden
+}
+
+// OutageOnFirst arms an outage of length d that starts with the first
+// request of this method (for example DELETE), so a test can put the outage
+// exactly where an operation is.
+func (p *FaultProxy) OutageOnFirst(method string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.trigger, p.triggerOutage = method, d
+}
+
+func (p *FaultProxy) isDown(r *http.Request) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.trigger != "" && r.Method == p.trigger {
+		p.trigger, p.down = "", true
+		time.AfterFunc(p.triggerOutage, func() { p.SetDown(false) })
+	}
+	return p.down
+}
+
+func (p *FaultProxy) isHidden(group string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hidden[group]
+}
+
+func (p *FaultProxy) handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.isDown(r) {
+			dropConnection(w)
+			return
+		}
+		if group, ok := apiGroupOf(r.URL.Path); ok && p.isHidden(group) {
+			http.Error(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`, http.StatusNotFound)
+			return
+		}
+		if r.URL.Path == "/apis" {
+			r.Header.Set("Accept-Encoding", "identity") // the body is rewritten
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// dropConnection closes the client's connection without an answer, as a
+// stopped API server does.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+// apiGroupOf returns the group of a path under /apis/<group>/...
+func apiGroupOf(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/apis/")
+	if !ok {
+		return "", false
+	}
+	group, _, _ := strings.Cut(rest, "/")
+	return group, group != ""
+}
+
+// filterDiscovery removes hidden groups from /apis, in both the legacy
+// APIGroupList ("groups") and the aggregated APIGroupDiscoveryList
+// ("items") form.
+func (p *FaultProxy) filterDiscovery(resp *http.Response) error {
+	if resp.Request.URL.Path != "/apis" || resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err == nil {
+		for _, key := range []string{"groups", "items"} {
+			if list, ok := doc[key].([]any); ok {
+				doc[key] = p.visibleGroups(list)
+			}
+		}
+		if out, err := json.Marshal(doc); err == nil {
+			body = out
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.Header.Del("Etag") // the client must not reuse a cached, unfiltered list
+	return nil
+}
+
+func (p *FaultProxy) visibleGroups(list []any) []any {
+	out := list[:0:0]
+	for _, item := range list {
+		m, _ := item.(map[string]any)
+		name, _ := m["name"].(string)
+		if meta, ok := m["metadata"].(map[string]any); ok {
+			name, _ = meta["name"].(string)
+		}
+		if !p.isHidden(name) {
+			out = append(out, item)
+		}
+	}
+	return out
+}
