@@ -143,6 +143,9 @@
 //	                                                           the Works' scheduling; a later                       lastSuccessfulConfigureWorkflowTime) in real mode
 //	                                                           reconcile adds a request's                           (realImportIgnore, realRequestImportIgnore)
 //	                                                           lastSuccessfulConfigureWorkflowTime
+//	Promise status               Available once its workflow   Unavailable at the start of      version difference  a Promise the apply did not change may read either in real
+//	                             is done                       every reconcile, Available at                        mode (expectSettledPromiseStatus)
+//	                                                           its end
 //	Promise admission            no webhooks                   the mutating webhook round-trips emulator mistake    the corpus import ignores workflows.% in real mode
 //	                                                           the Promise through Kratix's Go
 //	                                                           types, adding an empty workflows

@@ -52,7 +52,7 @@ func TestAccMigrationGuide(t *testing.T) {
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("kratix_promise.redis", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+				statecheck.ExpectKnownValue("kratix_promise.redis", tfjsonpath.New("status"), expectSettledPromiseStatus()),
 				statecheck.ExpectKnownValue("kratix_resource_request.cache", tfjsonpath.New("spec").AtMapKey("size"), knownvalue.StringExact("small")),
 			},
 		}, {

@@ -93,3 +93,14 @@ func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 	}
 	return regexp.MustCompile(emulatorPattern)
 }
+
+// expectSettledPromiseStatus checks the status of a Promise that the apply
+// did not change. The served Kratix marks a Promise Unavailable at the
+// start of every reconcile and Available at its end, so a read that lands
+// in between sees Unavailable; only the emulator's is stable.
+func expectSettledPromiseStatus() knownvalue.Check {
+	if harness.Current().Real() {
+		return knownvalue.StringRegexp(regexp.MustCompile(`^(Available|Unavailable)$`))
+	}
+	return knownvalue.StringExact("Available")
+}
