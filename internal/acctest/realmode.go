@@ -20,6 +20,11 @@ const (
 	// Kratix checks a store by writing to it, so no store or Destination
 	// becomes Ready. Loopback Git and S3 servers would close it.
 	RealNoStoreServers = "no Git or S3 server runs on the local platform yet, and the real Kratix makes a state store or Destination Ready only after writing to it"
+	// RealWatchesFirstAPIVersion: the served Kratix's controller for a
+	// Promise's requests keeps watching the API version it started with; once
+	// the Promise stops serving it, requests are not reconciled (the watch
+	// fails with "could not find the requested resource").
+	RealWatchesFirstAPIVersion = "the served Kratix (2025-09) keeps watching the request API version it started with, so requests stop being reconciled when the Promise stops serving it"
 	// RealNoWorkflowControl: the served Kratix ignores
 	// /kratix/metadata/workflow-control.yaml, so pipelines cannot suspend.
 	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control suspend"

@@ -146,6 +146,10 @@
 //	Promise status               Available once its workflow   Unavailable at the start of      version difference  a Promise the apply did not change may read either in real
 //	                             is done                       every reconcile, Available at                        mode (expectSettledPromiseStatus)
 //	                                                           its end
+//	a Promise's API version      requests follow the served    the request controller keeps     version difference  TestAccResourceRequest_followsPromiseAPIVersion skips in
+//	  moves                      version                       watching the first version and                       real mode (RealWatchesFirstAPIVersion)
+//	                                                           stops reconciling when it is no
+//	                                                           longer served
 //	Promise admission            no webhooks                   the mutating webhook round-trips emulator mistake    the corpus import ignores workflows.% in real mode
 //	                                                           the Promise through Kratix's Go
 //	                                                           types, adding an empty workflows
