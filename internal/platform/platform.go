@@ -74,7 +74,10 @@ type Platform struct {
 }
 
 // Start builds (or finds) the binaries, starts etcd, kube-apiserver and
-// kube-controller-manager, waits for /readyz, and installs Kratix's CRDs.
+// kube-controller-manager, waits for /readyz, and installs Kratix: in
+// emulator mode the project's CRDs, in real mode Kratix's own CRDs, webhooks
+// and RBAC and its running manager (waiting first if another real-mode
+// platform holds port 9443).
 func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	logf := opts.Logf
 	if logf == nil {
