@@ -48,6 +48,11 @@
 //     with suspend: true and the message. (The Kratix version the proxy
 //     serves predates workflow-control and ignores the file.)
 //
+// Only the directives' valueFrom references are resolved for a stand-in,
+// as in the emulator (a Promise's pipeline may reference a Secret, such as an
+// API token, that no test creates); a missing required one fails the
+// container instead of holding it.
+//
 // A configure container also writes one ConfigMap describing the run to
 // /kratix/output/<container>-configmap.yaml, so that the work-writer
 // schedules a Work, as a marketplace Promise's image writes its manifests.

@@ -9,11 +9,17 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
 )
 
 // containerEnv resolves env and envFrom as the kubelet does (later entries
-// win, env over envFrom) and adds the in-cluster API server address.
-func (r *Runner) containerEnv(ctx context.Context, pod *corev1.Pod, c *corev1.Container) ([]string, error) {
+// win, env over envFrom) and adds the in-cluster API server address. For a
+// stand-in (standIn true) only the directives' references are resolved, as
+// the emulator does: the stand-in never uses the others (a Promise's
+// pipeline may reference a Secret, such as an API token, that the tests do
+// not create).
+func (r *Runner) containerEnv(ctx context.Context, pod *corev1.Pod, c *corev1.Container, standIn bool) ([]string, error) {
 	values := map[string]string{}
 	var order []string
 	set := func(k, v string) {
@@ -26,6 +32,9 @@ func (r *Runner) containerEnv(ctx context.Context, pod *corev1.Pod, c *corev1.Co
 	set("KUBERNETES_SERVICE_PORT", r.apiPort)
 	set("HOSTNAME", pod.Name)
 	for _, src := range c.EnvFrom {
+		if standIn {
+			break
+		}
 		data, err := r.envFromData(ctx, pod.Namespace, src)
 		if err != nil {
 			return nil, err
@@ -37,6 +46,9 @@ func (r *Runner) containerEnv(ctx context.Context, pod *corev1.Pod, c *corev1.Co
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
 			set(e.Name, expand(e.Value, values))
+			continue
+		}
+		if standIn && !isDirective(e.Name) {
 			continue
 		}
 		v, ok, err := r.envValueFrom(ctx, pod, e.ValueFrom)
@@ -138,4 +150,12 @@ func missing(optional *bool, err error, notFound bool) (string, bool, error) {
 		return "", false, nil
 	}
 	return "", false, err
+}
+
+func isDirective(name string) bool {
+	switch name {
+	case emulator.EnvStatus, emulator.EnvFail, emulator.EnvDuration, emulator.EnvSuspend:
+		return true
+	}
+	return false
 }

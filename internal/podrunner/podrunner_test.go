@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
 )
 
@@ -94,5 +97,27 @@ func TestSandboxScriptQuotesAndMountsEveryVolume(t *testing.T) {
 		if !strings.Contains(script, want) {
 			t.Errorf("script lacks %q:\n%s", want, script)
 		}
+	}
+}
+
+func TestStandInResolvesOnlyDirectiveReferences(t *testing.T) {
+	r := &Runner{client: fake.NewClientset(), apiHost: "127.0.0.1", apiPort: "6443"}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}}
+	missingToken := &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: "github-token"}, Key: "token",
+	}}
+	c := &corev1.Container{Name: "main", Env: []corev1.EnvVar{
+		{Name: "GITHUB_TOKEN", ValueFrom: missingToken},
+		{Name: "KRATIX_EMULATOR_STATUS", Value: `{"url": "x"}`},
+	}}
+	env, err := r.containerEnv(t.Context(), pod, c, true)
+	if err != nil {
+		t.Fatalf("stand-in: %v", err)
+	}
+	if !slices.Contains(env, `KRATIX_EMULATOR_STATUS={"url": "x"}`) || slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GITHUB_TOKEN=") }) {
+		t.Errorf("stand-in env = %v", env)
+	}
+	if _, err := r.containerEnv(t.Context(), pod, c, false); err == nil || !strings.Contains(err.Error(), "github-token") {
+		t.Errorf("a real container with a missing Secret must fail naming it, got %v", err)
 	}
 }

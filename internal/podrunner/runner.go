@@ -217,7 +217,7 @@ func (r *Runner) execute(ctx context.Context, pod *corev1.Pod, dir string) resul
 func (r *Runner) runContainer(ctx context.Context, pod *corev1.Pod, c *corev1.Container, vols map[string]string, logDir string) *corev1.ContainerStateTerminated {
 	start := metav1.Now()
 	term := &corev1.ContainerStateTerminated{StartedAt: start, Reason: "Completed"}
-	env, err := r.containerEnv(ctx, pod, c)
+	env, err := r.containerEnv(ctx, pod, c, c.Image != r.opts.AdapterImage)
 	if err == nil {
 		mounts, mErr := containerMounts(c, vols)
 		switch {
