@@ -49,9 +49,11 @@
 //     serves predates workflow-control and ignores the file.)
 //
 // Only the directives' valueFrom references are resolved for a stand-in,
-// as in the emulator (a Promise's pipeline may reference a Secret, such as an
-// API token, that no test creates); a missing required one fails the
-// container instead of holding it.
+// and a volume only stand-ins mount is left empty when it cannot be
+// materialised, as in the emulator (a Promise's pipeline may reference a
+// Secret, such as an API token or cloud credentials, that no test creates);
+// a missing required directive reference fails the container instead of
+// holding it.
 //
 // A configure container also writes one ConfigMap describing the run to
 // /kratix/output/<container>-configmap.yaml, so that the work-writer

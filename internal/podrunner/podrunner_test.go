@@ -121,3 +121,20 @@ func TestStandInResolvesOnlyDirectiveReferences(t *testing.T) {
 		t.Errorf("a real container with a missing Secret must fail naming it, got %v", err)
 	}
 }
+
+func TestMissingSecretVolumeFailsOnlyWhenTheAdapterMountsIt(t *testing.T) {
+	r := &Runner{client: fake.NewClientset(), opts: Options{AdapterImage: "adapter", Logf: t.Logf}}
+	creds := corev1.Volume{Name: "creds", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "azure-credentials"}}}
+	pod := func(image string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Spec: corev1.PodSpec{
+			Volumes:    []corev1.Volume{creds},
+			Containers: []corev1.Container{{Name: "c", Image: image, VolumeMounts: []corev1.VolumeMount{{Name: "creds", MountPath: "/creds"}}}},
+		}}
+	}
+	if _, err := r.materialiseVolumes(t.Context(), pod("ghcr.io/example/pipeline:v1"), t.TempDir()); err != nil {
+		t.Errorf("a stand-in's missing Secret volume must stay empty, got %v", err)
+	}
+	if _, err := r.materialiseVolumes(t.Context(), pod("adapter"), t.TempDir()); err == nil || !strings.Contains(err.Error(), "azure-credentials") {
+		t.Errorf("the adapter's missing Secret volume must fail naming it, got %v", err)
+	}
+}

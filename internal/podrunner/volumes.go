@@ -22,15 +22,24 @@ type mount struct {
 }
 
 // materialiseVolumes writes every volume of the pod under dir and returns
-// the directory of each by volume name.
+// the directory of each by volume name. A volume that only stand-ins mount
+// may fail to materialise (a Promise's pipeline may mount a cloud credentials
+// Secret that no test creates): it stays empty, since a stand-in never reads
+// it, as in the emulator.
 func (r *Runner) materialiseVolumes(ctx context.Context, pod *corev1.Pod, dir string) (map[string]string, error) {
 	vols := map[string]string{}
+	needed := r.adapterVolumes(pod)
 	for _, v := range pod.Spec.Volumes {
 		path := filepath.Join(dir, v.Name)
 		if err := os.MkdirAll(path, 0o755); err != nil {
 			return nil, err
 		}
+		vols[v.Name] = path
 		files, err := r.volumeFiles(ctx, pod, v)
+		if err != nil && !needed[v.Name] {
+			r.opts.Logf("pod %s/%s: volume %s left empty for the stand-ins: %v", pod.Namespace, pod.Name, v.Name, err)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("volume %s: %w", v.Name, err)
 		}
@@ -39,9 +48,24 @@ func (r *Runner) materialiseVolumes(ctx context.Context, pod *corev1.Pod, dir st
 				return nil, err
 			}
 		}
-		vols[v.Name] = path
 	}
 	return vols, nil
+}
+
+// adapterVolumes are the volumes the pipeline adapter containers mount.
+func (r *Runner) adapterVolumes(pod *corev1.Pod) map[string]bool {
+	needed := map[string]bool{}
+	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for _, c := range cs {
+			if c.Image != r.opts.AdapterImage {
+				continue
+			}
+			for _, vm := range c.VolumeMounts {
+				needed[vm.Name] = true
+			}
+		}
+	}
+	return needed
 }
 
 // volumeFiles is a volume's content; an emptyDir has none.
