@@ -217,6 +217,15 @@ func TestAccCorpus(t *testing.T) {
 				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
 				return
 			}
+			if rejected, ok := realWebhookRejection(entry.name); ok {
+				resource.Test(t, resource.TestCase{
+					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+					CheckDestroy:             checkPromisesGone(t),
+					Steps:                    []resource.TestStep{{Config: config, ExpectError: rejected}},
+				})
+				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
+				return
+			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy:             checkPromisesGone(t),

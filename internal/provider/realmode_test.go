@@ -104,3 +104,21 @@ func expectSettledPromiseStatus() knownvalue.Check {
 	}
 	return knownvalue.StringExact("Available")
 }
+
+// realWebhookRejections are corpus Promises that the served Kratix's
+// validating webhook rejects, with what it says; the emulator has no
+// webhooks and accepts them. workshop-app-promise's pipeline takes an env
+// var from a secretKeyRef without a key, so Kratix cannot build its Job.
+var realWebhookRejections = map[string]string{
+	"workshop-app-promise": `(?s)vpromise\.kb\.io.*denied.*secretKeyRef\.key:\s+Required\s+value`,
+}
+
+// realWebhookRejection is the expected error for a corpus entry the real
+// Kratix rejects; ok is false in emulator mode and for other entries.
+func realWebhookRejection(entry string) (*regexp.Regexp, bool) {
+	pattern, ok := realWebhookRejections[entry]
+	if !ok || !harness.Current().Real() {
+		return nil, false
+	}
+	return regexp.MustCompile(pattern), true
+}
