@@ -158,7 +158,7 @@ resource "kratix_resource_request" "test" {
 			{Config: base + ok.HCL() + request(1)},
 			{
 				Config:      base + failing.HCL() + request(2),
-				ExpectError: regexp.MustCompile(`(?s)Configure workflow failed.*quota\s+is\s+exhausted.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`),
+				ExpectError: errorByMode(`(?s)Configure workflow failed.*quota\s+is\s+exhausted.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`, `(?s)Configure workflow failed.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`),
 			},
 			{
 				Config: base + ok.HCL() + request(2),
