@@ -32,14 +32,6 @@ const (
 	// run (it cannot tell runs apart without status.kratix) or the re-run
 	// did fail; see the table in internal/emulator/doc.go.
 	RealRerunSeesOldFailure = "unresolved against the served Kratix (2025-09): the re-run after fixing the pipeline reports the previous run's failure"
-	// RealNoWorkflowControl: the served Kratix ignores
-	// /kratix/metadata/workflow-control.yaml, so pipelines cannot suspend.
-	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control suspend"
-	// RealNoStatusKratix: the served Kratix does not publish status.kratix,
-	// so per-pipeline workflow status is empty.
-	RealNoStatusKratix = "the served Kratix (2025-09) does not publish status.kratix (per-pipeline workflow status)"
-	// RealNoRevisions: PromiseRevision and ResourceBinding came in 2025-11.
-	RealNoRevisions = "the served Kratix (2025-09) has no PromiseRevision or ResourceBinding"
 )
 
 // Real reports whether the tests run against the real Kratix manager.
