@@ -54,11 +54,11 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
 	if rerun && !specChanged {
+		startedAt, specChanged = time.Now(), true
 		if err := rerunWorkflow(ctx, r.data, promiseGVK(), applied); err != nil {
 			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
 			return true
 		}
-		startedAt, specChanged = time.Now().Add(-time.Second), true
 	}
 	watch := &kratix.PromiseWatch{
 		AppliedAt:             startedAt,
