@@ -157,7 +157,7 @@ func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy:             checkGone(t, gone(gitStateStoresGVR, name), goneSecret("default", secret)),
 		Steps: []resource.TestStep{
 			{
@@ -243,7 +243,7 @@ func TestAccGitStateStore_secretOwnership(t *testing.T) {
 `
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy: resource.ComposeTestCheckFunc(
 			checkGone(t, gone(gitStateStoresGVR, name)),
 			checkSecretData(t, "default", second, map[string]string{"username": "kratix-bot", "password": "token-Rr71"}),
@@ -317,7 +317,7 @@ func TestAccGitStateStore_planTimeValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+				TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 				Steps: []resource.TestStep{{
 					Config:      harness.Current().ProviderConfig() + gitStoreHCL("tf-acc-invalid", "  "+tc.body),
 					PlanOnly:    true,
