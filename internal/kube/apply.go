@@ -34,6 +34,7 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, opts
 	if err != nil {
 		return nil, err
 	}
+	op.apply = true
 	body := applyBody(obj, op)
 	applyOpts := metav1.ApplyOptions{FieldManager: opts.FieldManager, Force: opts.Force}
 	if applyOpts.FieldManager == "" {

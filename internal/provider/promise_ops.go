@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -96,21 +95,17 @@ func (r *promiseResource) checkAPIOnServer(ctx context.Context, name string, pro
 func (r *promiseResource) dryRunCRD(ctx context.Context, crd *unstructured.Unstructured) error {
 	crd.SetAPIVersion(crdGVK.GroupVersion().String())
 	crd.SetKind(crdGVK.Kind)
-	crds, err := r.data.Client.Resource(ctx, crdGVK, "")
-	if err != nil {
+	opts := kube.WriteOptions{FieldManager: r.data.FieldManager, DryRun: true}
+	_, err := r.data.Client.Create(ctx, crd, opts)
+	if !kube.IsAlreadyExists(err) {
 		return err
 	}
-	dryRun := []string{metav1.DryRunAll}
-	_, err = crds.Create(ctx, crd, metav1.CreateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
-	if !apierrors.IsAlreadyExists(err) {
-		return err
-	}
-	existing, err := crds.Get(ctx, crd.GetName(), metav1.GetOptions{})
+	existing, err := r.data.Client.Get(ctx, crdGVK, "", crd.GetName())
 	if err != nil {
 		return err
 	}
 	crd.SetResourceVersion(existing.GetResourceVersion())
-	_, err = crds.Update(ctx, crd, metav1.UpdateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
+	_, err = r.data.Client.Update(ctx, crd, opts)
 	return err
 }
 

@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
@@ -138,16 +136,12 @@ func listDeleteJobs(ctx context.Context, client *kube.Client, labels map[string]
 // rerunDeletePipeline asks Kratix to run a failed delete workflow again,
 // with the manual-reconciliation label (kratix-api.md §5.5).
 func rerunDeletePipeline(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
-	ri, err := client.Resource(ctx, gvk, obj.GetNamespace())
-	if err != nil {
-		return err
-	}
 	// A merge patch, not an apply: it can never re-create an object that
 	// vanished meanwhile, and the uid pins it to the object we saw.
 	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"labels":{%q:"true"}}}`, obj.GetUID(), kratix.LabelManualReconciliation)
 	tflog.Info(ctx, "re-running a failed delete workflow", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
-	_, err = ri.Patch(ctx, obj.GetName(), types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: fieldManager})
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), []byte(patch), kube.WriteOptions{FieldManager: fieldManager})
+	if kube.IsNotFound(err) || kube.IsKindNotServed(err) || kube.IsConflict(err) {
 		return nil // Kratix finished the delete meanwhile; the wait sees it
 	}
 	return err
