@@ -56,6 +56,7 @@ type bucketStateStoreModel struct {
 	AccessKeyIDWO        types.String   `tfsdk:"access_key_id_wo"`
 	SecretAccessKeyWO    types.String   `tfsdk:"secret_access_key_wo"`
 	CredentialsWOVersion types.Int64    `tfsdk:"credentials_wo_version"`
+	AdoptExistingSecret  types.Bool     `tfsdk:"adopt_existing_secret"`
 	Wait                 types.Bool     `tfsdk:"wait"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 	UID                  types.String   `tfsdk:"uid"`
@@ -66,7 +67,7 @@ type bucketStateStoreModel struct {
 
 func (m *bucketStateStoreModel) common() storeCommon {
 	return storeCommon{Kind: kratix.BucketStateStoreKind, Name: m.Name.ValueString(), AuthMethod: m.AuthMethod.ValueString(),
-		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion}
+		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, AdoptSecret: m.AdoptExistingSecret.ValueBool()}
 }
 
 func (r *bucketStateStoreResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -103,6 +104,7 @@ func (r *bucketStateStoreResource) Schema(ctx context.Context, _ resource.Schema
 		"access_key_id_wo":       writeOnlyCredential("Access key ID (Secret key `accessKeyID`)."),
 		"secret_access_key_wo":   writeOnlyCredential("Secret access key (Secret key `secretAccessKey`)."),
 		"credentials_wo_version": credentialsVersionSchema(),
+		"adopt_existing_secret":  adoptExistingSecretSchema(),
 		"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 	}
@@ -239,6 +241,7 @@ func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource
 		ID: types.StringValue(req.ID), Name: types.StringValue(req.ID),
 		SecretRef:            types.ObjectNull(secretRefAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
+		AdoptExistingSecret:  types.BoolValue(false),
 		Wait:                 types.BoolValue(true),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
