@@ -176,3 +176,44 @@ func TestAccResourceRequest_deleteRerunRidesOutRestart(t *testing.T) {
 		},
 	})
 }
+
+// TestAccResourceRequest_planSchemaLookupNotCachedOnFailure: when reading
+// the Promise for the plan-time spec check fails for a while (the API
+// server restarting), the failure is not remembered: a request planned
+// after it reads the Promise again and its spec is checked.
+func TestAccResourceRequest_planSchemaLookupNotCachedOnFailure(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipOnExisting(t)
+	promise := createTestPromiseWithSpec(t, "schema-cache", map[string]any{
+		"type": "object", "properties": map[string]any{"replicas": map[string]any{"type": "integer"}},
+	})
+	// Enough 503s that the first lookup gives up (it retries ten times, or
+	// for schemaLookupTimeout), and few enough that a second one succeeds.
+	proxy := newFaultProxy(t, 10, func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/promises/"+promise) && r.URL.Query().Get("watch") == ""
+	})
+	t.Setenv("KUBE_HOST", proxy.URL)
+	t.Setenv("KUBE_TOKEN", "replaced-by-the-proxy")
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: harness.RequiredProviders + `provider "kratix" {}` + fmt.Sprintf(`
+resource "kratix_resource_request" "first" {
+  promise = %[1]q
+  name    = "first"
+  spec    = { replicas = 1 }
+}
+
+resource "kratix_resource_request" "second" {
+  promise    = %[1]q
+  name       = "second"
+  spec       = { replicas = "three" }
+  depends_on = [kratix_resource_request.first]
+}
+`, promise),
+			PlanOnly:    true,
+			ExpectError: wrapped(`spec.replicas`),
+		}},
+	})
+}
