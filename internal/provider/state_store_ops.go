@@ -176,7 +176,8 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 		return
 	}
 	watch := &kratix.StateStoreWatch{ReadyWatch: kratix.ReadyWatch{
-		Generation: applied.GetGeneration(), AppliedResourceVersion: applied.GetResourceVersion(),
+		Generation: applied.GetGeneration(), AppliedAt: appliedAt(applied, data.FieldManager),
+		Before:      kratix.StateStoreReadiness(applied),
 		SpecChanged: a.priorObj == nil || !reflect.DeepEqual(a.priorObj.Object["spec"], a.obj.Object["spec"]),
 	}}
 	res := waitReady(ctx, data.Client, a.plan.gvk(), a.plan.Name, watch)
