@@ -312,6 +312,9 @@ func TestAccGitStateStore_planTimeValidation(t *testing.T) {
   username_wo = "u"
   password_wo = "p"
   credentials_wo_version = 1`, `secret_ref is required with credentials`},
+		{"adopting without credentials", `url = "https://git.example.com/a/b.git"
+  secret_ref = { name = "x" }
+  adopt_existing_secret = true`, `adopt_existing_secret without credentials`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

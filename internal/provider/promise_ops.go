@@ -56,7 +56,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
 	if rerun && !specChanged {
 		startedAt, specChanged = time.Now(), true
-		if err := rerunWorkflow(ctx, r.data, promiseGVK(), applied); err != nil {
+		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied); err != nil {
 			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
 			return true
 		}
@@ -109,21 +109,17 @@ func (r *promiseResource) checkAPIOnServer(ctx context.Context, name string, pro
 func (r *promiseResource) dryRunCRD(ctx context.Context, crd *unstructured.Unstructured) error {
 	crd.SetAPIVersion(crdGVK.GroupVersion().String())
 	crd.SetKind(crdGVK.Kind)
-	crds, err := r.data.Client.Resource(ctx, crdGVK, "")
-	if err != nil {
+	opts := kube.WriteOptions{FieldManager: r.data.FieldManager, DryRun: true}
+	_, err := r.data.Client.Create(ctx, crd, opts)
+	if !kube.IsAlreadyExists(err) {
 		return err
 	}
-	dryRun := []string{metav1.DryRunAll}
-	_, err = crds.Create(ctx, crd, metav1.CreateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
-	if !apierrors.IsAlreadyExists(err) {
-		return err
-	}
-	existing, err := crds.Get(ctx, crd.GetName(), metav1.GetOptions{})
+	existing, err := r.data.Client.Get(ctx, crdGVK, "", crd.GetName())
 	if err != nil {
 		return err
 	}
 	crd.SetResourceVersion(existing.GetResourceVersion())
-	_, err = crds.Update(ctx, crd, metav1.UpdateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
+	_, err = r.data.Client.Update(ctx, crd, opts)
 	return err
 }
 

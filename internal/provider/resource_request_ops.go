@@ -58,7 +58,7 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	rerunning := rerun && sameRequestObject(plan, prior)
 	if rerunning {
 		startedAt = time.Now()
-		if err := rerunWorkflow(ctx, r.data, gvk, applied); err != nil {
+		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied); err != nil {
 			diags.AddError("Cannot re-run the configure workflow of "+describeRequest(plan), err.Error())
 			return true
 		}
