@@ -35,6 +35,10 @@ type FaultProxy struct {
 	// trigger starts an outage when a request with this method arrives.
 	trigger       string
 	triggerOutage time.Duration
+	// failing answers the first failLeft requests it matches with a 503.
+	failing  func(*http.Request) bool
+	failLeft int32
+	faults   int32
 }
 
 // StartFaultProxy starts a proxy to the platform's API server for the test.
@@ -95,6 +99,33 @@ func (p *FaultProxy) OutageOnFirst(method string, d time.Duration) {
 	p.trigger, p.triggerOutage = method, d
 }
 
+// FailFirst answers the first n requests that match with 503 Service
+// Unavailable, as an API server that is restarting does.
+func (p *FaultProxy) FailFirst(n int32, match func(*http.Request) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failing, p.failLeft = match, n
+}
+
+// Faults is how many requests FailFirst has answered with a 503, so a test
+// can check that its fault was met.
+func (p *FaultProxy) Faults() int32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faults
+}
+
+func (p *FaultProxy) shouldFail(r *http.Request) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failing == nil || p.failLeft == 0 || !p.failing(r) {
+		return false
+	}
+	p.failLeft--
+	p.faults++
+	return true
+}
+
 func (p *FaultProxy) isDown(r *http.Request) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -115,6 +146,12 @@ func (p *FaultProxy) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p.isDown(r) {
 			dropConnection(w)
+			return
+		}
+		if p.shouldFail(r) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","message":"the server is restarting","reason":"ServiceUnavailable","code":503}`))
 			return
 		}
 		if group, ok := apiGroupOf(r.URL.Path); ok && p.isHidden(group) {

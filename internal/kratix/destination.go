@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -96,6 +97,8 @@ type Readiness struct {
 	// ObservedGeneration is the generation the condition (or the status)
 	// was written for; 0 when Kratix did not record one.
 	ObservedGeneration int64
+	// TransitionTime is the condition's lastTransitionTime; zero when absent.
+	TransitionTime time.Time
 }
 
 // Summary is the readiness in one line, e.g.
@@ -138,6 +141,7 @@ func readiness(obj *unstructured.Unstructured, failures map[string]bool) Readine
 	r := Readiness{Ready: c.IsTrue(), Reported: true, Reason: c.Reason, Message: c.Message}
 	r.Failing = c.IsFalse() && failures[c.Reason]
 	r.ObservedGeneration = conditionGeneration(obj, CondReady)
+	r.TransitionTime, _ = time.Parse(time.RFC3339, c.LastTransitionTime)
 	return r
 }
 

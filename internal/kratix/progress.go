@@ -110,7 +110,14 @@ func (w *RequestWatch) failure(obj *unstructured.Unstructured) (Outcome, bool) {
 	}
 	// A pipeline seen Running does not clear an old failure: the condition
 	// may still show it while the new run starts.
-	if !w.Created && !w.failureCleared && c.TransitionedBefore(w.AppliedAt) {
+	cutoff := w.AppliedAt
+	if w.Rerun {
+		// The re-run was asked for at AppliedAt and cannot have failed in
+		// that same second unless this watch saw it start; a failure stamped
+		// with that second is the previous run's.
+		cutoff = cutoff.Add(time.Second)
+	}
+	if !w.Created && !w.failureCleared && c.TransitionedBefore(cutoff) {
 		return Outcome{}, false // the previous run's failure
 	}
 	return failedOutcome(obj, c), true

@@ -163,3 +163,18 @@ func TestRequestWatchOldFailureWhileNewRunStarts(t *testing.T) {
 		t.Fatalf("got %+v, want waiting for the new run", got)
 	}
 }
+
+// A failure stamped with the second in which the re-run was asked for is
+// the previous run's, unless the watch saw the new run start.
+func TestRequestWatchRerunIgnoresAFailureOfTheSameSecond(t *testing.T) {
+	w := RequestWatch{Generation: 2, AppliedAt: applied, Rerun: true}
+	sameSecond := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: p1", 0)
+	if got := w.Observe(request(2, map[string]any{"conditions": []any{sameSecond}})); got.State != Waiting {
+		t.Fatalf("got %+v, want waiting for the re-run", got)
+	}
+	inProgress := cond(CondConfigureWorkflowCompleted, "False", ReasonPipelinesInProgress, "", 0)
+	w.Observe(request(2, map[string]any{"conditions": []any{inProgress}}))
+	if got := w.Observe(request(2, map[string]any{"conditions": []any{sameSecond}})); got.State != Failed {
+		t.Fatalf("got %+v, want the re-run's failure once it was seen to start", got)
+	}
+}

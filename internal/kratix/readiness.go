@@ -2,6 +2,7 @@ package kratix
 
 import (
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -15,17 +16,23 @@ import (
 // reason needs someone to act is a failure; the caller decides how long a
 // failure must persist before giving up, since Kratix retries.
 //
-// When Kratix records no observedGeneration (Destinations), a condition
-// seen on the very object the apply returned, after a spec change, may
-// describe the previous spec: it is unconfirmed. Unconfirmed says what it
-// amounts to should Kratix never touch the object again (a reconcile that
-// changes nothing writes nothing).
+// Kratix records no observedGeneration on Destinations and state stores,
+// and writes their status only when the condition changes. After a spec
+// change, a condition counts as describing the new spec when Kratix wrote
+// it after the apply: its lastTransitionTime is later than the apply, or
+// it differs from the condition the apply returned. Any other write (a
+// finalizer, another status field) proves nothing. A condition that is
+// not confirmed is unconfirmed: Unconfirmed says what it amounts to should
+// Kratix never change it (a reconcile that changes nothing writes
+// nothing).
 type ReadyWatch struct {
 	// Generation is metadata.generation as the apply returned it.
 	Generation int64
-	// AppliedResourceVersion is metadata.resourceVersion as the apply
-	// returned it; any other version was written after the apply.
-	AppliedResourceVersion string
+	// AppliedAt is when the API server recorded the apply (its
+	// managedFields time); zero when unknown.
+	AppliedAt time.Time
+	// Before is the Ready condition as the apply returned it.
+	Before Readiness
 	// SpecChanged is true on create and when the apply changed the spec.
 	SpecChanged bool
 	unconfirmed *Outcome
@@ -46,12 +53,22 @@ func (w *ReadyWatch) observe(obj *unstructured.Unstructured, r Readiness, what s
 		w.Generation = g
 	}
 	out := observeReadiness(r, w.Generation, what)
-	untouched := w.AppliedResourceVersion != "" && obj.GetResourceVersion() == w.AppliedResourceVersion
-	if out.State == Waiting || !w.SpecChanged || r.ObservedGeneration > 0 || !untouched {
+	if out.State == Waiting || !w.SpecChanged || r.ObservedGeneration > 0 || w.writtenSinceApply(r) {
 		return out
 	}
 	w.unconfirmed = &out
 	return Outcome{State: Waiting, Summary: fmt.Sprintf("waiting for Kratix to reconcile the change; before it, %s", out.Summary)}
+}
+
+// writtenSinceApply reports whether Kratix provably wrote the condition
+// after the apply. Transition times have one-second precision, so one in
+// the apply's own second proves nothing.
+func (w *ReadyWatch) writtenSinceApply(r Readiness) bool {
+	if !w.AppliedAt.IsZero() && r.TransitionTime.After(w.AppliedAt) {
+		return true
+	}
+	b := w.Before
+	return r.Ready != b.Ready || r.Reason != b.Reason || r.Message != b.Message || !r.TransitionTime.Equal(b.TransitionTime)
 }
 
 func observeReadiness(r Readiness, generation int64, what string) Outcome {

@@ -305,8 +305,9 @@ func describeTarget(obj *unstructured.Unstructured) string {
 }
 
 // StateStoreWatch decides when a state store is ready after an apply; see
-// ReadyWatch. Kratix records status.observedGeneration on stores, so a
-// Ready condition from before a spec change is recognised as stale.
+// ReadyWatch. The store's status has an observedGeneration field, which
+// settles the question when it is set; Kratix's controller does not always
+// set it, and the condition's own times and content decide then.
 type StateStoreWatch struct{ ReadyWatch }
 
 // Observe evaluates one version of the store; nil means not found.

@@ -42,6 +42,7 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, opts
 	if err != nil {
 		return nil, err
 	}
+	op.apply = true
 	body := applyBody(obj, op)
 	applyOpts := metav1.ApplyOptions{FieldManager: opts.FieldManager, Force: opts.Force}
 	if applyOpts.FieldManager == "" {
@@ -109,9 +110,6 @@ func (c *Client) RefuseExisting(ctx context.Context, obj *unstructured.Unstructu
 		message: fmt.Sprintf("%s %s already exists (uid %s, created %s)", obj.GetKind(), describeName(existing.GetNamespace(), existing.GetName()), existing.GetUID(), existing.GetCreationTimestamp().UTC().Format("2006-01-02T15:04:05Z")),
 	}
 }
-
-// IsAlreadyExists reports that a create found the object already there.
-func IsAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
 
 func describeName(namespace, name string) string {
 	if namespace == "" {

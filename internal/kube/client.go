@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -28,6 +29,10 @@ type Logger interface {
 type Options struct {
 	Logger       Logger       // nil means no logging
 	RetryBackoff wait.Backoff // zero means DefaultBackoff; Steps is the maximum number of attempts
+	// Dial opens every connection the Client makes; nil means the default
+	// dialer. Tests use it to see where the Client connects, or that it
+	// does not.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Client is shared by every resource and data source of one provider
@@ -73,6 +78,10 @@ func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
 		cfg, err := resolve()
 		if err != nil {
 			return nil, err
+		}
+		if opts.Dial != nil {
+			cfg = rest.CopyConfig(cfg)
+			cfg.Dial = opts.Dial
 		}
 		return buildClients(cfg, opts.Logger)
 	})

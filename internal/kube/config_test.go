@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 )
 
@@ -178,28 +179,18 @@ func TestRESTConfigNotConfigured(t *testing.T) {
 	}
 }
 
-// TestNotConfiguredMakesNoNetworkAttempt listens where client-go's legacy
-// default would connect (localhost:8080) and checks that nothing arrives.
+// TestNotConfiguredMakesNoNetworkAttempt gives the client a dialer that
+// records every connection attempt (client-go's legacy default would dial
+// localhost:8080) and checks that none is made.
 func TestNotConfiguredMakesNoNetworkAttempt(t *testing.T) {
 	notInCluster(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:8080")
-	if err != nil {
-		t.Skipf("port 8080 is busy, cannot observe a localhost fallback: %v", err)
+	var dials atomic.Int32
+	refuse := func(context.Context, string, string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, errors.New("test dialer: refused")
 	}
-	defer ln.Close()
-	var accepted atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			conn.Close()
-		}
-	}()
 
-	c := New(Settings{}, Options{})
+	c := New(Settings{}, Options{Dial: refuse})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, getErr := c.Get(ctx, widgetGVK, "ns", "w")
@@ -211,9 +202,27 @@ func TestNotConfiguredMakesNoNetworkAttempt(t *testing.T) {
 			t.Errorf("want *NotConfiguredError, got %v", err)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	if n := accepted.Load(); n != 0 {
-		t.Errorf("%d connection(s) reached localhost:8080", n)
+	if n := dials.Load(); n != 0 {
+		t.Errorf("%d connection attempt(s) with nothing configured", n)
+	}
+}
+
+// TestDialOptionSeesConnections: the Dial option is where every
+// connection goes, so the test above cannot pass by looking elsewhere.
+func TestDialOptionSeesConnections(t *testing.T) {
+	var dialled atomic.Value
+	record := func(_ context.Context, _, address string) (net.Conn, error) {
+		dialled.Store(address)
+		return nil, errors.New("test dialer: refused")
+	}
+	c := New(Settings{Host: "https://k8s.example:6443", Token: "t", Insecure: true}, Options{Dial: record, RetryBackoff: wait.Backoff{Steps: 1}})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.ServerVersion(ctx); err == nil {
+		t.Fatal("want an error from a refused connection")
+	}
+	if got, _ := dialled.Load().(string); got != "k8s.example:6443" {
+		t.Errorf("dialled %q, want k8s.example:6443", got)
 	}
 }
 

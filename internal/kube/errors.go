@@ -62,6 +62,9 @@ func IsKindNotServed(err error) bool {
 // an optimistic-lock conflict (not AlreadyExists, which apply never returns).
 func IsConflict(err error) bool { return apierrors.IsConflict(err) }
 
+// IsAlreadyExists reports a 409 AlreadyExists from a Create.
+func IsAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
+
 // IsForbidden reports a 403 (RBAC refused the request).
 func IsForbidden(err error) bool { return apierrors.IsForbidden(err) }
 
@@ -78,6 +81,9 @@ type operation struct {
 	clusterScoped bool
 	host          string
 	what          string // replaces the derived target for non-resource requests, e.g. "/version"
+	// apply marks a server-side apply, which RBAC checks as patch and, when
+	// the object does not exist yet, also as create.
+	apply bool
 }
 
 // translate wraps err in an *APIError with a message a person can act on.
@@ -154,7 +160,12 @@ func kindNotServedMessage(op operation) string {
 		op.gvk.Kind, op.gvk.GroupVersion().String())
 }
 
-var identityPattern = regexp.MustCompile(`(User|ServiceAccount|Group) "([^"]*)" cannot`)
+var (
+	identityPattern = regexp.MustCompile(`(User|ServiceAccount|Group) "([^"]*)" cannot`)
+	// refusedVerbPattern finds the verb RBAC refused, which is not always
+	// the request's: an apply that creates is checked as patch, then create.
+	refusedVerbPattern = regexp.MustCompile(`cannot (\w+) resource`)
+)
 
 func forbiddenMessage(err error, op operation) string {
 	status := statusOf(err)
@@ -171,6 +182,14 @@ func forbiddenMessage(err error, op operation) string {
 	if m := identityPattern.FindStringSubmatch(status.Message); m != nil {
 		who = fmt.Sprintf("%s %q", m[1], m[2])
 	}
+	verb := op.verb
+	if m := refusedVerbPattern.FindStringSubmatch(status.Message); m != nil {
+		verb = m[1]
+	}
+	why := ""
+	if op.apply {
+		why = " (a server-side apply needs patch, and also create when the object does not exist yet)"
+	}
 	group := res.Group
 	if group == "" {
 		group = `"" (core)`
@@ -181,9 +200,9 @@ func forbiddenMessage(err error, op operation) string {
 	if op.clusterScoped || op.namespace == "" {
 		grant = "a ClusterRole bound to that identity"
 	}
-	return fmt.Sprintf("Kubernetes RBAC refused the request: %s may not %s %s. Grant the verb %q on resource %q "+
+	return fmt.Sprintf("Kubernetes RBAC refused the request: %s may not %s %s%s. Grant the verb %q on resource %q "+
 		"in API group %s through %s, or configure the provider with other credentials. API server said: %s",
-		who, op.verb, op.targetWith(res), op.verb, res.Resource, group, grant, status.Message)
+		who, verb, op.targetWith(res), why, verb, res.Resource, group, grant, status.Message)
 }
 
 func unauthorizedMessage(err error, op operation) string {

@@ -56,6 +56,7 @@ type bucketStateStoreModel struct {
 	AccessKeyIDWO        types.String   `tfsdk:"access_key_id_wo"`
 	SecretAccessKeyWO    types.String   `tfsdk:"secret_access_key_wo"`
 	CredentialsWOVersion types.Int64    `tfsdk:"credentials_wo_version"`
+	AdoptExistingSecret  types.Bool     `tfsdk:"adopt_existing_secret"`
 	Wait                 types.Bool     `tfsdk:"wait"`
 	ForceConflicts       types.Bool     `tfsdk:"force_conflicts"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
@@ -67,7 +68,8 @@ type bucketStateStoreModel struct {
 
 func (m *bucketStateStoreModel) common() storeCommon {
 	return storeCommon{Kind: kratix.BucketStateStoreKind, Name: m.Name.ValueString(), AuthMethod: m.AuthMethod.ValueString(),
-		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, ForceConflicts: m.ForceConflicts.ValueBool()}
+		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, ForceConflicts: m.ForceConflicts.ValueBool(),
+		AdoptSecret: m.AdoptExistingSecret.ValueBool()}
 }
 
 func (r *bucketStateStoreResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -105,6 +107,7 @@ func (r *bucketStateStoreResource) Schema(ctx context.Context, _ resource.Schema
 		"secret_access_key_wo":   writeOnlyCredential("Secret access key (Secret key `secretAccessKey`)."),
 		"credentials_wo_version": credentialsVersionSchema(),
 		"force_conflicts":        forceConflictsAttribute(),
+		"adopt_existing_secret":  adoptExistingSecretSchema(),
 		"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 	}
@@ -249,6 +252,7 @@ func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource
 		ID: types.StringValue(req.ID), Name: types.StringValue(req.ID),
 		SecretRef:            types.ObjectNull(secretRefAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
+		AdoptExistingSecret:  types.BoolValue(false),
 		Wait:                 types.BoolValue(true),
 		ForceConflicts:       types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},

@@ -48,7 +48,7 @@ func TestAccBucketStateStore_lifecycle(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy:             checkGone(t, gone(bucketStateStoresGVR, name), goneSecret("default", secret)),
 		Steps: []resource.TestStep{
 			{
@@ -139,7 +139,7 @@ func TestAccBucketStateStore_planTimeValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+				TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 				Steps: []resource.TestStep{{
 					Config:      harness.Current().ProviderConfig() + bucketStoreHCL("tf-acc-invalid", "  "+tc.body),
 					PlanOnly:    true,

@@ -266,11 +266,11 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 	})
 }
 
-// promiseImportIgnore lists what an import cannot know: the API server
-// drops null fields (a CRD from `kubectl create --dry-run -o yaml` carries
-// creationTimestamp: null and status: {conditions: null}) and Kratix's CRD
-// prunes some empty objects (workflows.config: {}). The configuration keeps
-// them, so an import differs there and nowhere else.
+// promiseImportIgnore lists what an import cannot know: Kratix's CRD prunes
+// some empty objects (workflows.config: {}). The configuration keeps them,
+// so an import differs there and nowhere else. Explicit nulls (a CRD from
+// `kubectl create --dry-run -o yaml` carries creationTimestamp: null and
+// status: {conditions: null}) must come back from an import.
 func promiseImportIgnore(t *testing.T, promiseFile string) []string {
 	data, err := os.ReadFile(promiseFile)
 	if err != nil {
@@ -288,8 +288,8 @@ func promiseImportIgnore(t *testing.T, promiseFile string) []string {
 	return ignore
 }
 
-// droppedPaths returns the flatmap paths of null or empty values under v,
-// with the element count of their parent, which changes with them.
+// droppedPaths returns the flatmap paths of empty objects and lists under
+// v, with the element count of their parent, which changes with them.
 func droppedPaths(path string, v any) []string {
 	var out []string
 	switch v := v.(type) {
@@ -311,8 +311,6 @@ func droppedPaths(path string, v any) []string {
 
 func isEmptyValue(v any) bool {
 	switch v := v.(type) {
-	case nil:
-		return true
 	case map[string]any:
 		return len(v) == 0
 	case []any:

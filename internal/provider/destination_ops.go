@@ -38,8 +38,8 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 		return
 	}
 	watch := &kratix.DestinationWatch{ReadyWatch: kratix.ReadyWatch{
-		Generation: applied.GetGeneration(), AppliedResourceVersion: applied.GetResourceVersion(),
-		SpecChanged: destinationSpecChanged(obj, prior),
+		Generation: applied.GetGeneration(), AppliedAt: appliedAt(applied, r.data.FieldManager),
+		Before: kratix.DestinationReadiness(applied), SpecChanged: destinationSpecChanged(obj, prior),
 	}}
 	res := waitReady(ctx, r.data.Client, kratix.DestinationGVK, name, watch)
 	if res.Object != nil {

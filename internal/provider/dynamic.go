@@ -18,8 +18,19 @@ import (
 var errUnknown = fmt.Errorf("value not known until apply")
 
 // toGo converts a Terraform value to map[string]any / []any / string /
-// int64 / float64 / bool / nil. Unknown values give errUnknown.
-func toGo(v attr.Value) (any, error) {
+// int64 / float64 / bool / nil. Unknown values give errUnknown. Null
+// attributes of objects and maps are left out.
+func toGo(v attr.Value) (any, error) { return goConverter{}.convert(v) }
+
+// toGoWithNulls is toGo keeping null attributes as explicit nulls, as
+// kubectl apply sends them: for values a user owns whole (a Promise's API,
+// workflows and dependencies), so that the object, and an import of it,
+// carries what the configuration says.
+func toGoWithNulls(v attr.Value) (any, error) { return goConverter{keepNulls: true}.convert(v) }
+
+type goConverter struct{ keepNulls bool }
+
+func (c goConverter) convert(v attr.Value) (any, error) {
 	if v == nil || v.IsNull() {
 		return nil, nil
 	}
@@ -28,7 +39,7 @@ func toGo(v attr.Value) (any, error) {
 	}
 	switch tv := v.(type) {
 	case types.Dynamic:
-		return toGo(tv.UnderlyingValue())
+		return c.convert(tv.UnderlyingValue())
 	case types.String:
 		return tv.ValueString(), nil
 	case types.Bool:
@@ -40,15 +51,15 @@ func toGo(v attr.Value) (any, error) {
 	case types.Float64:
 		return tv.ValueFloat64(), nil
 	case types.Object:
-		return mapToGo(tv.Attributes())
+		return c.mapToGo(tv.Attributes())
 	case types.Map:
-		return mapToGo(tv.Elements())
+		return c.mapToGo(tv.Elements())
 	case types.List:
-		return sliceToGo(tv.Elements())
+		return c.sliceToGo(tv.Elements())
 	case types.Tuple:
-		return sliceToGo(tv.Elements())
+		return c.sliceToGo(tv.Elements())
 	case types.Set:
-		return sliceToGo(tv.Elements())
+		return c.sliceToGo(tv.Elements())
 	}
 	return nil, fmt.Errorf("unsupported value type %T", v)
 }
@@ -65,24 +76,24 @@ func numberToGo(f *big.Float) any {
 	return v
 }
 
-func mapToGo(elems map[string]attr.Value) (map[string]any, error) {
+func (c goConverter) mapToGo(elems map[string]attr.Value) (map[string]any, error) {
 	out := make(map[string]any, len(elems))
 	for k, e := range elems {
-		g, err := toGo(e)
+		g, err := c.convert(e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
 		}
-		if g != nil {
+		if g != nil || c.keepNulls {
 			out[k] = g
 		}
 	}
 	return out, nil
 }
 
-func sliceToGo(elems []attr.Value) ([]any, error) {
+func (c goConverter) sliceToGo(elems []attr.Value) ([]any, error) {
 	out := make([]any, 0, len(elems))
 	for i, e := range elems {
-		g, err := toGo(e)
+		g, err := c.convert(e)
 		if err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}

@@ -67,6 +67,7 @@ type gitStateStoreModel struct {
 	GitHubInstallationIDWO types.String   `tfsdk:"github_installation_id_wo"`
 	GitHubPrivateKeyWO     types.String   `tfsdk:"github_private_key_wo"`
 	CredentialsWOVersion   types.Int64    `tfsdk:"credentials_wo_version"`
+	AdoptExistingSecret    types.Bool     `tfsdk:"adopt_existing_secret"`
 	Wait                   types.Bool     `tfsdk:"wait"`
 	ForceConflicts         types.Bool     `tfsdk:"force_conflicts"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
@@ -80,7 +81,8 @@ var gitAuthorAttrTypes = map[string]attr.Type{"name": types.StringType, "email":
 
 func (m *gitStateStoreModel) common() storeCommon {
 	return storeCommon{Kind: kratix.GitStateStoreKind, Name: m.Name.ValueString(), AuthMethod: m.AuthMethod.ValueString(),
-		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, ForceConflicts: m.ForceConflicts.ValueBool()}
+		SecretRef: m.SecretRef, Version: m.CredentialsWOVersion, ForceConflicts: m.ForceConflicts.ValueBool(),
+		AdoptSecret: m.AdoptExistingSecret.ValueBool()}
 }
 
 func (r *gitStateStoreResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -129,6 +131,7 @@ func (r *gitStateStoreResource) Schema(ctx context.Context, _ resource.SchemaReq
 		"github_private_key_wo":     writeOnlyCredential("`githubApp` private key, PEM (Secret key `privateKey`)."),
 		"credentials_wo_version":    credentialsVersionSchema(),
 		"force_conflicts":           forceConflictsAttribute(),
+		"adopt_existing_secret":     adoptExistingSecretSchema(),
 		"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 			MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 	}
@@ -269,6 +272,7 @@ func (r *gitStateStoreResource) ImportState(ctx context.Context, req resource.Im
 		SecretRef:            types.ObjectNull(secretRefAttrTypes),
 		GitAuthor:            types.ObjectNull(gitAuthorAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
+		AdoptExistingSecret:  types.BoolValue(false),
 		Wait:                 types.BoolValue(true),
 		ForceConflicts:       types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},

@@ -160,7 +160,7 @@ func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy:             checkGone(t, gone(gitStateStoresGVR, name), goneSecret("default", secret)),
 		Steps: []resource.TestStep{
 			{
@@ -247,7 +247,7 @@ func TestAccGitStateStore_secretOwnership(t *testing.T) {
 `
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy: resource.ComposeTestCheckFunc(
 			checkGone(t, gone(gitStateStoresGVR, name)),
 			checkSecretData(t, "default", second, map[string]string{"username": "kratix-bot", "password": "token-Rr71"}),
@@ -316,12 +316,15 @@ func TestAccGitStateStore_planTimeValidation(t *testing.T) {
   username_wo = "u"
   password_wo = "p"
   credentials_wo_version = 1`, `secret_ref is required with credentials`},
+		{"adopting without credentials", `url = "https://git.example.com/a/b.git"
+  secret_ref = { name = "x" }
+  adopt_existing_secret = true`, `adopt_existing_secret without credentials`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+				TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 				Steps: []resource.TestStep{{
 					Config:      harness.Current().ProviderConfig() + gitStoreHCL("tf-acc-invalid", "  "+tc.body),
 					PlanOnly:    true,

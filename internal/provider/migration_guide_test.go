@@ -39,7 +39,7 @@ func TestAccMigrationGuide(t *testing.T) {
 	dir := harness.RepoFile("examples", "guides", "migration")
 
 	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_5_0)},
+		TerraformVersionChecks: harness.MinTerraform(tfversion.Version1_5_0),
 		CheckDestroy:           checkPromisesGone(t),
 		Steps: []resource.TestStep{{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
@@ -172,4 +174,22 @@ func TestAccPromise_forceDestroy(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccPromise_replacementWarns: a plan that replaces a Promise says what
+// that does to its requests (terraform-plugin-testing does not show
+// warnings, so the Terraform CLI runs the plan).
+func TestAccPromise_replacementWarns(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	cli := appliedCLI(t, harness.Current().ProviderConfig()+p.HCL())
+	renamed := p
+	renamed.Name = p.Name + "-v2"
+	writeFile(t, filepath.Join(cli.dir, "main.tf"), harness.Current().ProviderConfig()+renamed.HCL())
+	out := cli.run("plan", "-input=false")
+	for _, want := range []string{"Warning: Promise will be replaced", "force_destroy is false", "must be replaced"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("the plan does not say %q:\n%s", want, out)
+		}
+	}
 }

@@ -96,7 +96,7 @@ func isMap(v any) bool  { _, ok := v.(map[string]any); return ok }
 func isList(v any) bool { _, ok := v.([]any); return ok }
 
 func setGo(into map[string]any, key string, v types.Dynamic, shapeOK func(any) bool) error {
-	g, err := toGo(v)
+	g, err := toGoWithNulls(v)
 	if err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kratix-community/terraform-provider-kratix/internal/fieldmask"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
@@ -54,11 +55,11 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
 	if rerun && !specChanged {
-		if err := rerunWorkflow(ctx, r.data, promiseGVK(), applied); err != nil {
+		startedAt, specChanged = time.Now(), true
+		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied); err != nil {
 			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
 			return true
 		}
-		startedAt, specChanged = time.Now().Add(-time.Second), true
 	}
 	watch := &kratix.PromiseWatch{
 		AppliedAt:             startedAt,
@@ -108,21 +109,17 @@ func (r *promiseResource) checkAPIOnServer(ctx context.Context, name string, pro
 func (r *promiseResource) dryRunCRD(ctx context.Context, crd *unstructured.Unstructured) error {
 	crd.SetAPIVersion(crdGVK.GroupVersion().String())
 	crd.SetKind(crdGVK.Kind)
-	crds, err := r.data.Client.Resource(ctx, crdGVK, "")
-	if err != nil {
+	opts := kube.WriteOptions{FieldManager: r.data.FieldManager, DryRun: true}
+	_, err := r.data.Client.Create(ctx, crd, opts)
+	if !kube.IsAlreadyExists(err) {
 		return err
 	}
-	dryRun := []string{metav1.DryRunAll}
-	_, err = crds.Create(ctx, crd, metav1.CreateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
-	if !apierrors.IsAlreadyExists(err) {
-		return err
-	}
-	existing, err := crds.Get(ctx, crd.GetName(), metav1.GetOptions{})
+	existing, err := r.data.Client.Get(ctx, crdGVK, "", crd.GetName())
 	if err != nil {
 		return err
 	}
 	crd.SetResourceVersion(existing.GetResourceVersion())
-	_, err = crds.Update(ctx, crd, metav1.UpdateOptions{DryRun: dryRun, FieldManager: r.data.FieldManager})
+	_, err = r.data.Client.Update(ctx, crd, opts)
 	return err
 }
 
@@ -285,9 +282,13 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 	delete(labels, kratix.LabelPromiseVersion)
 	m.Labels = projectedStringMap(obj, labels, m.Labels, "labels", importing, manager)
 	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing, manager)
-	m.API = projectedField(ctx, obj, m.API, importing, "spec", "api")
-	m.Workflows = projectedWorkflows(ctx, obj, m.Workflows, importing)
-	m.Dependencies = projectedField(ctx, obj, m.Dependencies, importing, "spec", "dependencies")
+	var owned fieldmask.Mask // on import: the spec fields this provider applied
+	if importing {
+		owned, _ = fieldmask.FromManagedFields(managedFields(obj), manager, "spec")
+	}
+	m.API = projectedField(ctx, obj, m.API, importing, owned["api"], "spec", "api")
+	m.Workflows = projectedWorkflows(ctx, obj, m.Workflows, importing, owned["workflows"])
+	m.Dependencies = projectedField(ctx, obj, m.Dependencies, importing, owned["dependencies"], "spec", "dependencies")
 	m.DestinationSelectors = selectorsValue(obj, m.DestinationSelectors, importing)
 	m.RequiredPromises = requiredPromisesValue(obj, m.RequiredPromises, importing)
 	m.PipelineNamespace = optionalString(obj, m.PipelineNamespace, importing, "spec", "workflows", "config", "pipelineNamespace")
@@ -301,26 +302,56 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 
 // projectedWorkflows reads spec.workflows without the config block, which
 // has attributes of its own.
-func projectedWorkflows(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool) types.Dynamic {
+func projectedWorkflows(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, owned fieldmask.Mask) types.Dynamic {
 	live, found, _ := unstructured.NestedMap(obj.Object, "spec", "workflows")
 	if found && importing {
 		delete(live, "config") // imported into pipeline_namespace and reconciliation_interval
+		delete(owned, "config")
 	}
 	if len(live) == 0 {
 		found = false
 	}
-	return projectedValue(ctx, live, found, prior, importing)
+	return projectedValue(ctx, withOwnedNulls(live, owned), found, prior, importing)
 }
 
-func projectedField(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, fields ...string) types.Dynamic {
+func projectedField(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, owned fieldmask.Mask, fields ...string) types.Dynamic {
 	live, found, _ := unstructured.NestedFieldCopy(obj.Object, fields...)
-	return projectedValue(ctx, live, found, prior, importing)
+	return projectedValue(ctx, withOwnedNulls(live, owned), found, prior, importing)
 }
 
+// withOwnedNulls puts back the explicit nulls the configuration sent that
+// the API server dropped (the embedded CRD's metadata.creationTimestamp):
+// this provider's field manager still owns them. Without them the first
+// plan after an import would add them.
+func withOwnedNulls(live any, owned fieldmask.Mask) any {
+	m, ok := live.(map[string]any)
+	if !ok || owned == nil {
+		return live
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	for k, child := range owned {
+		if v, present := m[k]; present {
+			out[k] = withOwnedNulls(v, child)
+		} else if child == nil {
+			out[k] = nil
+		}
+	}
+	return out
+}
+
+// optionalString reads a string the configuration may set: null when the
+// configuration does not manage it, and null when it is gone from the
+// object, so that an out-of-band removal shows as a change.
 func optionalString(obj *unstructured.Unstructured, prior types.String, importing bool, fields ...string) types.String {
-	v, found, _ := unstructured.NestedString(obj.Object, fields...)
-	if !found || v == "" || (!importing && prior.IsNull()) {
+	v, _, _ := unstructured.NestedString(obj.Object, fields...)
+	switch {
+	case !importing && prior.IsNull():
 		return prior
+	case v == "":
+		return types.StringNull()
 	}
 	return types.StringValue(v)
 }

@@ -201,6 +201,7 @@ func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	r.fillFromObject(ctx, &state, obj)
+	warnIfTerminating(obj, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

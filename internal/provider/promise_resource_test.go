@@ -77,17 +77,35 @@ func TestAccPromise_lifecycle(t *testing.T) {
 }
 
 // TestAccPromise_failedConfigurePipeline fails the apply naming the
-// promise configure pipeline and carrying its message.
+// promise configure pipeline and carrying its message. The Promise stays in
+// state, tainted: once the pipeline is fixed, the next apply replaces it and
+// waits for the new pipeline run.
 func TestAccPromise_failedConfigurePipeline(t *testing.T) {
 	testAccPreCheck(t)
 	p := newTestPromise()
 	p.PromiseConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "helm install failed: chart not found"}
+	fixed := p
+	fixed.PromiseConfigureEnv = map[string]string{"KRATIX_EMULATOR_STATUS": statusJSON(map[string]any{"message": "chart installed"})}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      harness.Current().ProviderConfig() + p.HCL(),
-			ExpectError: errorByMode(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`, `(?s)Promise configure workflow failed.*"promise-configure"`),
-		}},
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config:      harness.Current().ProviderConfig() + p.HCL(),
+				ExpectError: errorByMode(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`, `(?s)Promise configure workflow failed.*"promise-configure"`),
+			},
+			{
+				Config: harness.Current().ProviderConfig() + fixed.HCL(),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(promiseAddr, plancheck.ResourceActionReplace)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("message"), expectPromiseMessage("chart installed")),
+				},
+			},
+		},
 	})
 }
 

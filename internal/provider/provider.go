@@ -6,6 +6,7 @@ package provider
 
 import (
 	"context"
+	"net"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -13,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // DefaultFieldManager is the server-side apply field manager unless the
@@ -24,6 +27,9 @@ var _ provider.Provider = (*kratixProvider)(nil)
 // kratixProvider is the provider implementation.
 type kratixProvider struct {
 	version string
+	// dial replaces the network dialer of the provider's Kubernetes client
+	// (tests only: it shows every connection the provider attempts).
+	dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // New returns the provider factory that main and the tests serve.
@@ -52,7 +58,7 @@ func (p *kratixProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data, diags := newProviderData(ctx, cfg, req.Config.Raw.IsFullyKnown())
+	data, diags := newProviderData(ctx, cfg, req.Config.Raw.IsFullyKnown(), kube.Options{Logger: tflogLogger{}, Dial: p.dial})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

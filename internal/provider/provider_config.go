@@ -172,7 +172,7 @@ type providerData struct {
 	ConfigKnown bool
 }
 
-func newProviderData(ctx context.Context, cfg providerModel, known bool) (*providerData, diag.Diagnostics) {
+func newProviderData(ctx context.Context, cfg providerModel, known bool, opts kube.Options) (*providerData, diag.Diagnostics) {
 	settings, diags := kubeSettings(ctx, cfg)
 	data := &providerData{
 		FieldManager:     firstNonEmpty(stringOrEnv(cfg.FieldManager, envFieldManager), DefaultFieldManager),
@@ -181,7 +181,7 @@ func newProviderData(ctx context.Context, cfg providerModel, known bool) (*provi
 		schemas:          &schemaCache{},
 		promiseAPIs:      &promiseAPICache{},
 	}
-	data.Client = kube.New(settings, kube.Options{Logger: tflogLogger{}})
+	data.Client = kube.New(settings, opts)
 	return data, diags
 }
 

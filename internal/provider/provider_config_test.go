@@ -1,14 +1,19 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync/atomic"
+	"slices"
+	"sync"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -120,22 +125,46 @@ provider "kratix" {
 
 // TestAccProvider_noConfiguration must fail with a diagnostic that lists the
 // ways to configure the provider, and must not try localhost
-// (hashicorp/terraform-provider-kubernetes#1479).
+// (hashicorp/terraform-provider-kubernetes#1479): the provider's client
+// dials through a recorder, which must see nothing. Once configured, the
+// same provider's connections reach the recorder, so an empty record means
+// no attempt, not a blind spot.
 func TestAccProvider_noConfiguration(t *testing.T) {
 	testAccPreCheck(t)
 	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	_ = os.Unsetenv("KUBERNETES_SERVICE_HOST")
-	attempts := listenOnLocalhostDefaults(t)
+	env := harness.Current()
+	label := acctest.RandomWithPrefix("noconfig")
+	name := createTestPromise(t, label)
+	platform := hostPort(t, env.Host)
+	dials := &dialRecorder{allow: platform}
 
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      harness.RequiredProviders + `provider "kratix" {}` + promisesListing("none"),
-			ExpectError: regexp.MustCompile(`(?s)KUBE_CONFIG_PATH.*KUBE_HOST.*exec`),
-		}},
+		ProtoV6ProviderFactories: dials.factories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      harness.RequiredProviders + `provider "kratix" {}` + promisesListing(label),
+				ExpectError: regexp.MustCompile(`(?s)KUBE_CONFIG_PATH.*KUBE_HOST.*exec`),
+			},
+			{
+				PreConfig: func() {
+					if got := dials.addresses(); len(got) != 0 {
+						t.Fatalf("the provider with no configuration connected to %v", got)
+					}
+				},
+				Config:            env.ProviderConfig() + promisesListing(label),
+				ConfigStateChecks: expectListedPromise(name),
+			},
+		},
 	})
-	if n := attempts.Load(); n != 0 {
-		t.Fatalf("the provider connected to localhost %d times with no configuration", n)
+	got := dials.addresses()
+	if len(got) == 0 {
+		t.Fatal("the dial recorder saw no connection from the configured provider: it observes nothing")
+	}
+	for _, addr := range got {
+		if addr != platform {
+			t.Errorf("the provider connected to %s, not the platform at %s", addr, platform)
+		}
 	}
 }
 
@@ -210,29 +239,45 @@ func kubeconfigWithBrokenCurrentContext(t *testing.T, env *harness.Env) string {
 	return path
 }
 
-// listenOnLocalhostDefaults counts connections to the addresses client-go
-// historically fell back to. Ports that are busy are skipped.
-func listenOnLocalhostDefaults(t *testing.T) *atomic.Int64 {
-	t.Helper()
-	var attempts atomic.Int64
-	for _, addr := range []string{"127.0.0.1:80", "127.0.0.1:443", "127.0.0.1:8080", "[::1]:80", "[::1]:8080"} {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			continue
-		}
-		t.Cleanup(func() { _ = l.Close() })
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				attempts.Add(1)
-				_ = c.Close()
-			}
-		}()
+// dialRecorder stands in for the network dialer of the provider's
+// Kubernetes client: it records every address the provider dials and
+// refuses all but allow.
+type dialRecorder struct {
+	allow string
+	mu    sync.Mutex
+	seen  []string
+}
+
+func (d *dialRecorder) factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"kratix": providerserver.NewProtocol6WithError(&kratixProvider{version: "test", dial: d.dial}),
 	}
-	return &attempts
+}
+
+func (d *dialRecorder) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	d.mu.Lock()
+	d.seen = append(d.seen, address)
+	d.mu.Unlock()
+	if address != d.allow {
+		return nil, fmt.Errorf("test dialer: connection to %s refused", address)
+	}
+	var dialer net.Dialer
+	return dialer.DialContext(ctx, network, address)
+}
+
+func (d *dialRecorder) addresses() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.seen)
+}
+
+func hostPort(t *testing.T, host string) string {
+	t.Helper()
+	u, err := url.Parse(host)
+	if err != nil || u.Port() == "" {
+		t.Fatalf("platform host %q has no port: %v", host, err)
+	}
+	return u.Host
 }
 
 func otherCA(t *testing.T) string {

@@ -26,7 +26,7 @@ func TestAccQuickstart(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		// The quickstart's state store takes write-only credentials.
-		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks: harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy:           checkPromisesGone(t),
 		Steps: []resource.TestStep{{
 			// The quickstart declares its own required_providers, so the

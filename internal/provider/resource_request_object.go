@@ -111,7 +111,11 @@ func projectedStringMap(obj *unstructured.Unstructured, live map[string]string, 
 	case importing:
 		if owned, ok := fieldmask.FromManagedFields(managedFields(obj), manager, "metadata"); ok {
 			for k := range owned[field] {
-				keys[k] = true
+				// A key the caller took out of live (a Promise's version
+				// label) is not this map's.
+				if _, ok := live[k]; ok {
+					keys[k] = true
+				}
 			}
 		}
 		if len(keys) == 0 {

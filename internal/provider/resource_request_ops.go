@@ -57,11 +57,11 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	}
 	rerunning := rerun && sameRequestObject(plan, prior)
 	if rerunning {
-		if err := rerunWorkflow(ctx, r.data, gvk, applied); err != nil {
+		startedAt = time.Now()
+		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied); err != nil {
 			diags.AddError("Cannot re-run the configure workflow of "+describeRequest(plan), err.Error())
 			return true
 		}
-		startedAt = time.Now().Add(-time.Second)
 	}
 	watch := &kratix.RequestWatch{
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 )
@@ -67,7 +69,9 @@ func (r *resourceRequestResource) validateSpec(ctx context.Context, plan *resour
 		return
 	}
 	promise := plan.Promise.ValueString()
-	specSchema, kind, ok := r.data.schemas.get(ctx, r.data, promise)
+	specSchema, kind, ok := r.data.schemas.get(ctx, promise, func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
+	})
 	if !ok {
 		return
 	}
@@ -136,11 +140,26 @@ func slicePartial(elems []attr.Value) []any {
 	return out
 }
 
+// schemaLookupTimeout bounds the plan-time read of a Promise: past it the
+// spec check is skipped (the API server still validates at apply) rather
+// than holding up the plan.
+var schemaLookupTimeout = 10 * time.Second
+
 // schemaCache holds each Promise's request schema for the life of the
 // provider process (one plan), so N requests of one Promise cost one GET.
+// Only answers that stand for the plan are kept: the schema, or a 404 of
+// the Promise (created in this apply). Any other failure is shared with the
+// requests waiting on the same read, then forgotten, so the next request
+// reads the Promise again.
 type schemaCache struct {
 	mu      sync.Mutex
-	entries map[string]schemaEntry
+	lookups map[string]*schemaLookup
+}
+
+// schemaLookup is one read of a Promise; done closes once entry is set.
+type schemaLookup struct {
+	done  chan struct{}
+	entry schemaEntry
 }
 
 type schemaEntry struct {
@@ -149,23 +168,46 @@ type schemaEntry struct {
 	ok     bool
 }
 
-func (c *schemaCache) get(ctx context.Context, data *providerData, promise string) (map[string]any, string, bool) {
+// get returns the Promise's spec schema and request kind; ok is false when
+// there is none to check against. read reads the Promise.
+func (c *schemaCache) get(ctx context.Context, promise string, read func(context.Context) (*unstructured.Unstructured, error)) (map[string]any, string, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, hit := c.entries[promise]; hit {
-		return e.schema, e.kind, e.ok
+	l, running := c.lookups[promise]
+	if !running {
+		l = &schemaLookup{done: make(chan struct{})}
+		if c.lookups == nil {
+			c.lookups = map[string]*schemaLookup{}
+		}
+		c.lookups[promise] = l
 	}
-	var e schemaEntry
-	obj, err := data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
-	if err == nil {
-		e.schema, e.ok = kratix.SpecSchema(obj)
-		e.kind = kratix.SummarisePromise(obj).Kind
-	} else {
+	c.mu.Unlock()
+	if !running {
+		keep := l.run(ctx, promise, read)
+		if !keep {
+			c.mu.Lock()
+			delete(c.lookups, promise)
+			c.mu.Unlock()
+		}
+		close(l.done)
+	}
+	select {
+	case <-l.done:
+		return l.entry.schema, l.entry.kind, l.entry.ok
+	case <-ctx.Done():
+		return nil, "", false
+	}
+}
+
+// run reads the Promise and reports whether the answer stands for the plan.
+func (l *schemaLookup) run(ctx context.Context, promise string, read func(context.Context) (*unstructured.Unstructured, error)) bool {
+	ctx, cancel := context.WithTimeout(ctx, schemaLookupTimeout)
+	defer cancel()
+	obj, err := read(ctx)
+	if err != nil {
 		tflog.Debug(ctx, "spec not validated at plan time: Promise not readable (it may be created in this apply)", map[string]any{"promise": promise, "error": err.Error()})
+		return isNotFound(err)
 	}
-	if c.entries == nil {
-		c.entries = map[string]schemaEntry{}
-	}
-	c.entries[promise] = e
-	return e.schema, e.kind, e.ok
+	l.entry.schema, l.entry.ok = kratix.SpecSchema(obj)
+	l.entry.kind = kratix.SummarisePromise(obj).Kind
+	return true
 }

@@ -246,6 +246,7 @@ func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	r.fillFromObject(ctx, &state, obj)
+	warnIfTerminating(obj, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

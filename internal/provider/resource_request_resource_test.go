@@ -168,9 +168,8 @@ func TestAccResourceRequest_timeout(t *testing.T) {
 			},
 			{
 				// The timed-out request is tracked (tainted), not orphaned.
-				Config:             harness.Current().ProviderConfig() + p.HCL() + requestHCL(`{ replicas = 1 }`, "  wait_for = \"none\"\n"),
-				ConfigPlanChecks:   resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(requestAddr, plancheck.ResourceActionReplace)}},
-				ExpectNonEmptyPlan: false,
+				Config:           harness.Current().ProviderConfig() + p.HCL() + requestHCL(`{ replicas = 1 }`, "  wait_for = \"none\"\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(requestAddr, plancheck.ResourceActionReplace)}},
 			},
 		},
 	})

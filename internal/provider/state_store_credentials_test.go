@@ -75,7 +75,7 @@ resource "kratix_bucket_state_store" "test" {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_11_0),
 		CheckDestroy: checkGone(t, gone(gitStateStoresGVR, git), gone(bucketStateStoresGVR, bucket),
 			goneSecret("default", git+"-creds"), goneSecret("default", git+"-app-creds"), goneSecret("default", bucket+"-creds")),
 		Steps: []resource.TestStep{

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -26,6 +28,13 @@ const (
 	// annotationSecretOwner marks a Secret this provider wrote for a state
 	// store ("<Kind>/<name>"); only such a Secret is ever deleted.
 	annotationSecretOwner = "terraform.kratix-community.github.io/owner"
+	// annotationSecretOrigin says how the provider came to own the Secret:
+	// it created it, or adopted an existing one (adopt_existing_secret).
+	// Earlier versions did not write it, and put the owner mark on Secrets
+	// they overwrote as well as on those they created.
+	annotationSecretOrigin = "terraform.kratix-community.github.io/secret-origin"
+	secretOriginCreated    = "created"
+	secretOriginAdopted    = "adopted"
 	// annotationCredentialsVersion on the store carries
 	// credentials_wo_version, so a rotation is an event Kratix reconciles.
 	annotationCredentialsVersion = "terraform.kratix-community.github.io/credentials-version"
@@ -48,6 +57,9 @@ type storeCommon struct {
 	Version    types.Int64
 	// ForceConflicts is force_conflicts.
 	ForceConflicts bool
+	// AdoptSecret is adopt_existing_secret: the provider may take over a
+	// Secret it did not create.
+	AdoptSecret bool
 }
 
 func (c storeCommon) owner() string { return c.Kind + "/" + c.Name }
@@ -133,7 +145,14 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 				"secret_ref names the Secret the provider writes the credentials to.")
 			return
 		}
-		if err := writeOwnedSecret(ctx, data, a.plan.owner(), *target, a.creds); err != nil {
+		err := writeStoreSecret(ctx, data, secretWrite{owner: a.plan.owner(), target: *target, creds: a.creds,
+			credentialKeys: allSecretKeys(a.plan.Kind), adopt: a.plan.AdoptSecret})
+		var refused *notOwnedSecretError
+		switch {
+		case errors.As(err, &refused):
+			diags.AddAttributeError(path.Root("secret_ref"), "The Secret "+target.String()+" is not the provider's to write", err.Error())
+			return
+		case err != nil:
 			diags.AddError("Cannot write the Secret "+target.String()+" for "+a.plan.owner(), err.Error())
 			return
 		}
@@ -154,15 +173,22 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 			if err := disownSecret(ctx, data, a.plan.owner(), *released); err != nil {
 				diags.AddWarning("Cannot release the Secret "+released.String(), err.Error())
 			}
-		} else if err := deleteOwnedSecret(ctx, data, a.plan.owner(), *released); err != nil {
-			diags.AddWarning("Cannot delete the previous Secret "+released.String(), err.Error())
+		} else {
+			kept, err := deleteOwnedSecret(ctx, data, a.plan.owner(), *released, a.prior.AdoptSecret)
+			switch {
+			case err != nil:
+				diags.AddWarning("Cannot delete the previous Secret "+released.String(), err.Error())
+			case kept != "":
+				diags.AddWarning("Kept the previous Secret "+released.String(), kept)
+			}
 		}
 	}
 	if !a.wait || diags.HasError() {
 		return
 	}
 	watch := &kratix.StateStoreWatch{ReadyWatch: kratix.ReadyWatch{
-		Generation: applied.GetGeneration(), AppliedResourceVersion: applied.GetResourceVersion(),
+		Generation: applied.GetGeneration(), AppliedAt: appliedAt(applied, data.FieldManager),
+		Before:      kratix.StateStoreReadiness(applied),
 		SpecChanged: a.priorObj == nil || !reflect.DeepEqual(a.priorObj.Object["spec"], a.obj.Object["spec"]),
 	}}
 	res := waitReady(ctx, data.Client, a.plan.gvk(), a.plan.Name, watch)
@@ -217,8 +243,12 @@ func deleteStateStore(ctx context.Context, data *providerData, c storeCommon, di
 		return
 	}
 	if t := secretTargetFrom(c.SecretRef); t != nil {
-		if err := deleteOwnedSecret(ctx, data, c.owner(), *t); err != nil {
+		kept, err := deleteOwnedSecret(ctx, data, c.owner(), *t, c.AdoptSecret)
+		switch {
+		case err != nil:
 			diags.AddError("Cannot delete the Secret "+t.String()+" the provider wrote for "+c.owner(), err.Error())
+		case kept != "":
+			diags.AddWarning("Kept the Secret "+t.String(), kept)
 		}
 	}
 }
@@ -274,9 +304,18 @@ func writeOnlyCredential(description string) schema.StringAttribute {
 
 func credentialsVersionSchema() schema.Int64Attribute {
 	return schema.Int64Attribute{Optional: true, MarkdownDescription: "Version of the write-only credentials. Setting it " +
-		"makes the provider own the Secret named by `secret_ref`: it writes the credentials there on create and whenever this " +
-		"number changes (rotation), and deletes the Secret on destroy. Terraform never stores the credentials, so " +
+		"makes the provider own the Secret named by `secret_ref`: it creates the Secret with the credentials, writes them " +
+		"again whenever this number changes (rotation), and deletes the Secret on destroy. A Secret that already exists " +
+		"and that the provider did not create is not touched unless `adopt_existing_secret` is `true`. Terraform never stores the credentials, so " +
 		"increase it whenever they change. If the Secret goes missing, the next plan writes it again."}
+}
+
+func adoptExistingSecretSchema() schema.BoolAttribute {
+	return schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+		MarkdownDescription: "Whether the provider may take over a Secret named by `secret_ref` that already exists and " +
+			"that it did not create for this store. Default `false`: the apply fails and leaves such a Secret untouched. " +
+			"With `true`, the credentials are written into it (its other keys are kept), it is marked as the provider's, and " +
+			"destroy deletes it with all its keys. Only used with the write-only credentials."}
 }
 
 func storeComputedAttributes(what string) map[string]schema.Attribute {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -12,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	k8stypes "k8s.io/apimachinery/pkg/types"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
@@ -69,63 +69,206 @@ func maskCredentials(ctx context.Context, creds map[string]string) context.Conte
 	return tflog.MaskMessageStrings(ctx, values...)
 }
 
-func writeOwnedSecret(ctx context.Context, data *providerData, owner string, t secretTarget, creds map[string]string) error {
-	encoded := make(map[string]any, len(creds))
-	for k, v := range creds {
+// secretOwnership is what a Secret's marks say about who owns it.
+type secretOwnership int
+
+const (
+	// secretForeign: written by someone else, or for another store.
+	secretForeign secretOwnership = iota
+	// secretOwned: created by the provider for this store, or adopted with
+	// adopt_existing_secret.
+	secretOwned
+	// secretEarlierMark: the owner mark of an earlier version of the
+	// provider, which also marked Secrets it overwrote: it does not prove
+	// that the provider created the Secret.
+	secretEarlierMark
+)
+
+func ownershipOf(obj *unstructured.Unstructured, owner string) secretOwnership {
+	ann := obj.GetAnnotations()
+	switch {
+	case ann[annotationSecretOwner] != owner:
+		return secretForeign
+	case ann[annotationSecretOrigin] == secretOriginCreated || ann[annotationSecretOrigin] == secretOriginAdopted:
+		return secretOwned
+	}
+	return secretEarlierMark
+}
+
+// secretWrite is one write of a store's credentials into its Secret.
+type secretWrite struct {
+	owner  string
+	target secretTarget
+	creds  map[string]string
+	// credentialKeys are every key the store kind reads, whatever the auth
+	// method: those not in creds are removed, the Secret's other keys kept.
+	credentialKeys []string
+	adopt          bool
+}
+
+// maxSecretWriteAttempts bounds the read-check-write loop when someone else
+// changes the Secret between the read and the write.
+const maxSecretWriteAttempts = 5
+
+// writeStoreSecret creates the Secret, or updates it when the provider owns
+// it (or adopt allows taking it over). Every write is conditional on what
+// was read (create fails if it exists, update if it changed), so a Secret
+// someone else creates or changes meanwhile is never overwritten unchecked.
+func writeStoreSecret(ctx context.Context, data *providerData, w secretWrite) error {
+	for attempt := 1; ; attempt++ {
+		existing, err := data.Client.Get(ctx, secretGVK, w.target.Namespace, w.target.Name)
+		switch {
+		case isNotFound(err):
+			_, err = data.Client.Create(ctx, w.newSecret(), kube.WriteOptions{FieldManager: data.FieldManager})
+			if !kube.IsAlreadyExists(err) {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			updated, refusal := w.update(existing)
+			if refusal != nil {
+				return refusal
+			}
+			_, err = data.Client.Update(ctx, updated, kube.WriteOptions{FieldManager: data.FieldManager})
+			if !kube.IsConflict(err) {
+				return err
+			}
+		}
+		if attempt >= maxSecretWriteAttempts {
+			return fmt.Errorf("the Secret %s kept changing while the provider wrote it (%d attempts): %w", w.target, attempt, err)
+		}
+	}
+}
+
+func (w secretWrite) newSecret() *unstructured.Unstructured {
+	encoded := make(map[string]any, len(w.creds))
+	for k, v := range w.creds {
 		encoded[k] = base64.StdEncoding.EncodeToString([]byte(v))
 	}
-	secret := &unstructured.Unstructured{Object: map[string]any{
+	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1",
 		"kind":       "Secret",
 		"metadata": map[string]any{
-			"name":        t.Name,
-			"namespace":   t.Namespace,
+			"name":        w.target.Name,
+			"namespace":   w.target.Namespace,
 			"labels":      map[string]any{labelManagedBy: managedByProvider},
-			"annotations": map[string]any{annotationSecretOwner: owner},
+			"annotations": map[string]any{annotationSecretOwner: w.owner, annotationSecretOrigin: secretOriginCreated},
 		},
 		"type": "Opaque",
 		"data": encoded,
 	}}
-	_, err := data.Client.Apply(ctx, secret, kube.ApplyOptions{FieldManager: data.FieldManager, Force: true})
-	return err
 }
 
-// deleteOwnedSecret deletes the Secret only if this provider wrote it for
-// this store; a Secret someone else manages is left alone.
-func deleteOwnedSecret(ctx context.Context, data *providerData, owner string, t secretTarget) error {
+// update returns the existing Secret with the credentials written in, or
+// an error saying why the provider may not write it.
+func (w secretWrite) update(existing *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	origin := existing.GetAnnotations()[annotationSecretOrigin]
+	if ownership := ownershipOf(existing, w.owner); ownership != secretOwned {
+		if !w.adopt {
+			return nil, &notOwnedSecretError{target: w.target, owner: w.owner, ownership: ownership, keys: sortedKeys(secretData(existing))}
+		}
+		origin = secretOriginAdopted
+	}
+	out := existing.DeepCopy()
+	stored := secretData(out)
+	for _, k := range w.credentialKeys {
+		delete(stored, k)
+	}
+	for k, v := range w.creds {
+		stored[k] = base64.StdEncoding.EncodeToString([]byte(v))
+	}
+	out.Object["data"] = stored
+	labels := out.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[labelManagedBy] = managedByProvider
+	out.SetLabels(labels)
+	ann := out.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[annotationSecretOwner], ann[annotationSecretOrigin] = w.owner, origin
+	out.SetAnnotations(ann)
+	return out, nil
+}
+
+// secretData is the Secret's data map (base64 values, never decoded here).
+func secretData(obj *unstructured.Unstructured) map[string]any {
+	data, _, _ := unstructured.NestedMap(obj.Object, "data")
+	if data == nil {
+		data = map[string]any{}
+	}
+	return data
+}
+
+// notOwnedSecretError refuses to write a Secret the provider does not own.
+type notOwnedSecretError struct {
+	target    secretTarget
+	owner     string
+	ownership secretOwnership
+	keys      []string
+}
+
+func (e *notOwnedSecretError) Error() string {
+	why := fmt.Sprintf("The Secret %s already exists and the provider did not create it for %s (it holds the keys %s).",
+		e.target, e.owner, strings.Join(e.keys, ", "))
+	if e.ownership == secretEarlierMark {
+		why = fmt.Sprintf("The Secret %s carries the mark of an earlier version of the provider, which marked Secrets it "+
+			"overwrote as well as those it created, so it may not be the provider's to overwrite.", e.target)
+	}
+	return why + " The provider never overwrites or deletes a Secret it did not create unless told to. Either:\n" +
+		"  - use the Secret as it is: keep secret_ref and remove the *_wo arguments and credentials_wo_version;\n" +
+		"  - or name a Secret that does not exist yet in secret_ref, and the provider creates and owns it;\n" +
+		"  - or set adopt_existing_secret = true to let the provider take this Secret over: it writes the credentials " +
+		"into it (other keys are kept), and destroy deletes the whole Secret."
+}
+
+// deleteOwnedSecret deletes the Secret only if this provider owns it. It
+// returns why it kept a Secret that carries the provider's mark, or "".
+func deleteOwnedSecret(ctx context.Context, data *providerData, owner string, t secretTarget, adopt bool) (string, error) {
 	obj, err := data.Client.Get(ctx, secretGVK, t.Namespace, t.Name)
 	if isNotFound(err) {
-		return nil
+		return "", nil
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	if obj.GetAnnotations()[annotationSecretOwner] != owner {
+	switch ownershipOf(obj, owner) {
+	case secretForeign:
 		tflog.Debug(ctx, "not deleting a Secret the provider does not own", map[string]any{"secret": t.String(), "store": owner})
-		return nil
+		return "", nil
+	case secretEarlierMark:
+		if !adopt {
+			return fmt.Sprintf("The Secret %s carries the mark of an earlier version of the provider, which cannot tell whether "+
+				"the provider created it, so it was kept. Delete it yourself if nothing else uses it: kubectl delete secret -n %s %s",
+				t, t.Namespace, t.Name), nil
+		}
 	}
-	return data.Client.Delete(ctx, secretGVK, t.Namespace, t.Name, deleteOptions())
+	opts := deleteOptions()
+	uid, rv := obj.GetUID(), obj.GetResourceVersion()
+	opts.Preconditions = &metav1.Preconditions{UID: &uid, ResourceVersion: &rv}
+	err = data.Client.Delete(ctx, secretGVK, t.Namespace, t.Name, opts)
+	if kube.IsConflict(err) {
+		return "", fmt.Errorf("the Secret %s changed while the provider deleted it; it was kept, apply or destroy again: %w", t, err)
+	}
+	return "", err
 }
 
-// disownSecret removes the provider's ownership mark from a Secret it wrote,
-// keeping its data, so that a later destroy leaves it alone.
+// disownSecret removes the provider's marks from a Secret it owns, keeping
+// its data, so that a later destroy leaves it alone.
 func disownSecret(ctx context.Context, data *providerData, owner string, t secretTarget) error {
 	obj, err := data.Client.Get(ctx, secretGVK, t.Namespace, t.Name)
 	if isNotFound(err) {
 		return nil
 	}
-	if err != nil {
+	if err != nil || ownershipOf(obj, owner) == secretForeign {
 		return err
 	}
-	if obj.GetAnnotations()[annotationSecretOwner] != owner {
-		return nil
-	}
-	ri, err := data.Client.Resource(ctx, secretGVK, t.Namespace)
-	if err != nil {
-		return err
-	}
-	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:null},"labels":{%q:null}}}`, annotationSecretOwner, labelManagedBy)
-	_, err = ri.Patch(ctx, t.Name, k8stypes.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: data.FieldManager})
+	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"annotations":{%q:null,%q:null},"labels":{%q:null}}}`,
+		obj.GetUID(), annotationSecretOwner, annotationSecretOrigin, labelManagedBy)
+	_, err = data.Client.MergePatch(ctx, secretGVK, t.Namespace, t.Name, []byte(patch), kube.WriteOptions{FieldManager: data.FieldManager})
 	return err
 }
 
@@ -172,6 +315,8 @@ func validateStoreCredentials(ctx context.Context, cfg tfsdk.Config, kind string
 	var method types.String
 	var version types.Int64
 	var secretRef types.Object
+	var adopt types.Bool
+	diags.Append(cfg.GetAttribute(ctx, path.Root("adopt_existing_secret"), &adopt)...)
 	diags.Append(cfg.GetAttribute(ctx, path.Root("auth_method"), &method)...)
 	diags.Append(cfg.GetAttribute(ctx, path.Root("credentials_wo_version"), &version)...)
 	diags.Append(cfg.GetAttribute(ctx, path.Root("secret_ref"), &secretRef)...)
@@ -208,10 +353,28 @@ func validateStoreCredentials(ctx context.Context, cfg tfsdk.Config, kind string
 			"credentials_wo_version versions the write-only credentials (the *_wo arguments), but none is set. Set the "+
 				"credentials, or remove credentials_wo_version when the Secret is managed elsewhere.")
 	}
+	if len(provided) == 0 && adopt.ValueBool() {
+		diags.AddAttributeError(path.Root("adopt_existing_secret"), "adopt_existing_secret without credentials",
+			"adopt_existing_secret lets the provider take over an existing Secret to write the write-only credentials (the *_wo "+
+				"arguments) into, but none is set. Remove it to use the Secret named by secret_ref as it is.")
+	}
 	if len(provided) > 0 && secretRef.IsNull() {
 		diags.AddAttributeError(path.Root("secret_ref"), "secret_ref is required with credentials",
 			"secret_ref names the Secret the provider writes the credentials to (and deletes on destroy).")
 	}
+}
+
+// allSecretKeys is every Secret key a store of kind may read.
+func allSecretKeys(kind string) []string {
+	methods := kratix.GitAuthMethods
+	if kind == kratix.BucketStateStoreKind {
+		methods = kratix.BucketAuthMethods
+	}
+	var keys []string
+	for _, m := range methods {
+		keys = append(keys, kratix.SecretKeys(kind, m)...)
+	}
+	return keys
 }
 
 func defaultAuthMethod(kind string) string {

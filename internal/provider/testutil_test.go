@@ -31,6 +31,13 @@ var promisesGVR = kratix.PromiseGVK.GroupVersion().WithResource("promises")
 // emulated Kratix reports it Available, and deletes it after the test.
 func createTestPromise(t *testing.T, label string) string {
 	t.Helper()
+	return createTestPromiseWithSpec(t, label, map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true})
+}
+
+// createTestPromiseWithSpec is createTestPromise with the given schema for
+// its requests' spec.
+func createTestPromiseWithSpec(t *testing.T, label string, spec map[string]any) string {
+	t.Helper()
 	client := harness.Current().Dynamic(t)
 	name := acctest.RandomWithPrefix("tf-acc")
 	kind := "T" + strings.ReplaceAll(acctest.RandString(10), "-", "")
@@ -50,7 +57,7 @@ func createTestPromise(t *testing.T, label string) string {
 					"name": "v1alpha1", "served": true, "storage": true,
 					"schema": map[string]any{"openAPIV3Schema": map[string]any{
 						"type":       "object",
-						"properties": map[string]any{"spec": map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
+						"properties": map[string]any{"spec": spec},
 					}},
 				}},
 			},

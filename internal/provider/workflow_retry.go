@@ -8,8 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // privateKeyWorkflowPending marks an object that was written but whose
@@ -59,12 +57,6 @@ func promiseOutcomeUnknown() map[string]any {
 	return map[string]any{
 		"status": types.StringUnknown(), "message": types.StringUnknown(), "conditions": types.ListUnknown(conditionObjectType),
 	}
-}
-
-// rerunWorkflow asks Kratix to run the object's workflow again, with the
-// manual-reconciliation label (kratix-api.md §5.5).
-func rerunWorkflow(ctx context.Context, data *providerData, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
-	return rerunDeletePipeline(ctx, data.Client, data.FieldManager, gvk, obj)
 }
 
 // nextApplyAdvice tells, after a workflow did not finish, what the next

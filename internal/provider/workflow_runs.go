@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
@@ -96,7 +94,7 @@ func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, 
 		switch {
 		case stale != nil:
 			rerunSince = time.Now().Add(-time.Second)
-			if err := rerunDeletePipeline(ctx, client, fieldManager, gvk, stale); err != nil {
+			if err := requestRerun(ctx, client, fieldManager, gvk, stale); err != nil {
 				// Reported as the workflow's failure: the caller's diagnostic
 				// then says how to re-run it by hand.
 				return kratix.Outcome{State: kratix.Failed, Summary: "cannot re-run the failed delete workflow: " + err.Error()}, nil //nolint:nilerr // see above
@@ -135,20 +133,17 @@ func listDeleteJobs(ctx context.Context, client *kube.Client, labels map[string]
 	return list.Items, nil
 }
 
-// rerunDeletePipeline asks Kratix to run a failed delete workflow again,
+// requestRerun asks Kratix to run the object's workflow again (the delete
+// workflow of an object being deleted, the configure workflow otherwise),
 // with the manual-reconciliation label (kratix-api.md §5.5).
-func rerunDeletePipeline(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
-	ri, err := client.Resource(ctx, gvk, obj.GetNamespace())
-	if err != nil {
-		return err
-	}
+func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
 	// A merge patch, not an apply: it can never re-create an object that
 	// vanished meanwhile, and the uid pins it to the object we saw.
 	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"labels":{%q:"true"}}}`, obj.GetUID(), kratix.LabelManualReconciliation)
-	tflog.Info(ctx, "re-running a failed delete workflow", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
-	_, err = ri.Patch(ctx, obj.GetName(), types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: fieldManager})
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
-		return nil // Kratix finished the delete meanwhile; the wait sees it
+	tflog.Info(ctx, "asking Kratix to run the workflow again", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
+	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), []byte(patch), kube.WriteOptions{FieldManager: fieldManager})
+	if kube.IsNotFound(err) || kube.IsKindNotServed(err) || kube.IsConflict(err) {
+		return nil // the object went or changed meanwhile; the wait sees it
 	}
 	return err
 }

@@ -1,0 +1,41 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+)
+
+// TestAccDestination_updateWaitsForItsOwnCondition: an update that moves a
+// Ready Destination to a store that is not ready, and turns cleanup on,
+// makes Kratix write the Destination twice: its finalizer first, with the
+// old Ready=True still in place, then Ready=False. The first write must
+// not end the wait: the apply reports the Destination not ready.
+func TestAccDestination_updateWaitsForItsOwnCondition(t *testing.T) {
+	testAccPreCheck(t)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	base := harness.Current().ProviderConfig() + testStoreHCL(t, name) + fmt.Sprintf(`
+resource "kratix_git_state_store" "broken" {
+  name       = "%[1]s-broken"
+  url        = "https://git.example.com/platform/state.git"
+  secret_ref = { name = "%[1]s-missing" }
+  wait       = false
+}
+`, name)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
+		Steps: []resource.TestStep{
+			{Config: base + destinationHCL(name, "kratix_git_state_store.store.name", `  path = "dev"`)},
+			{
+				Config:      base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
+				ExpectError: wrapped("Ready=False (StateStoreNotReady)"),
+			},
+		},
+	})
+}
