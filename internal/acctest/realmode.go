@@ -25,13 +25,6 @@ const (
 	// the Promise stops serving it, requests are not reconciled (the watch
 	// fails with "could not find the requested resource").
 	RealWatchesFirstAPIVersion = "the served Kratix (2025-09) keeps watching the request API version it started with, so requests stop being reconciled when the Promise stops serving it"
-	// RealRerunSeesOldFailure is unresolved: after the Promise's pipeline is
-	// fixed, the apply that re-runs an unchanged request's workflow reports
-	// the previous run's failure against the served Kratix. Either the
-	// provider takes the old ConfigureWorkflowCompleted=False for the new
-	// run (it cannot tell runs apart without status.kratix) or the re-run
-	// did fail; see the table in internal/emulator/doc.go.
-	RealRerunSeesOldFailure = "unresolved against the served Kratix (2025-09): the re-run after fixing the pipeline reports the previous run's failure"
 )
 
 // Real reports whether the tests run against the real Kratix manager.

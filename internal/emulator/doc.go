@@ -157,9 +157,6 @@
 //	Promise validation           no webhooks: a pipeline with  the validating webhook builds    emulator mistake    the corpus test expects the webhook's rejection of
 //	                             an invalid Job spec is        the Jobs and rejects the Promise                     workshop-app-promise in real mode (realWebhookRejections);
 //	                             accepted                      (secretKeyRef without a key)                         the provider calls the denial an RBAC refusal (provider bug)
-//	re-run after a failure       the fixed pipeline's re-run   the apply reports the previous   unresolved          TestAccResourceRequest_rerunAfterFailedWorkflow skips in real
-//	                             succeeds                      run's failure                    (provider bug or    mode (RealRerunSeesOldFailure); to investigate
-//	                                                                                            version difference)
 //	state store / Destination    SecretNotFound,               ErrorInitialisingWriter,         version difference  store and Destination tests skip in real mode until loopback
 //	  failure reasons            StateStoreNotFound            StateStoreWriteFailed            or emulator mistake Git and S3 servers exist (RealNoStoreServers)
 //	workflow-control suspend     KRATIX_EMULATOR_SUSPEND       ignored (no workflow-control)    version difference  the pod runner still writes workflow-control.yaml

@@ -137,7 +137,6 @@ func TestAccResourceRequest_followsPromiseAPIVersion(t *testing.T) {
 // again and waits for it, though the request's configuration is unchanged.
 func TestAccResourceRequest_rerunAfterFailedWorkflow(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealRerunSeesOldFailure)
 	ok, failing := newTestPromise(), newTestPromise()
 	failing.Name, failing.Kind = ok.Name, ok.Kind
 	failing.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "the database quota is exhausted"}
