@@ -150,7 +150,10 @@
 //	  moves                      version                       watching the first version and                       real mode (RealWatchesFirstAPIVersion)
 //	                                                           stops reconciling when it is no
 //	                                                           longer served
-//	Promise admission            no webhooks                   the mutating webhook round-trips emulator mistake    the corpus import ignores workflows.% in real mode
+//	workflows.config.            declared                      not in the Promise CRD           version difference  TestAccPromise_workflowConfigDrift skips in real mode
+//	  reconciliationInterval                                                                                        (RealNoReconciliationInterval)
+//	Promise admission            no webhooks                   the mutating webhook round-trips provider bug        the corpus import ignores workflows.% in real mode;
+//	                                                                                                                TestAccPromise_importPlansNothing skips (RealWebhookRoundTrip)
 //	                                                           the Promise through Kratix's Go
 //	                                                           types, adding an empty workflows
 //	                                                           key the configuration lacks

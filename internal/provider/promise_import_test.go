@@ -20,6 +20,7 @@ import (
 // import block leaves nothing to change.
 func TestAccPromise_importPlansNothing(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealWebhookRoundTrip)
 	p := newTestPromise()
 	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
 		`metadata   = { name = "`+p.Kind+`s.test.kratix.io" }`,
@@ -54,6 +55,7 @@ func TestAccPromise_importPlansNothing(t *testing.T) {
 // change and the next apply puts them back.
 func TestAccPromise_workflowConfigDrift(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoReconciliationInterval)
 	p := newTestPromise()
 	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
 		`version = "v1.0.0"`, `version = "v1.0.0"

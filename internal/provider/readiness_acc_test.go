@@ -17,6 +17,7 @@ import (
 // not end the wait: the apply reports the Destination not ready.
 func TestAccDestination_updateWaitsForItsOwnCondition(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name) + fmt.Sprintf(`
 resource "kratix_git_state_store" "broken" {

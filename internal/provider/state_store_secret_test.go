@@ -34,6 +34,7 @@ func storeWithCredentials(name, secret, password, extra string) string {
 // and destroy deletes the adopted Secret.
 func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret := name + "-creds"
 	theirs := map[string]string{"username": "someone", "password": "their-token", "unrelated": "keep-me"}
@@ -74,6 +75,7 @@ func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 // deleted without adopt_existing_secret: destroy keeps it and warns.
 func TestAccStateStore_secretOfEarlierVersion(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret, other := name+"-creds", name+"-other"
 	owner := "GitStateStore/" + name

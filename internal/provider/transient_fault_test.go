@@ -66,6 +66,7 @@ func isMergePatchOf(suffix string) func(*http.Request) bool {
 // marks even when the API server answers the first tries with 503s.
 func TestAccStateStore_releaseRidesOutRestart(t *testing.T) {
 	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	harness.SkipOnExisting(t)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret := name + "-creds"
