@@ -11,10 +11,6 @@ import (
 // emulator follows (kratix-api.md, 2026-08). Each is listed with the other
 // disagreements in internal/emulator/doc.go.
 const (
-	// RealProviderSendsUseDualStack is a provider bug, not a version
-	// difference: the provider always sends spec.useDualStack, which the
-	// served BucketStateStore CRD does not declare, so every apply fails.
-	RealProviderSendsUseDualStack = "provider bug: kratix_bucket_state_store always sends spec.useDualStack, which the served Kratix's (2025-09) BucketStateStore CRD does not declare"
 	// RealNoStoreServers is a gap of the local platform, not of Kratix: the
 	// tests' state stores point at hosts that do not exist, and the real
 	// Kratix checks a store by writing to it, so no store or Destination

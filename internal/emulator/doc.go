@@ -134,8 +134,8 @@
 //	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (errorByMode);
 //	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
 //	                                                           limit was reached
-//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        tests skip in real mode (RealProviderSendsUseDualStack);
-//	  spec.useDualStack                                        the provider fails                                   the provider should omit the field when it is false
+//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true; the
+//	  spec.useDualStack                                        the provider failed                                  bucket store tests still skip in real mode (RealNoStoreServers)
 //	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
 //	                                                           CRD, so a request can exist                          the provider refuses to plan until then
 //	                                                           before its Promise publishes
@@ -159,7 +159,8 @@
 //	                                                           key the configuration lacks
 //	Promise validation           no webhooks: a pipeline with  the validating webhook builds    emulator mistake    the corpus test expects the webhook's rejection of
 //	                             an invalid Job spec is        the Jobs and rejects the Promise                     workshop-app-promise in real mode (realWebhookRejections);
-//	                             accepted                      (secretKeyRef without a key)                         the provider calls the denial an RBAC refusal (provider bug)
+//	                             accepted                      (secretKeyRef without a key)                         the provider called the denial an RBAC refusal (provider
+//	                                                                                                                bug, fixed: the error names the webhook and what it said)
 //	state store / Destination    SecretNotFound,               ErrorInitialisingWriter,         version difference  store and Destination tests skip in real mode until loopback
 //	  failure reasons            StateStoreNotFound            StateStoreWriteFailed            or emulator mistake Git and S3 servers exist (RealNoStoreServers)
 //	workflow-control suspend     KRATIX_EMULATOR_SUSPEND       ignored (no workflow-control)    version difference  the pod runner still writes workflow-control.yaml

@@ -165,10 +165,17 @@ var (
 	// refusedVerbPattern finds the verb RBAC refused, which is not always
 	// the request's: an apply that creates is checked as patch, then create.
 	refusedVerbPattern = regexp.MustCompile(`cannot (\w+) resource`)
+	// webhookDenialPattern matches a request an admission webhook denied,
+	// which also comes back as a 403.
+	webhookDenialPattern = regexp.MustCompile(`admission webhook "([^"]+)" denied the request: (.*)`)
 )
 
 func forbiddenMessage(err error, op operation) string {
 	status := statusOf(err)
+	if m := webhookDenialPattern.FindStringSubmatch(status.Message); m != nil {
+		return fmt.Sprintf("%s %s: the admission webhook %q refused it (not RBAC: the object itself was rejected). "+
+			"It said: %s", op.verb, op.target(), m[1], m[2])
+	}
 	if op.what != "" {
 		return fmt.Sprintf("Kubernetes RBAC refused the request: the provider's credentials may not %s %s. Grant access "+
 			"(the system:discovery and system:public-info-viewer ClusterRoles normally do), or configure the provider "+

@@ -146,3 +146,21 @@ func TestTranslatePassesThroughKnownErrors(t *testing.T) {
 		t.Error("nil must stay nil")
 	}
 }
+
+// An admission webhook's denial is a 403 too, but it is about the object,
+// not the credentials.
+func TestTranslateWebhookDenialIsNotRBAC(t *testing.T) {
+	denied := apierrors.NewForbidden(schema.GroupResource{Group: "platform.kratix.io", Resource: "promises"}, "app",
+		errors.New(`admission webhook "vpromise.kb.io" denied the request: spec.workflows: secretKeyRef.key: Required value`))
+	op := operation{verb: "patch", gvk: schema.GroupVersionKind{Group: "platform.kratix.io", Version: "v1alpha1", Kind: "Promise"},
+		resource: schema.GroupResource{Group: "platform.kratix.io", Resource: "promises"}, name: "app", clusterScoped: true}
+	msg := translate(denied, op).Error()
+	for _, want := range []string{`admission webhook "vpromise.kb.io" refused it`, "secretKeyRef.key: Required value"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not contain %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "RBAC refused") {
+		t.Errorf("a webhook denial was reported as RBAC: %s", msg)
+	}
+}

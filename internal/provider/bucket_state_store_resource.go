@@ -263,17 +263,21 @@ func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource
 }
 
 // buildBucketStateStore turns the plan into the object to apply; defaulted
-// fields are sent explicitly.
+// fields are sent explicitly, except useDualStack, which Kratix before
+// 2025-11 does not declare: it is sent only when true, so a store without it
+// works with those versions too.
 func buildBucketStateStore(m *bucketStateStoreModel) *unstructured.Unstructured {
 	obj := &unstructured.Unstructured{Object: map[string]any{}}
 	obj.SetGroupVersionKind(kratix.BucketStateStoreGVK)
 	obj.SetName(m.Name.ValueString())
 	spec := map[string]any{
-		"endpoint":     m.Endpoint.ValueString(),
-		"bucketName":   m.BucketName.ValueString(),
-		"insecure":     m.Insecure.ValueBool(),
-		"useDualStack": m.UseDualStack.ValueBool(),
-		"authMethod":   m.AuthMethod.ValueString(),
+		"endpoint":   m.Endpoint.ValueString(),
+		"bucketName": m.BucketName.ValueString(),
+		"insecure":   m.Insecure.ValueBool(),
+		"authMethod": m.AuthMethod.ValueString(),
+	}
+	if m.UseDualStack.ValueBool() {
+		spec["useDualStack"] = true
 	}
 	if v := m.Path.ValueString(); v != "" {
 		spec["path"] = v

@@ -34,7 +34,7 @@ resource "kratix_bucket_state_store" "test" {
 // deletes the store and the Secret it wrote.
 func TestAccBucketStateStore_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealProviderSendsUseDualStack)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-bucket")
 	secret := name + "-creds"
 	base := harness.Current().ProviderConfig()
@@ -96,7 +96,7 @@ func TestAccBucketStateStore_lifecycle(t *testing.T) {
 // does not exist fails the apply with SecretNotFound and advice.
 func TestAccBucketStateStore_secretNotFound(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealProviderSendsUseDualStack)
+	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-bucket")
 	config := harness.Current().ProviderConfig() + bucketStoreHCL(name, fmt.Sprintf(`  secret_ref = { name = %q, namespace = "default" }`, name+"-missing"))
 	resource.Test(t, resource.TestCase{

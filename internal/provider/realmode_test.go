@@ -110,7 +110,7 @@ func expectSettledPromiseStatus() knownvalue.Check {
 // webhooks and accepts them. workshop-app-promise's pipeline takes an env
 // var from a secretKeyRef without a key, so Kratix cannot build its Job.
 var realWebhookRejections = map[string]string{
-	"workshop-app-promise": `(?s)vpromise\.kb\.io.*denied.*secretKeyRef\.key:\s+Required\s+value`,
+	"workshop-app-promise": `(?s)admission\s+webhook\s+"vpromise\.kb\.io"\s+refused.*secretKeyRef\.key:\s+Required\s+value`,
 }
 
 // realWebhookRejection is the expected error for a corpus entry the real
