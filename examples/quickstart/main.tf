@@ -1,12 +1,8 @@
-# The configuration `make demo` applies to the local platform, and that the
-# acceptance tests apply and destroy, so it always works.
-#
 # One apply installs a Promise from the Kratix marketplace, requests it, waits
 # for the request's configure workflow, and reads the results back.
 #
-# The provider reads its connection from the environment (KUBE_CONFIG_PATH),
-# exactly as a Terraform Cloud workspace would; `make demo` points it at the
-# local platform's kubeconfig.
+# The provider reads its connection from the environment (KUBE_CONFIG_PATH,
+# or any other KUBE_* variable), exactly as a Terraform Cloud workspace would.
 
 terraform {
   required_version = ">= 1.11"
@@ -18,6 +14,25 @@ terraform {
 }
 
 provider "kratix" {}
+
+variable "state_store_url" {
+  description = "The git repository Kratix writes the Promise's output to."
+  type        = string
+  default     = "https://git.example.com/platform/kratix-state.git"
+}
+
+variable "git_username" {
+  description = "User name for the state store repository."
+  type        = string
+  default     = "kratix"
+}
+
+variable "git_token" {
+  description = "Token (password) for the state store repository. It is only passed to a write-only argument, so it never reaches the plan or the state."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
 
 locals {
   promise = yamldecode(file("${path.module}/redis-promise.yaml"))
@@ -87,11 +102,11 @@ output "workflow_runs" {
 # rotate it.
 resource "kratix_git_state_store" "platform" {
   name       = "quickstart"
-  url        = "https://git.example.com/platform/kratix-state.git"
+  url        = var.state_store_url
   secret_ref = { name = "quickstart-git-credentials" }
 
-  username_wo            = "kratix"
-  password_wo            = "demo-token-for-the-local-platform"
+  username_wo            = var.git_username
+  password_wo            = var.git_token
   credentials_wo_version = 1
 }
 

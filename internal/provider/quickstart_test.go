@@ -22,6 +22,7 @@ func TestAccQuickstart(t *testing.T) {
 	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	env := harness.Current()
 	t.Setenv("KUBE_CONFIG_PATH", env.KubeconfigPath)
+	t.Setenv("TF_VAR_git_token", "local-platform-token") // as make demo passes it
 	t.Setenv("KUBE_CTX", env.Context)
 
 	resource.Test(t, resource.TestCase{
