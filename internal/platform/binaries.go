@@ -42,7 +42,27 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 		return "", err
 	}
 	toolsDir := filepath.Join(root, "tools", "platform")
-	key, err := binariesCacheKey(ctx, toolsDir)
+	return cachedBuild{
+		prefix: "platform", what: "kube-apiserver, kube-controller-manager and etcd", module: "platform",
+		keyFiles: []string{"go.mod", "go.sum", filepath.Join("etcd", "main.go")},
+		check:    checkBinaries,
+		build:    func(ctx context.Context, dir string) error { return buildBinaries(ctx, toolsDir, dir) },
+	}.ensure(ctx, toolsDir, logf)
+}
+
+// cachedBuild is a set of binaries built from a pinned tools module into the
+// cache, keyed by the module's files and the Go version.
+type cachedBuild struct {
+	prefix, what, module string
+	keyFiles             []string
+	check                func(dir string) error
+	build                func(ctx context.Context, dir string) error
+}
+
+// ensure returns the cache entry, building it on a miss. A cold build takes
+// minutes, so concurrent callers share one build through a file lock.
+func (b cachedBuild) ensure(ctx context.Context, toolsDir string, logf func(string, ...any)) (string, error) {
+	key, err := b.key(ctx, toolsDir)
 	if err != nil {
 		return "", err
 	}
@@ -50,8 +70,8 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "platform-"+key)
-	if checkBinaries(dir) == nil {
+	dir := filepath.Join(cache, b.prefix+"-"+key)
+	if b.check(dir) == nil {
 		return dir, nil
 	}
 	unlock, err := lockFile(dir + ".lock")
@@ -59,11 +79,28 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 		return "", err
 	}
 	defer unlock()
-	if checkBinaries(dir) == nil { // another process built it while we waited
+	if b.check(dir) == nil { // another process built it while we waited
 		return dir, nil
 	}
-	logf("building kube-apiserver, kube-controller-manager and etcd into %s (a cold build takes several minutes)", dir)
-	return dir, buildBinaries(ctx, toolsDir, dir)
+	logf("building %s into %s (a cold build takes several minutes)", b.what, dir)
+	return dir, b.build(ctx, dir)
+}
+
+func (b cachedBuild) key(ctx context.Context, toolsDir string) (string, error) {
+	h := sha256.New()
+	for _, name := range b.keyFiles {
+		data, err := os.ReadFile(filepath.Join(toolsDir, name))
+		if err != nil {
+			return "", fmt.Errorf("reading the pinned %s module: %w", b.module, err)
+		}
+		h.Write(data)
+	}
+	goVersion, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "", fmt.Errorf("the Go toolchain is needed to build %s: %w", b.what, err)
+	}
+	h.Write(goVersion)
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // CacheDir is where the project caches heavy builds, outside the repository.
@@ -103,23 +140,6 @@ func checkBinaries(dir string) error {
 		}
 	}
 	return nil
-}
-
-func binariesCacheKey(ctx context.Context, toolsDir string) (string, error) {
-	h := sha256.New()
-	for _, name := range []string{"go.mod", "go.sum", filepath.Join("etcd", "main.go")} {
-		data, err := os.ReadFile(filepath.Join(toolsDir, name))
-		if err != nil {
-			return "", fmt.Errorf("reading the pinned platform module: %w", err)
-		}
-		h.Write(data)
-	}
-	goVersion, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
-	if err != nil {
-		return "", fmt.Errorf("the Go toolchain is needed to build the platform binaries: %w", err)
-	}
-	h.Write(goVersion)
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 func buildBinaries(ctx context.Context, toolsDir, dir string) error {

@@ -2,8 +2,6 @@ package platform
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,28 +62,12 @@ func EnsureKratixBinaries(ctx context.Context, logf func(string, ...any)) (*Krat
 }
 
 func cachedKratixBuild(ctx context.Context, toolsDir string, logf func(string, ...any)) (string, error) {
-	key, err := kratixCacheKey(ctx, toolsDir)
-	if err != nil {
-		return "", err
-	}
-	cache, err := CacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cache, "kratix-"+key)
-	if checkKratixBinaries(dir) == nil {
-		return dir, nil
-	}
-	unlock, err := lockFile(dir + ".lock")
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if checkKratixBinaries(dir) == nil { // another process built it while we waited
-		return dir, nil
-	}
-	logf("building the Kratix controller manager and pipeline adapter into %s (a cold build takes several minutes)", dir)
-	return dir, buildKratix(ctx, toolsDir, dir)
+	return cachedBuild{
+		prefix: "kratix", what: "the Kratix controller manager and pipeline adapter", module: "Kratix",
+		keyFiles: []string{"go.mod", "go.sum"},
+		check:    checkKratixBinaries,
+		build:    func(ctx context.Context, dir string) error { return buildKratix(ctx, toolsDir, dir) },
+	}.ensure(ctx, toolsDir, logf)
 }
 
 func checkKratixBinaries(dir string) error {
@@ -96,23 +78,6 @@ func checkKratixBinaries(dir string) error {
 		}
 	}
 	return nil
-}
-
-func kratixCacheKey(ctx context.Context, toolsDir string) (string, error) {
-	h := sha256.New()
-	for _, name := range []string{"go.mod", "go.sum"} {
-		data, err := os.ReadFile(filepath.Join(toolsDir, name))
-		if err != nil {
-			return "", fmt.Errorf("reading the pinned Kratix module: %w", err)
-		}
-		h.Write(data)
-	}
-	goVersion, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
-	if err != nil {
-		return "", fmt.Errorf("the Go toolchain is needed to build Kratix: %w", err)
-	}
-	h.Write(goVersion)
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 // kratixGoEnv lets the go command fetch Kratix: the checksum database does
