@@ -179,11 +179,9 @@ func (r *bucketStateStoreResource) Update(ctx context.Context, req resource.Upda
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	adopted := flagAdopted.get(ctx, req.Private, &resp.Diagnostics)
 	r.apply(ctx, &plan, &prior, adopted, req.Config, &resp.State, &resp.Diagnostics)
-	if adopted && !resp.Diagnostics.HasError() {
-		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
-	}
+	endAdoption(ctx, resp, adopted)
 }
 
 func (r *bucketStateStoreResource) apply(ctx context.Context, plan, prior *bucketStateStoreModel, adopted bool, cfg tfsdk.Config, state *tfsdk.State, diags *diag.Diagnostics) {
@@ -258,7 +256,7 @@ func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 	}
-	markAdopted(ctx, resp.Private, &resp.Diagnostics)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

@@ -165,11 +165,9 @@ func (r *destinationResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
+	adopted := flagAdopted.get(ctx, req.Private, &resp.Diagnostics)
 	r.applyAndWait(ctx, &plan, &prior, adopted, &resp.State, &resp.Diagnostics)
-	if adopted && !resp.Diagnostics.HasError() {
-		clearAdopted(ctx, resp.Private, &resp.Diagnostics)
-	}
+	endAdoption(ctx, resp, adopted)
 }
 
 func (r *destinationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -221,6 +219,6 @@ func (r *destinationResource) ImportState(ctx context.Context, req resource.Impo
 		Timeouts:       timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:     types.ListNull(conditionObjectType),
 	}
-	markAdopted(ctx, resp.Private, &resp.Diagnostics)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -61,31 +62,42 @@ func addApplyError(diags *diag.Diagnostics, what, resourceType, importID string,
 			"Otherwise give this resource another name.", err, resourceType, importID))
 }
 
-// privateKeyAdopted marks an imported object until its first update.
-// Importing says "Terraform manages this now", but the fields still belong
-// to the tool that created the object (kubectl's client-side apply, say),
-// so that first change would conflict without it.
-const privateKeyAdopted = "adopted"
+// privateFlag is a yes/no mark a resource keeps in its private state.
+type privateFlag string
 
-// privateState is what Create, Update and ImportState can read and write
-// in a resource's private state.
+// flagAdopted marks an imported object until its first update. Importing
+// says "Terraform manages this now", but the fields still belong to the tool
+// that created the object (kubectl's client-side apply, say), so that first
+// change would conflict without it.
+const flagAdopted privateFlag = "adopted"
+
+// privateState is what Create, Update, ModifyPlan and ImportState can read
+// and write in a resource's private state.
 type privateState interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
 }
 
-func isAdopted(ctx context.Context, p privateState, diags *diag.Diagnostics) bool {
-	v, d := p.GetKey(ctx, privateKeyAdopted)
+func (f privateFlag) get(ctx context.Context, p privateState, diags *diag.Diagnostics) bool {
+	v, d := p.GetKey(ctx, string(f))
 	diags.Append(d...)
 	return len(v) > 0
 }
 
-func markAdopted(ctx context.Context, p privateState, diags *diag.Diagnostics) {
-	diags.Append(p.SetKey(ctx, privateKeyAdopted, []byte(`true`))...)
+func (f privateFlag) set(ctx context.Context, p privateState, on bool, diags *diag.Diagnostics) {
+	var value []byte
+	if on {
+		value = []byte(`true`)
+	}
+	diags.Append(p.SetKey(ctx, string(f), value)...)
 }
 
-func clearAdopted(ctx context.Context, p privateState, diags *diag.Diagnostics) {
-	diags.Append(p.SetKey(ctx, privateKeyAdopted, nil)...)
+// endAdoption clears the adoption mark once the first update after an
+// import has succeeded.
+func endAdoption(ctx context.Context, resp *resource.UpdateResponse, adopted bool) {
+	if adopted && !resp.Diagnostics.HasError() {
+		flagAdopted.set(ctx, resp.Private, false, &resp.Diagnostics)
+	}
 }
 
 // forceWanted is force_conflicts, or true on the first update after import.

@@ -161,7 +161,7 @@ func (r *promiseResource) Create(ctx context.Context, req resource.CreateRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if r.applyAndWait(ctx, &plan, nil, false, false, &resp.State, &resp.Diagnostics) {
-		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+		flagWorkflowPending.set(ctx, resp.Private, true, &resp.Diagnostics)
 	}
 }
 
@@ -176,8 +176,8 @@ func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
-	pending := workflowPending(ctx, req.Private, &resp.Diagnostics)
+	adopted := flagAdopted.get(ctx, req.Private, &resp.Diagnostics)
+	pending := flagWorkflowPending.get(ctx, req.Private, &resp.Diagnostics)
 	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
 	settleUpdate(ctx, resp, adopted, unfinished)
 }
@@ -224,7 +224,7 @@ func (r *promiseResource) ImportState(ctx context.Context, req resource.ImportSt
 		return
 	}
 	state := emptyPromiseState(req.ID)
-	markAdopted(ctx, resp.Private, &resp.Diagnostics)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

@@ -189,7 +189,7 @@ func (r *resourceRequestResource) Create(ctx context.Context, req resource.Creat
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if r.applyAndWait(ctx, &plan, nil, false, false, &resp.State, &resp.Diagnostics) {
-		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
+		flagWorkflowPending.set(ctx, resp.Private, true, &resp.Diagnostics)
 	}
 }
 
@@ -204,25 +204,10 @@ func (r *resourceRequestResource) Update(ctx context.Context, req resource.Updat
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	adopted := isAdopted(ctx, req.Private, &resp.Diagnostics)
-	pending := workflowPending(ctx, req.Private, &resp.Diagnostics)
+	adopted := flagAdopted.get(ctx, req.Private, &resp.Diagnostics)
+	pending := flagWorkflowPending.get(ctx, req.Private, &resp.Diagnostics)
 	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
 	settleUpdate(ctx, resp, adopted, unfinished)
-}
-
-// settleUpdate records in private state what an update leaves behind: the
-// adoption after import is done once an update succeeds, and the workflow
-// stays pending while it has not finished.
-func settleUpdate(ctx context.Context, resp *resource.UpdateResponse, adopted, unfinished bool) {
-	switch {
-	case unfinished:
-		setWorkflowPending(ctx, resp.Private, true, &resp.Diagnostics)
-	case !resp.Diagnostics.HasError():
-		setWorkflowPending(ctx, resp.Private, false, &resp.Diagnostics)
-		if adopted {
-			clearAdopted(ctx, resp.Private, &resp.Diagnostics)
-		}
-	}
 }
 
 func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -287,7 +272,7 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 		Conditions:     types.MapNull(types.StringType),
 		Workflows:      types.MapNull(types.StringType),
 	}
-	markAdopted(ctx, resp.Private, &resp.Diagnostics)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

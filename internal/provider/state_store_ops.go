@@ -158,7 +158,9 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 		}
 		tflog.Debug(ctx, "wrote state store secret", map[string]any{"store": a.plan.owner(), "secret": target.String(), "keys": sortedKeys(a.creds)})
 	}
-	applied, err := applyOwned(ctx, data, a.obj, creating, a.plan.ForceConflicts || a.adopted)
+	// On create the store's absence was checked above, before the Secret
+	// was written, so the apply does not read it again.
+	applied, err := applyOwned(ctx, data, a.obj, false, a.plan.ForceConflicts || a.adopted)
 	if err != nil {
 		addApplyError(diags, a.plan.owner(), storeResourceType(a.plan.Kind), a.plan.Name, err)
 		return

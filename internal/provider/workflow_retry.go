@@ -4,39 +4,38 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// privateKeyWorkflowPending marks an object that was written but whose
-// workflow the last apply did not see finish (it failed, timed out or was
+// flagWorkflowPending marks an object that was written but whose workflow
+// the last apply did not see finish (it failed, timed out or was
 // interrupted). After a failed create Terraform taints the object; if the
 // user untaints it instead, nothing in the configuration differs from the
 // state, so without this mark the next plan would be empty and the failed
 // workflow would never run again.
-const privateKeyWorkflowPending = "workflow_pending"
+const flagWorkflowPending privateFlag = "workflow_pending"
 
-func setWorkflowPending(ctx context.Context, p privateState, pending bool, diags *diag.Diagnostics) {
-	var value []byte
-	if pending {
-		value = []byte(`true`)
+// settleUpdate records in private state what an update leaves behind: the
+// workflow stays pending while it has not finished, and the adoption after
+// an import ends once an update succeeds.
+func settleUpdate(ctx context.Context, resp *resource.UpdateResponse, adopted, unfinished bool) {
+	if unfinished {
+		flagWorkflowPending.set(ctx, resp.Private, true, &resp.Diagnostics)
+		return
 	}
-	diags.Append(p.SetKey(ctx, privateKeyWorkflowPending, value)...)
-}
-
-func workflowPending(ctx context.Context, p privateState, diags *diag.Diagnostics) bool {
-	v, d := p.GetKey(ctx, privateKeyWorkflowPending)
-	diags.Append(d...)
-	return len(v) > 0
+	if !resp.Diagnostics.HasError() {
+		flagWorkflowPending.set(ctx, resp.Private, false, &resp.Diagnostics)
+	}
+	endAdoption(ctx, resp, adopted)
 }
 
 // planWorkflowRerun plans an update of an unchanged object whose workflow
 // did not finish, by marking the outcome attributes unknown: the update then
 // re-runs the workflow and waits for it.
 func planWorkflowRerun(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, outcome map[string]any) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !workflowPending(ctx, req.Private, &resp.Diagnostics) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !flagWorkflowPending.get(ctx, req.Private, &resp.Diagnostics) {
 		return
 	}
 	for name, unknown := range outcome {
