@@ -21,15 +21,7 @@ import (
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
 
-func ownedRequestHCL(replicas int) string {
-	return fmt.Sprintf(`
-resource "kratix_resource_request" "test" {
-  promise = kratix_promise.test.name
-  name    = "taken"
-  spec    = { replicas = %d }
-}
-`, replicas)
-}
+func ownedRequestHCL(replicas int) string { return namedRequestHCL("taken", replicas, "") }
 
 // requestReplicas reads spec.replicas of a request through the API.
 func requestReplicas(t *testing.T, p testPromise, name string) int64 {

@@ -16,19 +16,23 @@ import (
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
 
-// safetyRequestHCL is one request with a short read bound, so a refresh that
-// cannot read the request fails in seconds.
-func safetyRequestHCL(readTimeout string) string {
+// namedRequestHCL is kratix_resource_request.test of the test Promise, with
+// extra HCL in its body.
+func namedRequestHCL(name string, replicas int, extra string) string {
 	return fmt.Sprintf(`
 resource "kratix_resource_request" "test" {
   promise = kratix_promise.test.name
-  name    = "kept"
-  spec    = { replicas = 1 }
-  timeouts {
-    read = %q
-  }
+  name    = %q
+  spec    = { replicas = %d }
+%s
 }
-`, readTimeout)
+`, name, replicas, extra)
+}
+
+// safetyRequestHCL is one request with a short read bound, so a refresh that
+// cannot read the request fails in seconds.
+func safetyRequestHCL(readTimeout string) string {
+	return namedRequestHCL("kept", 1, fmt.Sprintf("  timeouts {\n    read = %q\n  }", readTimeout))
 }
 
 // TestAccResourceRequest_refreshKeepsRequestWhileKindNotServed: right after
@@ -141,15 +145,7 @@ func TestAccResourceRequest_rerunAfterFailedWorkflow(t *testing.T) {
 	failing.Name, failing.Kind = ok.Name, ok.Kind
 	failing.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "the database quota is exhausted"}
 	base := harness.Current().ProviderConfig()
-	request := func(replicas int) string {
-		return fmt.Sprintf(`
-resource "kratix_resource_request" "test" {
-  promise = kratix_promise.test.name
-  name    = "rerun"
-  spec    = { replicas = %d }
-}
-`, replicas)
-	}
+	request := func(replicas int) string { return namedRequestHCL("rerun", replicas, "") }
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
