@@ -140,15 +140,6 @@ func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 	return version, translate(err, operation{verb: "get", what: "the server version (/version)", host: cl.cfg.Host})
 }
 
-// Resource returns the dynamic client for gvk. For namespaced kinds an empty
-// namespace means all namespaces; for cluster-scoped kinds namespace is ignored.
-// Calls made through it are neither retried nor translated: prefer the
-// Client's own methods, and keep this for what they do not cover.
-func (c *Client) Resource(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {
-	ri, _, err := c.resource(ctx, "get", gvk, namespace, "")
-	return ri, err
-}
-
 // resource maps gvk and returns its dynamic client together with the
 // operation description used for error messages.
 func (c *Client) resource(ctx context.Context, verb string, gvk schema.GroupVersionKind, namespace, name string) (dynamic.ResourceInterface, operation, error) {
