@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // DefaultFieldManager is the server-side apply field manager used when
@@ -27,6 +29,9 @@ type ApplyOptions struct {
 	// the apply; a retry of the apply itself after a lost answer is not
 	// refused.
 	CreateOnly bool
+	// Strict rejects fields the kind's schema does not declare, instead of
+	// the API server dropping them silently (fieldValidation=Strict).
+	Strict bool
 }
 
 // Apply sends obj as a server-side apply patch (application/apply-patch+yaml)
@@ -43,14 +48,11 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, opts
 		return nil, err
 	}
 	op.apply = true
-	body := applyBody(obj, op)
-	applyOpts := metav1.ApplyOptions{FieldManager: opts.FieldManager, Force: opts.Force}
-	if applyOpts.FieldManager == "" {
-		applyOpts.FieldManager = DefaultFieldManager
+	body, err := json.Marshal(applyBody(obj, op).Object)
+	if err != nil {
+		return nil, fmt.Errorf("apply: encoding the %s object: %w", gvk.Kind, err)
 	}
-	if opts.DryRun {
-		applyOpts.DryRun = []string{metav1.DryRunAll}
-	}
+	patchOpts := patchOptions(opts)
 	var subresources []string
 	if opts.Subresource != "" {
 		subresources = []string{opts.Subresource}
@@ -63,10 +65,26 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, opts
 	var out *unstructured.Unstructured
 	err = c.retry.do(ctx, "apply", func(ctx context.Context) error {
 		var err error
-		out, err = ri.Apply(ctx, name, body, applyOpts, subresources...)
+		out, err = ri.Patch(ctx, name, types.ApplyPatchType, body, patchOpts, subresources...)
 		return err
 	})
 	return out, translate(err, op)
+}
+
+// patchOptions are the query parameters of an apply patch: what client-go's
+// Apply sends, plus the field validation it cannot express.
+func patchOptions(opts ApplyOptions) metav1.PatchOptions {
+	out := metav1.PatchOptions{FieldManager: opts.FieldManager, Force: &opts.Force}
+	if out.FieldManager == "" {
+		out.FieldManager = DefaultFieldManager
+	}
+	if opts.DryRun {
+		out.DryRun = []string{metav1.DryRunAll}
+	}
+	if opts.Strict {
+		out.FieldValidation = metav1.FieldValidationStrict
+	}
+	return out
 }
 
 func validateApplyObject(obj *unstructured.Unstructured) error {

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -295,6 +296,14 @@ func isUnreachable(err error) bool {
 	return utilnet.IsConnectionRefused(err) || utilnet.IsNoRoutesError(err)
 }
 
+// IsUnreachable reports that the API server could not be reached at all:
+// the connection was refused, there is no route, or its name does not
+// resolve.
+func IsUnreachable(err error) bool {
+	var dns *net.DNSError
+	return err != nil && (isUnreachable(err) || errors.As(err, &dns))
+}
+
 func statusOf(err error) metav1.Status {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
@@ -343,4 +352,13 @@ func (op operation) at() string {
 		return ""
 	}
 	return " at " + op.host
+}
+
+// Causes are the per-field reasons the API server gave for refusing a
+// request (a 422 Invalid lists one per field), empty when it gave none.
+func Causes(err error) []metav1.StatusCause { return statusCauses(err) }
+
+// IsWebhookDenial reports that an admission webhook refused the object.
+func IsWebhookDenial(err error) bool {
+	return err != nil && webhookDenialPattern.MatchString(statusOf(err).Message)
 }

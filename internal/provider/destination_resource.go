@@ -79,7 +79,7 @@ func (r *destinationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the Destination. Changing it replaces the Destination.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}, Validators: []validator.String{dnsSubdomain()}},
-			"labels": managedMapSchema("Labels on the Destination: what Promises' `destination_selectors` match, e.g. " +
+			"labels": labelsSchema("Labels on the Destination: what Promises' `destination_selectors` match, e.g. " +
 				"`{ environment = \"dev\" }`. Only the labels set here are managed."),
 			"path": schema.StringAttribute{Required: true, MarkdownDescription: "Directory inside the state store (below the " +
 				"store's own `path`) that Kratix writes this Destination's documents to; `.` is the store's root. It must be " +

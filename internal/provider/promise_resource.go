@@ -88,9 +88,10 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the Promise. Changing it replaces the Promise.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}, Validators: []validator.String{dnsSubdomain()}},
-			"version": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "Version of the Promise, stored in the label `kratix.io/promise-version`."},
-			"labels":      managedMapSchema("Labels on the Promise. Only the labels set here are managed."),
+			"version": schema.StringAttribute{Optional: true, Validators: []validator.String{labelValue()},
+				MarkdownDescription: "Version of the Promise, stored in the label `kratix.io/promise-version`, so it must be " +
+					"a valid label value (for example `v1.2.0`)."},
+			"labels":      labelsSchema("Labels on the Promise. Only the labels set here are managed."),
 			"annotations": managedMapSchema("Annotations on the Promise. Only the annotations set here are managed."),
 			"api": schema.DynamicAttribute{Optional: true, MarkdownDescription: "The API the Promise offers: a full " +
 				"`apiextensions.k8s.io/v1` CustomResourceDefinition, e.g. `yamldecode(file(\"promise.yaml\")).spec.api`. It must be " +

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -164,12 +166,16 @@ type providerData struct {
 	Client           *kube.Client
 	FieldManager     string
 	DefaultNamespace string
-	schemas          *schemaCache
 	promiseAPIs      *promiseAPICache
 	// ConfigKnown is false during a plan whose provider settings depend on
 	// values known only after apply; reads are then skipped rather than
 	// failing.
 	ConfigKnown bool
+	// warned holds the summaries warnOnce has reported.
+	warned sync.Map
+	// planChecksOff is set once the cluster could not be reached for a
+	// plan-time check: the other requests of the plan skip theirs.
+	planChecksOff atomic.Bool
 }
 
 func newProviderData(ctx context.Context, cfg providerModel, known bool, opts kube.Options) (*providerData, diag.Diagnostics) {
@@ -178,7 +184,6 @@ func newProviderData(ctx context.Context, cfg providerModel, known bool, opts ku
 		FieldManager:     firstNonEmpty(stringOrEnv(cfg.FieldManager, envFieldManager), DefaultFieldManager),
 		DefaultNamespace: firstNonEmpty(stringOrEnv(cfg.DefaultNamespace, envDefaultNamespace), "default"),
 		ConfigKnown:      known,
-		schemas:          &schemaCache{},
 		promiseAPIs:      &promiseAPICache{},
 	}
 	data.Client = kube.New(settings, opts)

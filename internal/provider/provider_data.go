@@ -39,3 +39,12 @@ func requireKnownConfig(data *providerData, diags *diag.Diagnostics) bool {
 	}
 	return true
 }
+
+// warnOnce adds a warning the first time summary is reported by this
+// provider process: a condition of the whole plan (no connection, say)
+// is said once, not once per resource.
+func (d *providerData) warnOnce(diags *diag.Diagnostics, summary, detail string) {
+	if _, said := d.warned.LoadOrStore(summary, true); !said {
+		diags.AddWarning(summary, detail)
+	}
+}

@@ -164,6 +164,9 @@ func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string
 }
 
 func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
+	if err := r.awaitPromise(ctx, promise); err != nil {
+		return "", "", err
+	}
 	var last string
 	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
 		if obj == nil {
@@ -181,6 +184,27 @@ func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise
 	return apiVersion, kind, nil
 }
 
+// promiseGrace is how long an apply waits for a request's Promise to
+// appear (one created in the same apply that the request does not
+// reference) before it fails: a misspelt name fails in seconds, not at the
+// end of the create timeout.
+var promiseGrace = 30 * time.Second
+
+// awaitPromise waits, within promiseGrace, until the Promise exists.
+func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise string) error {
+	graceCtx, cancel := context.WithTimeout(ctx, promiseGrace)
+	defer cancel()
+	_, err := r.data.Client.WaitFor(graceCtx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
+		return obj != nil, nil
+	})
+	if err == nil || ctx.Err() != nil || graceCtx.Err() == nil {
+		return err
+	}
+	return fmt.Errorf("no Promise named %q exists: the apply waited %s for one created in the same apply. %s\n\n"+
+		"Check the promise attribute. If this configuration creates the Promise, refer to it (promise = "+
+		"kratix_promise.NAME.name) so that Terraform creates the Promise first", promise, promiseGrace, r.promiseNameHint(ctx, promise))
+}
+
 // readCurrent reads the request for a refresh or an import. It reports the
 // request gone (with the reason) only when the API server confirms it: a
 // 404 of the object, or of its Promise (deleting a Promise deletes its
@@ -193,7 +217,7 @@ func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise
 // requests' api_version with it.
 func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRequestModel) (obj *unstructured.Unstructured, gone string, err error) {
 	if !m.Promise.IsNull() {
-		api, err := r.currentPromiseAPI(ctx, m.Promise.ValueString())
+		api, err := r.currentPromiseAPI(ctx, m.Promise.ValueString(), 0)
 		switch {
 		case isNotFound(err):
 			return nil, fmt.Sprintf("its Promise %q no longer exists", m.Promise.ValueString()), nil
@@ -226,9 +250,16 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 
 // currentPromiseAPI is the API the Promise publishes now, without waiting
 // for it, shared through the per-process cache. A Promise that has not
-// published its API yet gives an empty answer, not an error.
-func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string) (promiseAPIVersionKind, error) {
+// published its API yet gives an empty answer, not an error. A readTimeout
+// above zero bounds each read of the Promise (not the wait for a read
+// another caller is running).
+func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string, readTimeout time.Duration) (promiseAPIVersionKind, error) {
 	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
+		if readTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, readTimeout)
+			defer cancel()
+		}
 		obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
 		if err != nil {
 			return promiseAPIVersionKind{}, err

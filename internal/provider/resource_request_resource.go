@@ -86,7 +86,10 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			"promise": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Name of the Promise whose API this requests. The request's `api_version` and `kind` " +
-					"are read from the Promise's status at apply time, so the Promise can be created in the same apply.",
+					"are read from the Promise's status at apply time, so the Promise can be created in the same apply. " +
+					"When no Promise of this name exists, the plan warns (naming the closest existing names) and the apply " +
+					"waits 30 seconds for it to appear before it fails; refer to a `kratix_promise` created in the same " +
+					"configuration (`promise = kratix_promise.NAME.name`) so that Terraform creates it first.",
 				PlanModifiers: replace,
 				Validators:    []validator.String{dnsSubdomain()},
 			},
@@ -112,7 +115,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{dnsLabel()},
 			},
-			"labels":      managedMapSchema("Labels on the request. Only the labels set here are managed; labels Kratix adds (such as `kratix.io/promise-name`) are left alone and never show as drift."),
+			"labels":      labelsSchema("Labels on the request. Only the labels set here are managed; labels Kratix adds (such as `kratix.io/promise-name`) are left alone and never show as drift."),
 			"annotations": managedMapSchema("Annotations on the request. Only the annotations set here are managed."),
 			"spec": schema.DynamicAttribute{
 				Optional: true,
@@ -133,9 +136,13 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			"validate_spec": schema.BoolAttribute{
 				Optional: true, Computed: true,
 				Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Check `spec` against the Promise's API schema at plan time, when the Promise already exists " +
-					"(types, enums, patterns, bounds, required and unknown fields). Set it to `false` for an apply that changes " +
-					"the Promise's API and uses the change in the same plan.",
+				MarkdownDescription: "Have the API server check a new or changed request at plan time, with a server-side " +
+					"dry-run apply: every rule of the Promise's API (types, enums, patterns, bounds, formats, required fields " +
+					"after defaulting, CEL rules, undeclared fields), the namespace, and field ownership. Errors sit on the " +
+					"attribute at fault. The check needs the Promise to exist with its API installed and every value to be " +
+					"known; otherwise the plan warns that the request is checked at apply instead. An unchanged request costs " +
+					"nothing. Default `true`. Set it to `false` for an apply that changes the Promise's API and uses the change " +
+					"in the same plan.",
 			},
 			"uid":                 stableComputedString("UID Kubernetes gave the request."),
 			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded (`status.observedGeneration`)."},

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -14,7 +16,55 @@ import (
 )
 
 func managedMapSchema(description string) schema.MapAttribute {
-	return schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: description}
+	return schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: description,
+		Validators: []validator.Map{metadataKeysValidator{}}}
+}
+
+// labelsSchema is managedMapSchema for labels, whose values are checked too.
+func labelsSchema(description string) schema.MapAttribute {
+	a := managedMapSchema(description)
+	a.Validators = []validator.Map{metadataKeysValidator{labelValues: true}}
+	return a
+}
+
+// metadataKeysValidator checks label and annotation keys (and label values)
+// with apimachinery's own rules, so the plan rejects what the API server
+// would.
+type metadataKeysValidator struct{ labelValues bool }
+
+func (v metadataKeysValidator) Description(context.Context) string {
+	if v.labelValues {
+		return "keys must be qualified names (an optional DNS subdomain prefix and '/', then at most 63 characters) and values valid label values"
+	}
+	return "keys must be qualified names (an optional DNS subdomain prefix and '/', then at most 63 characters)"
+}
+
+func (v metadataKeysValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v metadataKeysValidator) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for key, value := range req.ConfigValue.Elements() {
+		at := req.Path.AtMapKey(key)
+		if errs := validation.IsQualifiedName(key); len(errs) > 0 {
+			resp.Diagnostics.AddAttributeError(at, "Invalid key", fmt.Sprintf("The key %q is not valid: %s.", key, strings.Join(errs, "; ")))
+		}
+		s, ok := value.(types.String)
+		if !v.labelValues || !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if errs := validation.IsValidLabelValue(s.ValueString()); len(errs) > 0 {
+			resp.Diagnostics.AddAttributeError(at, "Invalid label value", fmt.Sprintf("The value %q of label %q is not valid: %s.", s.ValueString(), key, strings.Join(errs, "; ")))
+		}
+	}
+}
+
+// labelValue checks a string stored as a label value (a Promise's version).
+func labelValue() validator.String {
+	return k8sNameValidator{"a valid label value (at most 63 characters: letters, digits, '-', '_' and '.', starting and ending with a letter or digit)", validation.IsValidLabelValue}
 }
 
 // stableComputedString is a computed string that keeps its prior value
@@ -53,7 +103,7 @@ func (v k8sNameValidator) ValidateString(_ context.Context, req validator.String
 		return
 	}
 	if errs := v.check(req.ConfigValue.ValueString()); len(errs) > 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid name",
-			"\""+req.ConfigValue.ValueString()+"\" must be "+v.description+": "+errs[0])
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("The value %q must be %s: %s.",
+			req.ConfigValue.ValueString(), v.description, errs[0]))
 	}
 }

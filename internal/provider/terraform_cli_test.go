@@ -102,3 +102,11 @@ func (c *terraformCLI) try(args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// write replaces the configuration.
+func (c *terraformCLI) write(config string) {
+	c.t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(config), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+}

@@ -87,8 +87,15 @@ func (p testPromise) versionsHCL() string {
                   size     = { type = "string", enum = ["small", "large"], default = "small" }
                   replicas = { type = "integer", minimum = 1 }
                   region   = { type = "string", pattern = "^[a-z]+-[0-9]$" }
+                  tier     = { type = "integer", minimum = 0, exclusiveMinimum = true }
                 }
-                required = ["replicas"]
+                # size is required and has a default: the API server
+                # defaults before it validates.
+                required = ["replicas", "size"]
+                "x-kubernetes-validations" = [{
+                  rule    = "self.replicas <= 5 || self.size == 'large'"
+                  message = "more than 5 replicas need size large"
+                }]
               }
             }
           }

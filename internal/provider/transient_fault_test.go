@@ -139,18 +139,18 @@ func TestAccResourceRequest_deleteRerunRidesOutRestart(t *testing.T) {
 	})
 }
 
-// TestAccResourceRequest_planSchemaLookupNotCachedOnFailure: when reading
-// the Promise for the plan-time spec check fails for a while (the API
-// server restarting), the failure is not remembered: a request planned
-// after it reads the Promise again and its spec is checked.
-func TestAccResourceRequest_planSchemaLookupNotCachedOnFailure(t *testing.T) {
+// TestAccResourceRequest_planPromiseLookupNotCachedOnFailure: when reading
+// the Promise for the plan-time check fails for a while (the API server
+// restarting), the failure is not remembered: a request planned after it
+// reads the Promise again and is checked.
+func TestAccResourceRequest_planPromiseLookupNotCachedOnFailure(t *testing.T) {
 	testAccPreCheck(t)
 	harness.SkipOnExisting(t)
 	promise := createTestPromiseWithSpec(t, "schema-cache", map[string]any{
 		"type": "object", "properties": map[string]any{"replicas": map[string]any{"type": "integer"}},
 	})
-	// Enough 503s that the first lookup gives up (it retries ten times, or
-	// for schemaLookupTimeout), and few enough that a second one succeeds.
+	// Enough 503s that the first lookup gives up (it retries for
+	// planCheckTimeout), and few enough that a second one succeeds.
 	proxy := startFailingProxy(t, 10, func(r *http.Request) bool {
 		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/promises/"+promise) && r.URL.Query().Get("watch") == ""
 	})
