@@ -13,13 +13,13 @@ import (
 // sentence for a person, or "".
 func ValidatePromiseAPI(api map[string]any, creating bool) string {
 	if api == nil {
-		return "api must be a CustomResourceDefinition object"
+		return "The API must be a CustomResourceDefinition object."
 	}
 	// Kratix decodes spec.api into an apiextensions/v1 CRD whatever its
 	// apiVersion says (the marketplace's kubeflow-pipelines Promise says
 	// v1alpha1), so only the kind is checked.
 	if kind, set := api["kind"]; set && kind != "CustomResourceDefinition" {
-		return fmt.Sprintf("api must be a CustomResourceDefinition, not a %v", kind)
+		return fmt.Sprintf("The API must be a CustomResourceDefinition, not a %v.", kind)
 	}
 	group, _, _ := unstructured.NestedString(api, "spec", "group")
 	kind, _, _ := unstructured.NestedString(api, "spec", "names", "kind")
@@ -27,15 +27,15 @@ func ValidatePromiseAPI(api map[string]any, creating bool) string {
 	name, _, _ := unstructured.NestedString(api, "metadata", "name")
 	switch {
 	case group == "" || kind == "" || plural == "":
-		return "api needs spec.group, spec.names.kind and spec.names.plural"
+		return "The API needs spec.group, spec.names.kind and spec.names.plural."
 	case name == "":
-		return fmt.Sprintf("api needs metadata.name, which for this CRD must be %q (<plural>.<group>)", plural+"."+group)
+		return fmt.Sprintf("The API needs metadata.name, which for this CRD must be %q (<plural>.<group>).", plural+"."+group)
 	case name != plural+"."+group:
-		return fmt.Sprintf("api metadata.name is %q but a CRD must be named <plural>.<group>, here %q", name, plural+"."+group)
+		return fmt.Sprintf("The API's metadata.name is %q, but a CRD must be named <plural>.<group>, here %q.", name, plural+"."+group)
 	}
 	scope, _, _ := unstructured.NestedString(api, "spec", "scope")
 	if creating && scope != "Namespaced" {
-		return fmt.Sprintf("api spec.scope is %q; Kratix requires a Promise's API to be Namespaced (resource requests live in namespaces)", scope)
+		return fmt.Sprintf("The API's spec.scope is %q; Kratix requires a Promise's API to be Namespaced (resource requests live in namespaces).", scope)
 	}
 	return ""
 }

@@ -143,7 +143,7 @@ func TestAccPromise_planTimeValidation(t *testing.T) {
 	cases := []struct {
 		name, from, to, want string
 	}{
-		{"wrong pipeline kind", `kind       = "Pipeline"`, `kind       = "Job"`, `a Pipeline must have kind "Pipeline"`},
+		{"wrong pipeline kind", `kind       = "Pipeline"`, `kind       = "Job"`, `The pipeline "configure" (resource.configure[0]) has kind "Job"; a Pipeline must have kind "Pipeline".`},
 		{"cluster-scoped API", `scope = "Namespaced"`, `scope = "Cluster"`, `Kratix requires a Promise's API to be Namespaced`},
 		{"pipeline identity too long", `metadata   = { name = "configure" }`, fmt.Sprintf(`metadata   = { name = %q }`, strings.Repeat("a", 50)), `Kratix limits <promise>-<type>-<action>-<pipeline> to 60`},
 	}
@@ -158,7 +158,7 @@ func TestAccPromise_planTimeValidation(t *testing.T) {
 				Steps: []resource.TestStep{{
 					Config:      harness.Current().ProviderConfig() + config,
 					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(regexp.QuoteMeta(tc.want)),
+					ExpectError: regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(tc.want), " ", `\s+`)),
 				}},
 			})
 		})

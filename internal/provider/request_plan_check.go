@@ -204,8 +204,8 @@ func (r *resourceRequestResource) promiseNameHint(ctx context.Context, name stri
 	if len(names) == 0 {
 		return "The cluster has no Promises yet."
 	}
-	if close := closestNames(name, names, 3); len(close) > 0 {
-		return "Did you mean " + quoteJoin(close, " or ") + "?"
+	if near := closestNames(name, names, 3); len(near) > 0 {
+		return "Did you mean " + quoteJoin(near, " or ") + "?"
 	}
 	sort.Strings(names)
 	if len(names) > 10 {
