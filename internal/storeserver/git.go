@@ -31,6 +31,8 @@ type Git struct {
 	server   *server
 	// mu serialises repository creation and branch changes.
 	mu sync.Mutex
+	// accounts are the users SetUser added, by name, with their passwords.
+	accounts sync.Map
 }
 
 // GitOptions configure StartGit.
@@ -70,12 +72,27 @@ func (g *Git) Username() string { return g.username }
 // Password: see Username.
 func (g *Git) Password() string { return g.password }
 
+// SetUser adds an account, or changes its password, as a Git host's
+// administrator would: a test can then give its store credentials of its
+// own, and rotate them, without touching the ones other tests use.
+func (g *Git) SetUser(username, password string) { g.accounts.Store(username, password) }
+
+// authenticated checks basic-auth credentials against every account.
+func (g *Git) authenticated(user, pass string) bool {
+	if equal(user, g.username) {
+		return equal(pass, g.password)
+	}
+	want, _ := g.accounts.Load(user)
+	password, ok := want.(string)
+	return ok && equal(pass, password)
+}
+
 // Close stops serving; the repositories stay on disk.
 func (g *Git) Close() error { return g.server.close() }
 
 func (g *Git) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
-	if !ok || !equal(user, g.username) || !equal(pass, g.password) {
+	if !ok || !g.authenticated(user, pass) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="kratix local git"`)
 		http.Error(w, "authentication required", http.StatusUnauthorized)
 		return

@@ -136,3 +136,22 @@ func TestGitRepositoryPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestGitSetUserAddsAndRotatesAnAccount(t *testing.T) {
+	g := startGit(t)
+	canList := func(user, pass string) bool {
+		_, err := runGit(t, ".", "ls-remote", authURL(g, "a.git", user, pass))
+		return err == nil
+	}
+	if canList("bot", "one") {
+		t.Fatal("an account nobody added was accepted")
+	}
+	g.SetUser("bot", "one")
+	if !canList("bot", "one") || !canList("kratix", "s3cret") {
+		t.Fatal("after SetUser, the new account or the server's own was refused")
+	}
+	g.SetUser("bot", "two")
+	if canList("bot", "one") || !canList("bot", "two") {
+		t.Fatal("after a second SetUser, the old password still works or the new one does not")
+	}
+}
