@@ -134,8 +134,8 @@
 //	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (errorByMode);
 //	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
 //	                                                           limit was reached
-//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true; the
-//	  spec.useDualStack                                        the provider failed                                  bucket store tests still skip in real mode (RealNoStoreServers)
+//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true
+//	  spec.useDualStack                                        the provider failed
 //	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
 //	                                                           CRD, so a request can exist                          the provider refuses to plan until then
 //	                                                           before its Promise publishes

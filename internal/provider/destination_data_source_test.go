@@ -17,7 +17,6 @@ import (
 // Destinations by label, next to one on a missing store that is not ready.
 func TestAccDestinationDataSources(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	label := acctest.RandString(10)
 	createDestination(t, name+"-orphan", name+"-nowhere", "orphan")

@@ -20,18 +20,19 @@ import (
 
 const destinationAddr = "kratix_destination.test"
 
-// testStoreHCL is a GitStateStore whose Secret the test created through
+// testStoreHCL is a GitStateStore on the test's own repository of the
+// local Git server, whose Secret the test created through
 // the API, so these tests need no write-only arguments (any Terraform).
 func testStoreHCL(t *testing.T, name string) string {
 	t.Helper()
-	createTestSecret(t, "default", name+"-creds", map[string]string{"username": "kratix", "password": "token"})
+	createTestSecret(t, "default", name+"-creds", testGitCredentials())
 	return fmt.Sprintf(`
 resource "kratix_git_state_store" "store" {
   name       = %[1]q
-  url        = "https://git.example.com/platform/state.git"
+  url        = %[2]q
   secret_ref = { name = "%[1]s-creds" }
 }
-`, name)
+`, name, testGitURL(name))
 }
 
 func destinationHCL(name, store, body string) string {
@@ -55,7 +56,6 @@ resource "kratix_destination" "test" {
 // finalizer) is checked in the API.
 func TestAccDestination_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
 	store := "kratix_git_state_store.store.name"
@@ -77,6 +77,7 @@ func TestAccDestination_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("strict_match_labels"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("id"), knownvalue.StringExact(name)),
 				},
+				Check:            checkGitWritten(t, name, "main", "dev"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
@@ -134,7 +135,6 @@ func TestAccDestination_lifecycle(t *testing.T) {
 // the store (referenced, so it is created first) fixes it.
 func TestAccDestination_missingStore(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig()
 	body := `  path = "dev"`
@@ -161,7 +161,6 @@ func TestAccDestination_missingStore(t *testing.T) {
 // TestAccDestination_missingStoreAdvice: the failure says what to check.
 func TestAccDestination_missingStoreAdvice(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

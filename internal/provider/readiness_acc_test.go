@@ -17,16 +17,15 @@ import (
 // not end the wait: the apply reports the Destination not ready.
 func TestAccDestination_updateWaitsForItsOwnCondition(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name) + fmt.Sprintf(`
 resource "kratix_git_state_store" "broken" {
   name       = "%[1]s-broken"
-  url        = "https://git.example.com/platform/state.git"
+  url        = %[2]q
   secret_ref = { name = "%[1]s-missing" }
   wait       = false
 }
-`, name)
+`, name, testGitURL(name+"-broken"))
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

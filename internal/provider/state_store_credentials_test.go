@@ -23,7 +23,7 @@ import (
 // the provider's log.
 func TestAccStateStore_credentialsNeverStored(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
+	harness.SkipInRealMode(t, harness.RealNoGitHubApp)
 	work := t.TempDir()
 	logFile := filepath.Join(t.TempDir(), "provider-debug.log")
 	t.Setenv("TF_ACC_TEMP_DIR", work)
@@ -36,12 +36,16 @@ func TestAccStateStore_credentialsNeverStored(t *testing.T) {
 		1: {"gitpass-Zq81-first", "bucketkey-Xw52-first", "github-app-pem-Kd93-first"},
 		2: {"gitpass-Zq81-rotated", "bucketkey-Xw52-rotated", "github-app-pem-Kd93-rotated"},
 	}
+	for _, version := range []int{1, 2} {
+		acceptGitToken("kratix-bot", credentials[version][0])
+	}
+	acceptS3Key("AKIAEXAMPLE")
 	config := func(version int) string {
 		c := credentials[version]
 		return harness.Current().ProviderConfig() + fmt.Sprintf(`
 resource "kratix_git_state_store" "basic" {
   name                   = %[1]q
-  url                    = "https://git.example.com/platform/state.git"
+  url                    = %[7]q
   secret_ref             = { name = "%[1]s-creds" }
   username_wo            = "kratix-bot"
   password_wo            = %[3]q
@@ -61,14 +65,15 @@ resource "kratix_git_state_store" "app" {
 
 resource "kratix_bucket_state_store" "test" {
   name                   = %[2]q
-  endpoint               = "minio.kratix-platform-system.svc:80"
-  bucket_name            = "kratix"
+  endpoint               = %[8]q
+  bucket_name            = %[2]q
+  insecure               = true
   secret_ref             = { name = "%[2]s-creds", namespace = "default" }
   access_key_id_wo       = "AKIAEXAMPLE"
   secret_access_key_wo   = %[4]q
   credentials_wo_version = %[6]d
 }
-`, git, bucket, c[0], c[1], c[2], version)
+`, git, bucket, c[0], c[1], c[2], version, testGitURL(git), testS3Endpoint())
 	}
 	all := append(append([]string{}, credentials[1]...), credentials[2]...)
 	rawStateClean := func(*terraform.State) error { return checkNoSecretsInFiles(work, "terraform.tfstate*", all) }

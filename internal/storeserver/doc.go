@@ -12,9 +12,10 @@
 //
 // Git serves every bare repository under its root through `git
 // http-backend` (the git CLI's own smart-HTTP server) behind net/http/cgi,
-// fetches and pushes alike. Every request needs basic auth with the one
-// username and password the server was started with; anything else gets
-// 401 with a WWW-Authenticate challenge, as a Git host answers.
+// fetches and pushes alike. Every request needs basic auth: the username and
+// password the server was started with, or a user's token added with
+// AddToken; anything else gets 401 with a WWW-Authenticate challenge, as a
+// Git host answers.
 //
 // A repository is any path ending in ".git" (for example
 // /platform/state.git). It is created, bare, on first access, with one
@@ -33,8 +34,8 @@
 // first access, like a Git repository: a BucketStateStore may name any
 // bucket. gofakes3 does not verify request signatures; this server checks
 // only that a request is signed (AWS Signature Version 4) with the server's
-// access key ID, so a wrong access key is refused (403 InvalidAccessKeyId)
-// but a wrong secret key is not noticed. Objects live only as long as the
+// access key ID or one added with AddAccessKey, so a wrong access key is
+// refused (403 InvalidAccessKeyId) but a wrong secret key is not noticed. Objects live only as long as the
 // server.
 //
 // # What it does not do

@@ -31,8 +31,9 @@ type Git struct {
 	server   *server
 	// mu serialises repository creation and branch changes.
 	mu sync.Mutex
-	// accounts are the users SetUser added, by name, with their passwords.
-	accounts sync.Map
+	// tokensMu guards tokens: the extra passwords AddToken accepts, by user.
+	tokensMu sync.RWMutex
+	tokens   map[string]map[string]bool
 }
 
 // GitOptions configure StartGit.
@@ -55,7 +56,7 @@ func StartGit(opts GitOptions) (*Git, error) {
 	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
 		return nil, err
 	}
-	g := &Git{root: opts.Root, username: opts.Username, password: opts.Password, gitPath: gitPath}
+	g := &Git{root: opts.Root, username: opts.Username, password: opts.Password, gitPath: gitPath, tokens: map[string]map[string]bool{}}
 	g.server, err = serve(g)
 	if err != nil {
 		return nil, err
@@ -72,19 +73,28 @@ func (g *Git) Username() string { return g.username }
 // Password: see Username.
 func (g *Git) Password() string { return g.password }
 
-// SetUser adds an account, or changes its password, as a Git host's
-// administrator would: a test can then give its store credentials of its
-// own, and rotate them, without touching the ones other tests use.
-func (g *Git) SetUser(username, password string) { g.accounts.Store(username, password) }
-
-// authenticated checks basic-auth credentials against every account.
-func (g *Git) authenticated(user, pass string) bool {
-	if equal(user, g.username) {
-		return equal(pass, g.password)
+// AddToken makes the server accept token as the password of username (a
+// user it creates if needed), beside the credentials it started with and
+// the tokens added before, as a Git host accepts each of a user's access
+// tokens. Tests give their stores credentials of their own this way, and
+// rotate them by adding a new token.
+func (g *Git) AddToken(username, token string) {
+	g.tokensMu.Lock()
+	defer g.tokensMu.Unlock()
+	if g.tokens[username] == nil {
+		g.tokens[username] = map[string]bool{}
 	}
-	want, _ := g.accounts.Load(user)
-	password, ok := want.(string)
-	return ok && equal(pass, password)
+	g.tokens[username][token] = true
+}
+
+// authenticated checks basic-auth credentials.
+func (g *Git) authenticated(user, pass string) bool {
+	if equal(user, g.username) && equal(pass, g.password) {
+		return true
+	}
+	g.tokensMu.RLock()
+	defer g.tokensMu.RUnlock()
+	return g.tokens[user][pass]
 }
 
 // Close stops serving; the repositories stay on disk.

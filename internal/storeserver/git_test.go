@@ -137,21 +137,21 @@ func TestGitRepositoryPaths(t *testing.T) {
 	}
 }
 
-func TestGitSetUserAddsAndRotatesAnAccount(t *testing.T) {
+func TestGitAddTokenAcceptsEachTokenOfAUser(t *testing.T) {
 	g := startGit(t)
 	canList := func(user, pass string) bool {
 		_, err := runGit(t, ".", "ls-remote", authURL(g, "a.git", user, pass))
 		return err == nil
 	}
 	if canList("bot", "one") {
-		t.Fatal("an account nobody added was accepted")
+		t.Fatal("a token nobody added was accepted")
 	}
-	g.SetUser("bot", "one")
-	if !canList("bot", "one") || !canList("kratix", "s3cret") {
-		t.Fatal("after SetUser, the new account or the server's own was refused")
+	g.AddToken("bot", "one")
+	g.AddToken("bot", "two")
+	if !canList("bot", "one") || !canList("bot", "two") || !canList("kratix", "s3cret") {
+		t.Fatal("an added token, or the server's own credentials, were refused")
 	}
-	g.SetUser("bot", "two")
-	if canList("bot", "one") || !canList("bot", "two") {
-		t.Fatal("after a second SetUser, the old password still works or the new one does not")
+	if canList("bot", "s3cret") || canList("kratix", "one") {
+		t.Fatal("a password was accepted for a user it does not belong to")
 	}
 }

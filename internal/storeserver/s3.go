@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -15,6 +16,8 @@ import (
 type S3 struct {
 	accessKey string
 	secretKey string
+	// otherKeys are the access key IDs AddAccessKey added.
+	otherKeys sync.Map
 	backend   *s3mem.Backend
 	handler   http.Handler
 	server    *server
@@ -55,6 +58,19 @@ func (s *S3) AccessKeyID() string { return s.accessKey }
 // SecretAccessKey: see AccessKeyID.
 func (s *S3) SecretAccessKey() string { return s.secretKey }
 
+// AddAccessKey makes the server accept requests signed with the access key
+// ID id too, as an object store accepts the keys of each of its users.
+// Only the ID is checked, so the secret is not kept.
+func (s *S3) AddAccessKey(id string) { s.otherKeys.Store(id, true) }
+
+func (s *S3) knownKey(id string) bool {
+	if equal(id, s.accessKey) {
+		return true
+	}
+	_, ok := s.otherKeys.Load(id)
+	return ok
+}
+
 // Close stops serving and forgets every object.
 func (s *S3) Close() error { return s.server.close() }
 
@@ -63,7 +79,7 @@ func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !signed:
 		s3Error(w, http.StatusForbidden, "AccessDenied", "the request is not signed with AWS Signature Version 4")
-	case !equal(key, s.accessKey):
+	case !s.knownKey(key):
 		s3Error(w, http.StatusForbidden, "InvalidAccessKeyId", "the AWS access key ID you provided does not exist in our records")
 	default:
 		s.handler.ServeHTTP(w, r)

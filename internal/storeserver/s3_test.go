@@ -131,4 +131,7 @@ func TestS3RefusesAnotherAccessKey(t *testing.T) {
 	if keys, err := s.ListObjects("kratix", ""); err == nil && len(keys) != 0 {
 		t.Fatalf("refused puts stored %q", keys)
 	}
+	s.AddAccessKey("someone")
+	resp, body := s3Call(t, s, "someone", http.MethodPut, "/kratix/a.yaml", "x")
+	expectStatus(t, "PutObject with an added access key", resp, body, http.StatusOK)
 }

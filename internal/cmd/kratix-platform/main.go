@@ -9,6 +9,8 @@
 //	kratix-platform up     start it in the background and print the kubeconfig
 //	kratix-platform down   stop it
 //	kratix-platform serve  run it in the foreground until interrupted
+//	kratix-platform stores print the state stores' addresses and credentials
+//	                       as shell variables (KRATIX_GIT_URL, ...)
 //
 // State lives in --dir (default .platform in the source tree).
 package main
@@ -48,6 +50,8 @@ func main() {
 		err = down(*dir)
 	case "serve":
 		err = serve(*dir)
+	case "stores":
+		err = printStoreVariables(*dir)
 	default:
 		usage()
 	}
@@ -58,7 +62,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve [--dir DIR]")
+	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve|stores [--dir DIR]")
 	os.Exit(2)
 }
 
@@ -128,9 +132,8 @@ The local Kratix platform is running.
   logs:       %[2]s
   stop:       make platform-down   (or: go run ./internal/cmd/kratix-platform down)
 `, kubeconfig, dir)
-	data, err := os.ReadFile(storesFile(dir))
-	var stores storeAccess
-	if err != nil || json.Unmarshal(data, &stores) != nil {
+	stores, err := readStoreAccess(dir)
+	if err != nil {
 		return
 	}
 	fmt.Printf(`
@@ -233,8 +236,37 @@ func readyFile(dir string) string { return filepath.Join(dir, "ready") }
 
 func storesFile(dir string) string { return filepath.Join(dir, "stores.json") }
 
+// printStoreVariables prints the running platform's store access as shell
+// assignments, for scripts such as `make demo`.
+func printStoreVariables(dir string) error {
+	if _, ok := runningPid(dir); !ok {
+		return errors.New("the platform is not running; start it with make platform")
+	}
+	s, err := readStoreAccess(dir)
+	if err != nil {
+		return err
+	}
+	for _, kv := range [][2]string{
+		{"KRATIX_GIT_URL", s.GitURL}, {"KRATIX_GIT_USERNAME", s.GitUsername}, {"KRATIX_GIT_PASSWORD", s.GitPassword},
+		{"KRATIX_S3_ENDPOINT", s.S3Endpoint}, {"KRATIX_S3_ACCESS_KEY_ID", s.S3AccessKeyID}, {"KRATIX_S3_SECRET_ACCESS_KEY", s.S3SecretAccessKey},
+	} {
+		// The values are URLs, host:port pairs and hex: nothing to quote.
+		fmt.Printf("%s=%s\n", kv[0], kv[1])
+	}
+	return nil
+}
+
+func readStoreAccess(dir string) (storeAccess, error) {
+	var s storeAccess
+	data, err := os.ReadFile(storesFile(dir))
+	if err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal(data, &s)
+}
+
 // storeAccess is how to reach the platform's Git and S3 servers; serve
-// writes it for up to print.
+// writes it for up and stores to print.
 type storeAccess struct {
 	GitURL            string `json:"gitURL"`
 	GitUsername       string `json:"gitUsername"`
