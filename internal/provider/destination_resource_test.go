@@ -98,7 +98,8 @@ func TestAccDestination_lifecycle(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), knownvalue.StringExact("DestinationReady")),
+					// Without test documents the served Kratix says ReconciledSuccessfully.
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), stringByMode("DestinationReady", "ReconciledSuccessfully")),
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"environment": knownvalue.StringExact("dev"), "team": knownvalue.StringExact("platform"),
 					})),

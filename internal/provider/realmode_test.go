@@ -94,6 +94,15 @@ func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 	return regexp.MustCompile(emulatorPattern)
 }
 
+// stringByMode expects one string from the emulator and another from the
+// served Kratix, such as a condition reason that was renamed.
+func stringByMode(emulator, real string) knownvalue.Check {
+	if harness.Current().Real() {
+		return knownvalue.StringExact(real)
+	}
+	return knownvalue.StringExact(emulator)
+}
+
 // expectSettledPromiseStatus checks the status of a Promise that the apply
 // did not change. The served Kratix marks a Promise Unavailable at the
 // start of every reconcile and Available at its end, so a read that lands
