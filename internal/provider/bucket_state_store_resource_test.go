@@ -108,7 +108,8 @@ func TestAccBucketStateStore_secretNotFound(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      config,
-				ExpectError: wrapped("(SecretNotFound)"),
+				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
+				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
 			{
 				PreConfig: func() {

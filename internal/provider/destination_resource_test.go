@@ -146,7 +146,10 @@ func TestAccDestination_missingStore(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      base + destinationHCL(name, fmt.Sprintf("%q", name), body),
-				ExpectError: wrapped(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name)),
+				// The served Kratix reports a missing store as a failed write.
+				ExpectError: wrappedInOrder(byMode(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name),
+					fmt.Sprintf(`Ready=False (StateStoreWriteFailed): Failed to write test documents to State Store: GitStateStore.platform.kratix.io "%s" not found`, name)),
+					"create the store (kratix_git_state_store) before the Destination"),
 			},
 			{
 				Config: base + testStoreHCL(t, name) + destinationHCL(name, "kratix_git_state_store.store.name", body),

@@ -115,7 +115,8 @@ func TestAccGitStateStore_secretNotFound(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      config,
-				ExpectError: wrapped("(SecretNotFound)"),
+				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
+				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
 			{
 				// The failed store stayed in state, tainted: this apply replaces it.

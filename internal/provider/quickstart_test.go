@@ -42,7 +42,9 @@ func TestAccQuickstart(t *testing.T) {
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("kind"), knownvalue.StringExact("redis")),
 				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")),
-				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("pipelines").AtMapKey("instance-configure"), knownvalue.StringExact("Succeeded")),
+				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("pipelines"), expectWorkflows(map[string]knownvalue.Check{
+					"instance-configure": knownvalue.StringExact("Succeeded"),
+				})),
 			},
 			// Against the real Kratix, the dev Destination's documents are in the repository.
 			Check:            checkGitWritten(t, "quickstart", "main", "dev"),

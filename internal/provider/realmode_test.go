@@ -94,13 +94,18 @@ func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 	return regexp.MustCompile(emulatorPattern)
 }
 
+// byMode is the emulator's value, or the served Kratix's in real mode.
+func byMode(emulator, real string) string {
+	if harness.Current().Real() {
+		return real
+	}
+	return emulator
+}
+
 // stringByMode expects one string from the emulator and another from the
 // served Kratix, such as a condition reason that was renamed.
 func stringByMode(emulator, real string) knownvalue.Check {
-	if harness.Current().Real() {
-		return knownvalue.StringExact(real)
-	}
-	return knownvalue.StringExact(emulator)
+	return knownvalue.StringExact(byMode(emulator, real))
 }
 
 // expectSettledPromiseStatus checks the status of a Promise that the apply
