@@ -107,7 +107,7 @@ func TestAccBucketStateStore_secretNotFound(t *testing.T) {
 		CheckDestroy:             checkGone(t, gone(bucketStateStoresGVR, name)),
 		Steps: []resource.TestStep{
 			{
-				Config:      config,
+				Config: config,
 				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
 				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},

@@ -145,7 +145,7 @@ func TestAccDestination_missingStore(t *testing.T) {
 		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
 		Steps: []resource.TestStep{
 			{
-				Config:      base + destinationHCL(name, fmt.Sprintf("%q", name), body),
+				Config: base + destinationHCL(name, fmt.Sprintf("%q", name), body),
 				// The served Kratix reports a missing store as a failed write.
 				ExpectError: wrappedInOrder(byMode(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name),
 					fmt.Sprintf(`Ready=False (StateStoreWriteFailed): Failed to write test documents to State Store: GitStateStore.platform.kratix.io "%s" not found`, name)),

@@ -114,7 +114,7 @@ func TestAccGitStateStore_secretNotFound(t *testing.T) {
 		CheckDestroy:             checkGone(t, gone(gitStateStoresGVR, name)),
 		Steps: []resource.TestStep{
 			{
-				Config:      config,
+				Config: config,
 				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
 				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
