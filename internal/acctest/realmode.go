@@ -11,9 +11,6 @@ import (
 // emulator follows (kratix-api.md, 2026-08). Each is listed with the other
 // disagreements in internal/emulator/doc.go.
 const (
-	// RealNoGitHubApp: the served GitStateStore CRD allows only basicAuth
-	// and ssh, so a store with auth_method githubApp is refused.
-	RealNoGitHubApp = "the served Kratix's (2025-09) GitStateStore CRD has no githubApp auth method"
 	// RealWatchesFirstAPIVersion: the served Kratix's controller for a
 	// Promise's requests keeps watching the API version it started with; once
 	// the Promise stops serving it, requests are not reconciled (the watch

@@ -168,8 +168,8 @@
 //	Destination reason without   DestinationReady              ReconciledSuccessfully           version difference  expected by mode (stringByMode)
 //	  test documents
 //	stores over SSH, GitHub App  Ready without contacting the  no SSH server here; no           local platform gap  the SSH step of the write-only credentials test skips in real
-//	                             host                          githubApp in the CRD                                 mode; TestAccStateStore_credentialsNeverStored skips
-//	                                                                                                                (RealNoGitHubApp)
+//	                             host                          githubApp in the CRD                                 mode; TestAccStateStore_credentialsNeverStored leaves the
+//	                                                                                                                GitHub App store out
 //	the manager's TMPDIR         n/a                           the git writer removes TMPDIR    Kratix bug          the platform runs the manager without capabilities, TMPDIR
 //	                                                           itself after each write                              in a read-only directory (see platform.managerTmpDir)
 //	workflow-control suspend     KRATIX_EMULATOR_SUSPEND       ignored (no workflow-control)    version difference  the pod runner still writes workflow-control.yaml
