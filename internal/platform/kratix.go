@@ -176,7 +176,7 @@ func (p *Platform) installWebhooks(ctx context.Context, dyn dynamic.Interface, c
 	if err != nil {
 		return err
 	}
-	certDir := filepath.Join(p.managerTmpDir(), "k8s-webhook-server", "serving-certs")
+	certDir := p.webhookCertDir()
 	if err := os.MkdirAll(certDir, 0o700); err != nil {
 		return err
 	}
@@ -219,16 +219,21 @@ func (p *Platform) installWebhooks(ctx context.Context, dyn dynamic.Interface, c
 // directory is os.MkdirTemp("", ...)); every later clone then fails
 // ("stat $TMPDIR: no such file or directory"). In Kratix's container, which
 // runs as a user that cannot remove /tmp, that only empties /tmp. Here the
-// manager runs as root without capabilities (managerCommand), and TMPDIR
-// sits in a directory without write permission (managerTmpParent), so the
-// same holds: it can empty TMPDIR, not remove it.
+// manager runs without capabilities (managerCommand), and TMPDIR sits in a
+// directory without write permission (managerTmpParent), so the same
+// holds: it can empty TMPDIR, not remove it.
 func (p *Platform) managerTmpDir() string { return filepath.Join(p.managerTmpParent(), "tmp") }
 
 func (p *Platform) managerTmpParent() string { return filepath.Join(p.WorkDir, "kratix-manager") }
 
+// webhookCertDir is where controller-runtime looks for the manager's
+// webhook serving certificate.
+func (p *Platform) webhookCertDir() string {
+	return filepath.Join(p.managerTmpDir(), "k8s-webhook-server", "serving-certs")
+}
+
 // prepareManagerTmpDir creates TMPDIR and then takes the write permission
-// off its parent (see managerTmpDir). The platform's own clean-up runs
-// with capabilities and removes both.
+// off its parent (see managerTmpDir).
 func (p *Platform) prepareManagerTmpDir() error {
 	if err := os.MkdirAll(p.managerTmpDir(), 0o700); err != nil {
 		return err
@@ -236,11 +241,24 @@ func (p *Platform) prepareManagerTmpDir() error {
 	return os.Chmod(p.managerTmpParent(), 0o500)
 }
 
-// managerCommand runs the manager through setpriv (util-linux) with every
-// capability dropped, so that file permissions bind it although it runs as
-// root (see managerTmpDir). Without setpriv it runs as it is, and Git
-// state stores fail after Kratix's first write.
+// releaseManagerTmpDir gives back the write permissions installWebhooks and
+// prepareManagerTmpDir took, once the manager has stopped, so that the
+// work directory can be removed without root's capabilities too.
+func (p *Platform) releaseManagerTmpDir() {
+	for _, dir := range []string{p.managerTmpParent(), filepath.Dir(p.webhookCertDir()), p.webhookCertDir()} {
+		_ = os.Chmod(dir, 0o700)
+	}
+}
+
+// managerCommand runs the manager, when this process is root, through
+// setpriv (util-linux) with every capability dropped, so that file
+// permissions bind it as they bind any other user (see managerTmpDir).
+// Without setpriv it runs with root's capabilities, and Git state stores
+// fail after Kratix's first write.
 func managerCommand(bin string, args []string, logf func(string, ...any)) (string, []string) {
+	if os.Geteuid() != 0 {
+		return bin, args
+	}
 	setpriv, err := exec.LookPath("setpriv")
 	if err != nil {
 		logf("setpriv (util-linux) is not on PATH: the Kratix manager runs with root's capabilities, and its git writer will remove its TMPDIR after the first write, so Git state stores fail after it")
