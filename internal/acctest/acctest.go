@@ -137,6 +137,7 @@ func useExisting(path string) (func(), error) {
 	}
 	stores, err := storeserver.Start(storeDir)
 	if err != nil {
+		_ = os.RemoveAll(storeDir)
 		return nil, err
 	}
 	current = &Env{KubeconfigPath: path, Context: raw.CurrentContext, Host: cfg.Host, CAData: cfg.CAData, Existing: true, config: cfg, stores: stores}

@@ -131,6 +131,38 @@ func TestAccDestination_lifecycle(t *testing.T) {
 	})
 }
 
+// TestAccDestination_onBucketStore: a Destination on a BucketStateStore
+// becomes Ready (against the real Kratix, once it wrote its test documents
+// to the bucket), and destroy removes both.
+func TestAccDestination_onBucketStore(t *testing.T) {
+	testAccPreCheck(t)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	createTestSecret(t, "default", name+"-creds", testS3Credentials())
+	config := harness.Current().ProviderConfig() + fmt.Sprintf(`
+resource "kratix_bucket_state_store" "store" {
+  name        = %[1]q
+  endpoint    = %[2]q
+  bucket_name = %[1]q
+  insecure    = true
+  secret_ref  = { name = "%[1]s-creds", namespace = "default" }
+}
+`, name, testS3Endpoint()) + destinationOfKindHCL(name, "BucketStateStore", "kratix_bucket_state_store.store.name", `  path = "dev"`)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(bucketStateStoresGVR, name)),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("state_store").AtMapKey("kind"), knownvalue.StringExact("BucketStateStore")),
+			},
+			Check:            checkS3Written(t, name, "dev/"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		}},
+	})
+}
+
 // TestAccDestination_missingStore: a Destination whose store does not exist
 // fails with StateStoreNotFound, Kratix's message and what to check; adding
 // the store (referenced, so it is created first) fixes it.

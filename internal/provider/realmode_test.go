@@ -95,17 +95,17 @@ func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 }
 
 // byMode is the emulator's value, or the served Kratix's in real mode.
-func byMode(emulator, real string) string {
+func byMode(emulator, served string) string {
 	if harness.Current().Real() {
-		return real
+		return served
 	}
 	return emulator
 }
 
 // stringByMode expects one string from the emulator and another from the
 // served Kratix, such as a condition reason that was renamed.
-func stringByMode(emulator, real string) knownvalue.Check {
-	return knownvalue.StringExact(byMode(emulator, real))
+func stringByMode(emulator, served string) knownvalue.Check {
+	return knownvalue.StringExact(byMode(emulator, served))
 }
 
 // expectSettledPromiseStatus checks the status of a Promise that the apply

@@ -100,6 +100,8 @@ func (g *Git) authenticated(user, pass string) bool {
 // Close stops serving; the repositories stay on disk.
 func (g *Git) Close() error { return g.server.close() }
 
+// ServeHTTP authenticates a smart-HTTP request, creates the repository it
+// addresses if needed, and hands it to git http-backend.
 func (g *Git) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	if !ok || !g.authenticated(user, pass) {
@@ -253,11 +255,7 @@ func (g *Git) ReadFile(repo, branch, file string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := g.gitRaw(dir, nil, "cat-file", "blob", "refs/heads/"+branch+":"+strings.TrimPrefix(file, "/"))
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return g.gitRaw(dir, nil, "cat-file", "blob", "refs/heads/"+branch+":"+strings.TrimPrefix(file, "/"))
 }
 
 func (g *Git) repoDir(repo string) (string, error) {

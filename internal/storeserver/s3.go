@@ -74,6 +74,8 @@ func (s *S3) knownKey(id string) bool {
 // Close stops serving and forgets every object.
 func (s *S3) Close() error { return s.server.close() }
 
+// ServeHTTP refuses a request signed with an unknown access key ID (see
+// the package documentation) and hands the others to gofakes3.
 func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key, signed := accessKeyOfRequest(r)
 	switch {
