@@ -31,6 +31,7 @@ import (
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/localkratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
+	"github.com/kratix-community/terraform-provider-kratix/internal/storeserver"
 )
 
 // EnvExistingKubeconfig points the acceptance tests at an existing cluster.
@@ -51,6 +52,7 @@ type Env struct {
 	// Mode is what plays Kratix on the local platform.
 	Mode   platform.Mode
 	config *rest.Config
+	stores *storeserver.Servers
 }
 
 var current *Env
@@ -80,7 +82,7 @@ func setup(ctx context.Context) (func(), error) {
 	}
 	clearKubeEnv()
 	if path := os.Getenv(EnvExistingKubeconfig); path != "" {
-		return func() {}, useExisting(path)
+		return useExisting(path)
 	}
 	return startLocal(ctx)
 }
@@ -96,7 +98,7 @@ func startLocal(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	stopKratix, err := localkratix.Start(ctx, p, kratixLogf())
+	kratix, err := localkratix.Start(ctx, p, kratixLogf())
 	if err != nil {
 		_ = p.Stop()
 		return nil, err
@@ -104,30 +106,45 @@ func startLocal(ctx context.Context) (func(), error) {
 	current = &Env{
 		KubeconfigPath: p.KubeconfigPath, Context: platform.KubeconfigContext, Host: p.Host, CAData: p.CAData,
 		AdminToken: p.AdminToken, LimitedToken: p.LimitedToken, LimitedUser: p.LimitedUser, config: p.AdminConfig(),
-		Mode: mode,
+		Mode: mode, stores: kratix.Stores,
 	}
-	logf("Kratix mode: %s", mode)
+	logf("Kratix mode: %s; Git server %s, S3 server %s", mode, kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint())
 	return func() {
-		stopKratix()
+		kratix.Stop()
 		if err := p.Stop(); err != nil {
 			logf("stopping the platform: %v", err)
 		}
 	}, nil
 }
 
-func useExisting(path string) error {
+// useExisting points the tests at an existing cluster. The store servers
+// still run, on this machine's loopback, so that the tests' configurations
+// are the same; a Kratix elsewhere cannot reach them.
+func useExisting(path string) (func(), error) {
 	loader := &clientcmd.ClientConfigLoadingRules{ExplicitPath: path}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loader, &clientcmd.ConfigOverrides{})
 	raw, err := cc.RawConfig()
 	if err != nil {
-		return fmt.Errorf("reading %s=%s: %w", EnvExistingKubeconfig, path, err)
+		return nil, fmt.Errorf("reading %s=%s: %w", EnvExistingKubeconfig, path, err)
 	}
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	current = &Env{KubeconfigPath: path, Context: raw.CurrentContext, Host: cfg.Host, CAData: cfg.CAData, Existing: true, config: cfg}
-	return nil
+	storeDir, err := os.MkdirTemp("", "kratix-acc-stores-")
+	if err != nil {
+		return nil, err
+	}
+	stores, err := storeserver.Start(storeDir)
+	if err != nil {
+		_ = os.RemoveAll(storeDir)
+		return nil, err
+	}
+	current = &Env{KubeconfigPath: path, Context: raw.CurrentContext, Host: cfg.Host, CAData: cfg.CAData, Existing: true, config: cfg, stores: stores}
+	return func() {
+		_ = stores.Close()
+		_ = os.RemoveAll(storeDir)
+	}, nil
 }
 
 // clearKubeEnv removes the user's own connection settings so that every test

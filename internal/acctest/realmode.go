@@ -11,11 +11,6 @@ import (
 // emulator follows (kratix-api.md, 2026-08). Each is listed with the other
 // disagreements in internal/emulator/doc.go.
 const (
-	// RealNoStoreServers is a gap of the local platform, not of Kratix: the
-	// tests' state stores point at hosts that do not exist, and the real
-	// Kratix checks a store by writing to it, so no store or Destination
-	// becomes Ready. Loopback Git and S3 servers would close it.
-	RealNoStoreServers = "no Git or S3 server runs on the local platform yet, and the real Kratix makes a state store or Destination Ready only after writing to it"
 	// RealWatchesFirstAPIVersion: the served Kratix's controller for a
 	// Promise's requests keeps watching the API version it started with; once
 	// the Promise stops serving it, requests are not reconciled (the watch

@@ -134,8 +134,8 @@
 //	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (errorByMode);
 //	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
 //	                                                           limit was reached
-//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true; the
-//	  spec.useDualStack                                        the provider failed                                  bucket store tests still skip in real mode (RealNoStoreServers)
+//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true
+//	  spec.useDualStack                                        the provider failed
 //	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
 //	                                                           CRD, so a request can exist                          the provider refuses to plan until then
 //	                                                           before its Promise publishes
@@ -161,8 +161,17 @@
 //	                             an invalid Job spec is        the Jobs and rejects the Promise                     workshop-app-promise in real mode (realWebhookRejections);
 //	                             accepted                      (secretKeyRef without a key)                         the provider called the denial an RBAC refusal (provider
 //	                                                                                                                bug, fixed: the error names the webhook and what it said)
-//	state store / Destination    SecretNotFound,               ErrorInitialisingWriter,         version difference  store and Destination tests skip in real mode until loopback
-//	  failure reasons            StateStoreNotFound            StateStoreWriteFailed            or emulator mistake Git and S3 servers exist (RealNoStoreServers)
+//	state store / Destination    SecretNotFound (store),       ErrorInitialisingWriter (store), version difference  tests expect each mode's reason (byMode, stringByMode); the
+//	  failure reasons            StateStoreNotFound and        StateStoreWriteFailed with the                       provider's advice reads the served Kratix's message (a
+//	                             StateStoreNotReady (Destina-  client's error ("... not found")                     missing store or Secret), so it says the same in both modes
+//	                             tion)                         (Destination)
+//	Destination reason without   DestinationReady              ReconciledSuccessfully           version difference  expected by mode (stringByMode)
+//	  test documents
+//	stores over SSH, GitHub App  Ready without contacting the  no SSH server here; no           local platform gap  the SSH step of the write-only credentials test skips in real
+//	                             host                          githubApp in the CRD                                 mode; TestAccStateStore_credentialsNeverStored leaves the
+//	                                                                                                                GitHub App store out
+//	the manager's TMPDIR         n/a                           the git writer removes TMPDIR    Kratix bug          the platform runs the manager without capabilities, TMPDIR
+//	                                                           itself after each write                              in a read-only directory (see platform.managerTmpDir)
 //	workflow-control suspend     KRATIX_EMULATOR_SUSPEND       ignored (no workflow-control)    version difference  the pod runner still writes workflow-control.yaml
 //	PromiseRevision,             created                       do not exist (added 2025-11)     version difference  no provider test depends on them
 //	  ResourceBinding

@@ -167,7 +167,7 @@ func conditionGeneration(obj *unstructured.Unstructured, condType string) int64 
 func DestinationAdvice(obj *unstructured.Unstructured) string {
 	r := DestinationReadiness(obj)
 	store := DestinationStateStore(obj)
-	switch r.Reason {
+	switch destinationAdviceReason(r, store) {
 	case ReasonStateStoreNotFound:
 		return fmt.Sprintf("The Destination names the state store %s, which does not exist. Check state_store.kind and "+
 			"state_store.name, or create the store (kratix_%s) before the Destination: reference it, e.g. "+
@@ -184,6 +184,30 @@ func DestinationAdvice(obj *unstructured.Unstructured) string {
 		return "Kratix could not update the Destination's finalizers; check the Kratix controller's logs and RBAC."
 	}
 	return ""
+}
+
+// destinationAdviceReason is the reason to advise on. Kratix releases
+// before the StateStoreNotFound and StateStoreNotReady reasons (2025) report
+// both as StateStoreWriteFailed, with the client's error as the message:
+// `GitStateStore.platform.kratix.io "x" not found` for a missing store,
+// `secret "x" not found in namespace "y"` for a store without its Secret.
+func destinationAdviceReason(r Readiness, store StateStoreRef) string {
+	if r.Reason != ReasonStateStoreWriteFailed {
+		return r.Reason
+	}
+	switch {
+	case strings.Contains(r.Message, fmt.Sprintf("%s.%s %q not found", store.Kind, Group, store.Name)):
+		return ReasonStateStoreNotFound
+	case secretNotFoundMessage(r.Message):
+		return ReasonStateStoreNotReady
+	}
+	return r.Reason
+}
+
+// secretNotFoundMessage matches the message Kratix builds from a failed
+// Secret read: `secret "x" not found in namespace "y"`.
+func secretNotFoundMessage(message string) bool {
+	return strings.Contains(message, `secret "`) && strings.Contains(message, `" not found in namespace "`)
 }
 
 // snake turns GitStateStore into git_state_store.

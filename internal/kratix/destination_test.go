@@ -76,19 +76,23 @@ func TestDestinationWatch(t *testing.T) {
 
 func TestDestinationAdvice(t *testing.T) {
 	tests := []struct {
-		reason string
-		want   string
+		reason, message string
+		want            string
 	}{
-		{ReasonStateStoreNotFound, "kratix_git_state_store"},
-		{ReasonStateStoreNotReady, "kubectl get gitstatestore default"},
-		{ReasonStateStoreWriteFailed, `path "dev"`},
-		{ReasonDestinationNotReady, ""},
+		{ReasonStateStoreNotFound, "m", "kratix_git_state_store"},
+		{ReasonStateStoreNotReady, "m", "kubectl get gitstatestore default"},
+		{ReasonStateStoreWriteFailed, "m", `path "dev"`},
+		{ReasonDestinationNotReady, "m", ""},
+		// What Kratix releases of 2025 report instead of the two reasons above.
+		{ReasonStateStoreWriteFailed, `Failed to write test documents to State Store: GitStateStore.platform.kratix.io "default" not found`, "kratix_git_state_store"},
+		{ReasonStateStoreWriteFailed, `Failed to write test documents to State Store: secret "creds" not found in namespace "default"`, "kubectl get gitstatestore default"},
+		{ReasonStateStoreWriteFailed, `Failed to write test documents to State Store: GitStateStore.platform.kratix.io "other" not found`, `path "dev"`},
 	}
 	for _, tt := range tests {
-		obj := destination("d", 1, gitSpec("dev", "default"), cond(CondReady, "False", tt.reason, "m", 0))
+		obj := destination("d", 1, gitSpec("dev", "default"), cond(CondReady, "False", tt.reason, tt.message, 0))
 		got := DestinationAdvice(obj)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
-			t.Errorf("DestinationAdvice(%s) = %q, want it to contain %q", tt.reason, got, tt.want)
+			t.Errorf("DestinationAdvice(%s: %s) = %q, want it to contain %q", tt.reason, tt.message, got, tt.want)
 		}
 	}
 }

@@ -276,7 +276,13 @@ func StateStoreAdvice(obj *unstructured.Unstructured) string {
 	if kind == BucketStateStoreKind {
 		where = "the endpoint, bucket name and insecure setting"
 	}
-	switch r.Reason {
+	reason := r.Reason
+	// Kratix releases before SecretNotFound (2025) report a missing Secret
+	// as ErrorInitialisingWriter.
+	if reason == ReasonErrorInitialisingWriter && secretNotFoundMessage(r.Message) {
+		reason = ReasonSecretNotFound
+	}
+	switch reason {
 	case ReasonSecretNotFound:
 		return fmt.Sprintf("Kratix cannot read the Secret %s/%s named by secret_ref. Create it with the keys %s, fix "+
 			"secret_ref, or give the credentials to this resource (the *_wo arguments with credentials_wo_version) so the "+

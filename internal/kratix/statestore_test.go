@@ -152,6 +152,13 @@ func TestStateStoreAdvice(t *testing.T) {
 			t.Errorf("advice %q does not contain %q", got, want)
 		}
 	}
+	// Kratix releases of 2025 report a missing Secret this way.
+	old := store(GitStateStoreKind, 1, map[string]any{"url": "https://example.com/r.git", "authMethod": "basicAuth", "secretRef": map[string]any{"name": "creds"}},
+		map[string]any{"status": "NotReady", "conditions": []any{cond(CondReady, "False", ReasonErrorInitialisingWriter,
+			`Error initialising writer: secret "creds" not found in namespace "default"`, 0)}})
+	if got := StateStoreAdvice(old); !strings.Contains(got, "Kratix cannot read the Secret default/creds") {
+		t.Errorf("advice for a missing Secret reported as ErrorInitialisingWriter: %q", got)
+	}
 	if ns, name := StateStoreSecretRef(bucket); ns != "kratix" || name != "creds" {
 		t.Errorf("StateStoreSecretRef = %s/%s", ns, name)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -94,7 +95,7 @@ func (p *Platform) startKratix(ctx context.Context, pki *pkiPaths, logf func(str
 	if err != nil {
 		return err
 	}
-	return p.runManager(ctx, kubeconfig, bins.Manager)
+	return p.runManager(ctx, kubeconfig, bins.Manager, logf)
 }
 
 // lockWebhookPort holds a machine-wide lock for port 9443 until Stop, so
@@ -175,12 +176,20 @@ func (p *Platform) installWebhooks(ctx context.Context, dyn dynamic.Interface, c
 	if err != nil {
 		return err
 	}
-	certDir := filepath.Join(p.managerTmpDir(), "k8s-webhook-server", "serving-certs")
+	certDir := p.webhookCertDir()
 	if err := os.MkdirAll(certDir, 0o700); err != nil {
 		return err
 	}
 	if _, _, err := serving.write(certDir, "tls"); err != nil {
 		return err
+	}
+	// Kratix's git writer empties its TMPDIR (see managerTmpDir): the
+	// certificate directories are read-only so that, without capabilities,
+	// it cannot take the webhook certificate with it.
+	for _, dir := range []string{certDir, filepath.Dir(certDir)} {
+		if err := os.Chmod(dir, 0o500); err != nil {
+			return err
+		}
 	}
 	pointAtLoopback := func(obj *unstructured.Unstructured) {
 		obj.SetName(kratixNamePrefix + obj.GetName())
@@ -204,7 +213,59 @@ func (p *Platform) installWebhooks(ctx context.Context, dyn dynamic.Interface, c
 // managerTmpDir is the manager's TMPDIR: controller-runtime reads the
 // webhook certificate from $TMPDIR/k8s-webhook-server/serving-certs, so
 // each platform keeps its own instead of sharing /tmp.
-func (p *Platform) managerTmpDir() string { return filepath.Join(p.WorkDir, "kratix-manager-tmp") }
+//
+// The served Kratix's git writer removes filepath.Dir of its clone
+// directory after every write and read, which is TMPDIR itself (its clone
+// directory is os.MkdirTemp("", ...)); every later clone then fails
+// ("stat $TMPDIR: no such file or directory"). In Kratix's container, which
+// runs as a user that cannot remove /tmp, that only empties /tmp. Here the
+// manager runs without capabilities (managerCommand), and TMPDIR sits in a
+// directory without write permission (managerTmpParent), so the same
+// holds: it can empty TMPDIR, not remove it.
+func (p *Platform) managerTmpDir() string { return filepath.Join(p.managerTmpParent(), "tmp") }
+
+func (p *Platform) managerTmpParent() string { return filepath.Join(p.WorkDir, "kratix-manager") }
+
+// webhookCertDir is where controller-runtime looks for the manager's
+// webhook serving certificate.
+func (p *Platform) webhookCertDir() string {
+	return filepath.Join(p.managerTmpDir(), "k8s-webhook-server", "serving-certs")
+}
+
+// prepareManagerTmpDir creates TMPDIR and then takes the write permission
+// off its parent (see managerTmpDir).
+func (p *Platform) prepareManagerTmpDir() error {
+	if err := os.MkdirAll(p.managerTmpDir(), 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(p.managerTmpParent(), 0o500)
+}
+
+// releaseManagerTmpDir gives back the write permissions installWebhooks and
+// prepareManagerTmpDir took, once the manager has stopped, so that the
+// work directory can be removed without root's capabilities too.
+func (p *Platform) releaseManagerTmpDir() {
+	for _, dir := range []string{p.managerTmpParent(), filepath.Dir(p.webhookCertDir()), p.webhookCertDir()} {
+		_ = os.Chmod(dir, 0o700)
+	}
+}
+
+// managerCommand runs the manager, when this process is root, through
+// setpriv (util-linux) with every capability dropped, so that file
+// permissions bind it as they bind any other user (see managerTmpDir).
+// Without setpriv it runs with root's capabilities, and Git state stores
+// fail after Kratix's first write.
+func managerCommand(bin string, args []string, logf func(string, ...any)) (string, []string) {
+	if os.Geteuid() != 0 {
+		return bin, args
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		logf("setpriv (util-linux) is not on PATH: the Kratix manager runs with root's capabilities, and its git writer will remove its TMPDIR after the first write, so Git state stores fail after it")
+		return bin, args
+	}
+	return setpriv, append([]string{"--inh-caps=-all", "--bounding-set=-all", "--", bin}, args...)
+}
 
 func createKratixConfig(ctx context.Context, cs kubernetes.Interface) error {
 	cm := &corev1.ConfigMap{
@@ -235,7 +296,7 @@ func (p *Platform) managerKubeconfig(ctx context.Context, cs kubernetes.Interfac
 	return path, clientcmd.WriteToFile(*cfg, path)
 }
 
-func (p *Platform) runManager(ctx context.Context, kubeconfig, bin string) error {
+func (p *Platform) runManager(ctx context.Context, kubeconfig, bin string, logf func(string, ...any)) error {
 	ports, err := freePorts(1)
 	if err != nil {
 		return err
@@ -243,8 +304,12 @@ func (p *Platform) runManager(ctx context.Context, kubeconfig, bin string) error
 	probe := "127.0.0.1:" + strconv.Itoa(ports[0])
 	args := []string{"--metrics-bind-address=0", "--pprof-bind-address=0", "--health-probe-bind-address=" + probe}
 	env := append(managerEnv(), "KUBECONFIG="+kubeconfig, "PIPELINE_ADAPTER_IMG="+PipelineAdapterImage, "TMPDIR="+p.managerTmpDir())
+	if err := p.prepareManagerTmpDir(); err != nil {
+		return err
+	}
+	command, commandArgs := managerCommand(bin, args, logf)
 	started := time.Now()
-	if err := p.run(binKratixManager, bin, args, env); err != nil {
+	if err := p.run(binKratixManager, command, commandArgs, env); err != nil {
 		return err
 	}
 	if err := p.waitHTTPOK(ctx, "http://"+probe+"/readyz", binKratixManager); err != nil {

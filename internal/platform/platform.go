@@ -194,6 +194,7 @@ func (p *Platform) Stop() error {
 		p.procs[i].stop(10 * time.Second)
 	}
 	p.procs = nil
+	p.releaseManagerTmpDir()
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}

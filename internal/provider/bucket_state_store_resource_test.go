@@ -17,15 +17,18 @@ import (
 
 const bucketStoreAddr = "kratix_bucket_state_store.test"
 
+// bucketStoreHCL is a store on a bucket of the test's own (named after the
+// store) on the local S3 server, which speaks plain HTTP: insecure = true.
 func bucketStoreHCL(name, body string) string {
 	return fmt.Sprintf(`
 resource "kratix_bucket_state_store" "test" {
   name        = %q
-  endpoint    = "minio.kratix-platform-system.svc:80"
-  bucket_name = "kratix"
-%s
+  endpoint    = %q
+  bucket_name = %[1]q
+  insecure    = true
+%[3]s
 }
-`, name, body)
+`, name, testS3Endpoint(), body)
 }
 
 // TestAccBucketStateStore_lifecycle: the provider writes the access key
@@ -34,9 +37,9 @@ resource "kratix_bucket_state_store" "test" {
 // deletes the store and the Secret it wrote.
 func TestAccBucketStateStore_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-bucket")
 	secret := name + "-creds"
+	acceptS3Key("AKIAEXAMPLE")
 	base := harness.Current().ProviderConfig()
 	body := func(secretKey string, version int, extra string) string {
 		return fmt.Sprintf(`  secret_ref = { name = %q, namespace = "default" }
@@ -58,7 +61,8 @@ func TestAccBucketStateStore_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("status"), knownvalue.StringExact("Ready")),
 					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("auth_method"), knownvalue.StringExact("accessKey")),
-					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("insecure"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("insecure"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("path"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("secret_access_key_wo"), knownvalue.Null()),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -70,18 +74,18 @@ func TestAccBucketStateStore_lifecycle(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"timeouts", "credentials_wo_version"},
 			},
 			{
-				Config: base + bucketStoreHCL(name, body("first-secret-key-1111", 1, "  insecure = true\n  path = \"platform\"\n")),
+				Config: base + bucketStoreHCL(name, body("first-secret-key-1111", 1, "  path = \"platform\"\n")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(bucketStoreAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("insecure"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue(bucketStoreAddr, tfjsonpath.New("path"), knownvalue.StringExact("platform")),
 				},
 			},
 			{
-				Config: base + bucketStoreHCL(name, body("rotated-secret-key-2222", 2, "  insecure = true\n  path = \"platform\"\n")),
+				Config: base + bucketStoreHCL(name, body("rotated-secret-key-2222", 2, "  path = \"platform\"\n")),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(bucketStoreAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -96,7 +100,6 @@ func TestAccBucketStateStore_lifecycle(t *testing.T) {
 // does not exist fails the apply with SecretNotFound and advice.
 func TestAccBucketStateStore_secretNotFound(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-bucket")
 	config := harness.Current().ProviderConfig() + bucketStoreHCL(name, fmt.Sprintf(`  secret_ref = { name = %q, namespace = "default" }`, name+"-missing"))
 	resource.Test(t, resource.TestCase{
@@ -104,12 +107,13 @@ func TestAccBucketStateStore_secretNotFound(t *testing.T) {
 		CheckDestroy:             checkGone(t, gone(bucketStateStoresGVR, name)),
 		Steps: []resource.TestStep{
 			{
-				Config:      config,
-				ExpectError: wrapped("(SecretNotFound)"),
+				Config: config,
+				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
+				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
 			{
 				PreConfig: func() {
-					createTestSecret(t, "default", name+"-missing", map[string]string{"accessKeyID": "AKIA", "secretAccessKey": "x"})
+					createTestSecret(t, "default", name+"-missing", testS3Credentials())
 				},
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{

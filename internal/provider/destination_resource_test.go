@@ -20,18 +20,19 @@ import (
 
 const destinationAddr = "kratix_destination.test"
 
-// testStoreHCL is a GitStateStore whose Secret the test created through
+// testStoreHCL is a GitStateStore on the test's own repository of the
+// local Git server, whose Secret the test created through
 // the API, so these tests need no write-only arguments (any Terraform).
 func testStoreHCL(t *testing.T, name string) string {
 	t.Helper()
-	createTestSecret(t, "default", name+"-creds", map[string]string{"username": "kratix", "password": "token"})
+	createTestSecret(t, "default", name+"-creds", testGitCredentials())
 	return fmt.Sprintf(`
 resource "kratix_git_state_store" "store" {
   name       = %[1]q
-  url        = "https://git.example.com/platform/state.git"
+  url        = %[2]q
   secret_ref = { name = "%[1]s-creds" }
 }
-`, name)
+`, name, testGitURL(name))
 }
 
 func destinationHCL(name, store, body string) string {
@@ -55,7 +56,6 @@ resource "kratix_destination" "test" {
 // finalizer) is checked in the API.
 func TestAccDestination_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
 	store := "kratix_git_state_store.store.name"
@@ -77,6 +77,7 @@ func TestAccDestination_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("strict_match_labels"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("id"), knownvalue.StringExact(name)),
 				},
+				Check:            checkGitWritten(t, name, "main", "dev"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
@@ -97,7 +98,8 @@ func TestAccDestination_lifecycle(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), knownvalue.StringExact("DestinationReady")),
+					// Without test documents the served Kratix says ReconciledSuccessfully.
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), stringByMode("DestinationReady", "ReconciledSuccessfully")),
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"environment": knownvalue.StringExact("dev"), "team": knownvalue.StringExact("platform"),
 					})),
@@ -129,12 +131,43 @@ func TestAccDestination_lifecycle(t *testing.T) {
 	})
 }
 
+// TestAccDestination_onBucketStore: a Destination on a BucketStateStore
+// becomes Ready (against the real Kratix, once it wrote its test documents
+// to the bucket), and destroy removes both.
+func TestAccDestination_onBucketStore(t *testing.T) {
+	testAccPreCheck(t)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	createTestSecret(t, "default", name+"-creds", testS3Credentials())
+	config := harness.Current().ProviderConfig() + fmt.Sprintf(`
+resource "kratix_bucket_state_store" "store" {
+  name        = %[1]q
+  endpoint    = %[2]q
+  bucket_name = %[1]q
+  insecure    = true
+  secret_ref  = { name = "%[1]s-creds", namespace = "default" }
+}
+`, name, testS3Endpoint()) + destinationOfKindHCL(name, "BucketStateStore", "kratix_bucket_state_store.store.name", `  path = "dev"`)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(bucketStateStoresGVR, name)),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("state_store").AtMapKey("kind"), knownvalue.StringExact("BucketStateStore")),
+			},
+			Check:            checkS3Written(t, name, "dev/"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		}},
+	})
+}
+
 // TestAccDestination_missingStore: a Destination whose store does not exist
 // fails with StateStoreNotFound, Kratix's message and what to check; adding
 // the store (referenced, so it is created first) fixes it.
 func TestAccDestination_missingStore(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig()
 	body := `  path = "dev"`
@@ -144,8 +177,11 @@ func TestAccDestination_missingStore(t *testing.T) {
 		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
 		Steps: []resource.TestStep{
 			{
-				Config:      base + destinationHCL(name, fmt.Sprintf("%q", name), body),
-				ExpectError: wrapped(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name)),
+				Config: base + destinationHCL(name, fmt.Sprintf("%q", name), body),
+				// The served Kratix reports a missing store as a failed write.
+				ExpectError: wrappedInOrder(byMode(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name),
+					fmt.Sprintf(`Ready=False (StateStoreWriteFailed): Failed to write test documents to State Store: GitStateStore.platform.kratix.io "%s" not found`, name)),
+					"create the store (kratix_git_state_store) before the Destination"),
 			},
 			{
 				Config: base + testStoreHCL(t, name) + destinationHCL(name, "kratix_git_state_store.store.name", body),
@@ -161,7 +197,6 @@ func TestAccDestination_missingStore(t *testing.T) {
 // TestAccDestination_missingStoreAdvice: the failure says what to check.
 func TestAccDestination_missingStoreAdvice(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -35,12 +35,14 @@ resource "kratix_git_state_store" "test" {
 // but not a Secret the provider does not own.
 func TestAccGitStateStore_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
-	createTestSecret(t, "default", name+"-creds", map[string]string{"username": "kratix", "password": "not-a-real-token"})
+	createTestSecret(t, "default", name+"-creds", testGitCredentials())
+	// The update moves the store to another branch, which, as on a Git
+	// host, must exist for Kratix to clone it.
+	ensureTestBranch(t, name, "platform")
 	base := harness.Current().ProviderConfig()
 	body := func(extra string) string {
-		return fmt.Sprintf("  url = \"https://git.example.com/platform/state.git\"\n  secret_ref = { name = %q }\n%s", name+"-creds", extra)
+		return fmt.Sprintf("  url = %q\n  secret_ref = { name = %q }\n%s", testGitURL(name), name+"-creds", extra)
 	}
 
 	resource.Test(t, resource.TestCase{
@@ -103,23 +105,23 @@ func TestAccGitStateStore_lifecycle(t *testing.T) {
 // Secret exists the next apply succeeds.
 func TestAccGitStateStore_secretNotFound(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	config := harness.Current().ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(
-		"  url = \"https://git.example.com/platform/state.git\"\n  secret_ref = { name = %q }\n", name+"-missing"))
+		"  url = %q\n  secret_ref = { name = %q }\n", testGitURL(name), name+"-missing"))
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGone(t, gone(gitStateStoresGVR, name)),
 		Steps: []resource.TestStep{
 			{
-				Config:      config,
-				ExpectError: wrapped("(SecretNotFound)"),
+				Config: config,
+				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
+				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
 			{
 				// The failed store stayed in state, tainted: this apply replaces it.
 				PreConfig: func() {
-					createTestSecret(t, "default", name+"-missing", map[string]string{"username": "kratix", "password": "token"})
+					createTestSecret(t, "default", name+"-missing", testGitCredentials())
 				},
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -138,17 +140,18 @@ func TestAccGitStateStore_secretNotFound(t *testing.T) {
 // the Secret.
 func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret := name + "-creds"
+	acceptGitToken("kratix-bot", "first-token-1111")
+	acceptGitToken("kratix-bot", "second-token-2222")
 	base := harness.Current().ProviderConfig()
 	basic := func(password string, version int) string {
-		return base + gitStoreHCL(name, fmt.Sprintf(`  url = "https://git.example.com/platform/state.git"
+		return base + gitStoreHCL(name, fmt.Sprintf(`  url = %q
   secret_ref = { name = %q }
   username_wo = "kratix-bot"
   password_wo = %q
   credentials_wo_version = %d
-`, secret, password, version))
+`, testGitURL(name), secret, password, version))
 	}
 	ssh := base + gitStoreHCL(name, fmt.Sprintf(`  url = "git@git.example.com:platform/state.git"
   auth_method = "ssh"
@@ -207,7 +210,10 @@ func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 			},
 			{
 				// Another auth method: the Secret holds exactly its keys.
-				Config: ssh,
+				// The local platform has no SSH server, so the real Kratix
+				// could never make this store Ready.
+				SkipFunc: skipInRealMode,
+				Config:   ssh,
 				Check: checkSecretData(t, "default", secret, map[string]string{
 					"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-key\n-----END OPENSSH PRIVATE KEY-----\n",
 					"knownHosts":    "git.example.com ssh-ed25519 AAAAnotahostkey",
@@ -230,16 +236,16 @@ func TestAccGitStateStore_writeOnlyCredentials(t *testing.T) {
 // and destroy leaves it alone.
 func TestAccGitStateStore_secretOwnership(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	first, second := name+"-first", name+"-second"
 	t.Cleanup(func() {
 		_ = harness.Current().Dynamic(t).Resource(secretsGVR).Namespace("default").Delete(context.Background(), second, metav1.DeleteOptions{})
 	})
+	acceptGitToken("kratix-bot", "token-Rr71")
 	config := func(secret, credentials string) string {
-		return harness.Current().ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(`  url = "https://git.example.com/platform/state.git"
+		return harness.Current().ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(`  url = %q
   secret_ref = { name = %q }
-%s`, secret, credentials))
+%s`, testGitURL(name), secret, credentials))
 	}
 	owned := `  username_wo = "kratix-bot"
   password_wo = "token-Rr71"

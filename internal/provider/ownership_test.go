@@ -73,7 +73,6 @@ func TestAccResourceRequest_createRefusesExisting(t *testing.T) {
 // TestAccDestination_createRefusesExisting: the same rule for a Destination.
 func TestAccDestination_createRefusesExisting(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
 	createDestination(t, name, name, "theirs")

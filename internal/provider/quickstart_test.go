@@ -19,10 +19,14 @@ import (
 // flagship example can never rot.
 func TestAccQuickstart(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	env := harness.Current()
 	t.Setenv("KUBE_CONFIG_PATH", env.KubeconfigPath)
-	t.Setenv("TF_VAR_git_token", "local-platform-token") // as make demo passes it
+	// The state store is the quickstart's own repository on the local Git
+	// server, as make demo passes it.
+	git := testGitCredentials()
+	t.Setenv("TF_VAR_state_store_url", testGitURL("quickstart"))
+	t.Setenv("TF_VAR_git_username", git["username"])
+	t.Setenv("TF_VAR_git_token", git["password"])
 	t.Setenv("KUBE_CTX", env.Context)
 
 	resource.Test(t, resource.TestCase{
@@ -38,8 +42,12 @@ func TestAccQuickstart(t *testing.T) {
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("kind"), knownvalue.StringExact("redis")),
 				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")),
-				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("pipelines").AtMapKey("instance-configure"), knownvalue.StringExact("Succeeded")),
+				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("pipelines"), expectWorkflows(map[string]knownvalue.Check{
+					"instance-configure": knownvalue.StringExact("Succeeded"),
+				})),
 			},
+			// Against the real Kratix, the dev Destination's documents are in the repository.
+			Check:            checkGitWritten(t, "quickstart", "main", "dev"),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		}},
 	})

@@ -14,19 +14,20 @@ import (
 // Ready Destination to a store that is not ready, and turns cleanup on,
 // makes Kratix write the Destination twice: its finalizer first, with the
 // old Ready=True still in place, then Ready=False. The first write must
-// not end the wait: the apply reports the Destination not ready.
+// not end the wait: the apply reports the Destination not ready. Once the
+// store's Secret exists, the next apply succeeds (and, with cleanup = "all",
+// lets Kratix's finalizer clean the store up at destroy).
 func TestAccDestination_updateWaitsForItsOwnCondition(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-dest")
 	base := harness.Current().ProviderConfig() + testStoreHCL(t, name) + fmt.Sprintf(`
 resource "kratix_git_state_store" "broken" {
   name       = "%[1]s-broken"
-  url        = "https://git.example.com/platform/state.git"
+  url        = %[2]q
   secret_ref = { name = "%[1]s-missing" }
   wait       = false
 }
-`, name)
+`, name, testGitURL(name+"-broken"))
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -34,8 +35,15 @@ resource "kratix_git_state_store" "broken" {
 		Steps: []resource.TestStep{
 			{Config: base + destinationHCL(name, "kratix_git_state_store.store.name", `  path = "dev"`)},
 			{
-				Config:      base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
-				ExpectError: wrapped("Ready=False (StateStoreNotReady)"),
+				Config: base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
+				// The served Kratix reports a store without its Secret as a failed write.
+				ExpectError: wrappedInOrder(byMode("Ready=False (StateStoreNotReady)", "Ready=False (StateStoreWriteFailed)"),
+					"The state store GitStateStore/"+name+"-broken is not ready"),
+			},
+			{
+				PreConfig: func() { createTestSecret(t, "default", name+"-missing", testGitCredentials()) },
+				Config:    base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
+				Check:     checkGitWritten(t, name+"-broken", "main", "dev"),
 			},
 		},
 	})

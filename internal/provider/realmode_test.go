@@ -94,6 +94,20 @@ func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 	return regexp.MustCompile(emulatorPattern)
 }
 
+// byMode is the emulator's value, or the served Kratix's in real mode.
+func byMode(emulator, served string) string {
+	if harness.Current().Real() {
+		return served
+	}
+	return emulator
+}
+
+// stringByMode expects one string from the emulator and another from the
+// served Kratix, such as a condition reason that was renamed.
+func stringByMode(emulator, served string) knownvalue.Check {
+	return knownvalue.StringExact(byMode(emulator, served))
+}
+
 // expectSettledPromiseStatus checks the status of a Promise that the apply
 // did not change. The served Kratix marks a Promise Unavailable at the
 // start of every reconcile and Available at its end, so a read that lands

@@ -18,13 +18,13 @@ import (
 // missing (created with wait = false), with Kratix's reason.
 func TestAccStateStoreDataSource(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-store")
 	config := harness.Current().ProviderConfig() + testStoreHCL(t, name) + fmt.Sprintf(`
 resource "kratix_bucket_state_store" "broken" {
   name        = "%[1]s-broken"
-  endpoint    = "minio.kratix-platform-system.svc:80"
-  bucket_name = "kratix"
+  endpoint    = %[2]q
+  bucket_name = "%[1]s-broken"
+  insecure    = true
   secret_ref  = { name = "%[1]s-missing", namespace = "default" }
   wait        = false
 }
@@ -38,7 +38,7 @@ data "kratix_state_store" "broken" {
   kind       = "BucketStateStore"
   name       = kratix_bucket_state_store.broken.name
 }
-`, name)
+`, name, testS3Endpoint())
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -59,7 +59,7 @@ data "kratix_state_store" "broken" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("ready"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("status"), knownvalue.StringExact("NotReady")),
-					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("reason"), knownvalue.StringExact("SecretNotFound")),
+					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("reason"), stringByMode("SecretNotFound", "ErrorInitialisingWriter")),
 					statecheck.ExpectKnownValue("kratix_bucket_state_store.broken", tfjsonpath.New("ready"), knownvalue.Bool(false)),
 				},
 			},

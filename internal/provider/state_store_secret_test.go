@@ -17,14 +17,16 @@ import (
 )
 
 // storeWithCredentials is a git store whose Secret the provider writes from
-// write-only credentials; extra goes into the resource block.
+// write-only credentials, which the local Git server accepts; extra goes
+// into the resource block.
 func storeWithCredentials(name, secret, password, extra string) string {
-	return harness.Current().ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(`  url = "https://git.example.com/platform/state.git"
+	acceptGitToken("kratix-bot", password)
+	return harness.Current().ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(`  url = %q
   secret_ref = { name = %q }
   username_wo = "kratix-bot"
   password_wo = %q
   credentials_wo_version = 1
-%s`, secret, password, extra))
+%s`, testGitURL(name), secret, password, extra))
 }
 
 // TestAccStateStore_existingSecretNotTakenOver: write-only credentials
@@ -34,7 +36,6 @@ func storeWithCredentials(name, secret, password, extra string) string {
 // and destroy deletes the adopted Secret.
 func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret := name + "-creds"
 	theirs := map[string]string{"username": "someone", "password": "their-token", "unrelated": "keep-me"}
@@ -75,7 +76,6 @@ func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 // deleted without adopt_existing_secret: destroy keeps it and warns.
 func TestAccStateStore_secretOfEarlierVersion(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret, other := name+"-creds", name+"-other"
 	owner := "GitStateStore/" + name

@@ -38,7 +38,21 @@ var (
 
 // wrapped matches a phrase however Terraform wraps it in its diagnostics.
 func wrapped(phrase string) *regexp.Regexp {
-	return regexp.MustCompile(strings.ReplaceAll(regexp.QuoteMeta(phrase), " ", `\s+`))
+	return regexp.MustCompile(wrappedPattern(phrase))
+}
+
+// wrappedInOrder matches phrases appearing in this order, each possibly
+// wrapped.
+func wrappedInOrder(phrases ...string) *regexp.Regexp {
+	patterns := make([]string, 0, len(phrases))
+	for _, p := range phrases {
+		patterns = append(patterns, wrappedPattern(p))
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(patterns, ".*"))
+}
+
+func wrappedPattern(phrase string) string {
+	return strings.ReplaceAll(regexp.QuoteMeta(phrase), " ", `\s+`)
 }
 
 // createTestSecret creates a Secret through the API (as someone managing it

@@ -65,7 +65,6 @@ func isMergePatchOf(suffix string) func(*http.Request) bool {
 // marks even when the API server answers the first tries with 503s.
 func TestAccStateStore_releaseRidesOutRestart(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoStoreServers)
 	harness.SkipOnExisting(t)
 	name := acctest.RandomWithPrefix("tf-acc-git")
 	secret := name + "-creds"
@@ -73,10 +72,11 @@ func TestAccStateStore_releaseRidesOutRestart(t *testing.T) {
 	t.Cleanup(func() {
 		_ = harness.Current().Dynamic(t).Resource(secretsGVR).Namespace("default").Delete(context.Background(), secret, metav1.DeleteOptions{})
 	})
+	acceptGitToken("kratix-bot", "token-Hh40")
 	config := func(credentials string) string {
-		return proxy.ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(`  url = "https://git.example.com/platform/state.git"
+		return proxy.ProviderConfig() + gitStoreHCL(name, fmt.Sprintf(`  url = %q
   secret_ref = { name = %q }
-%s`, secret, credentials))
+%s`, testGitURL(name), secret, credentials))
 	}
 
 	resource.Test(t, resource.TestCase{

@@ -2,17 +2,22 @@
 // etcd and kube-apiserver (plus kube-controller-manager) on loopback, and
 // Kratix: by default the real Kratix controller manager (built from the Go
 // module proxy) with a pod runner for its pipelines; with
-// KRATIX_PLATFORM_MODE=emulator the project's Kratix emulator instead.
+// KRATIX_PLATFORM_MODE=emulator the project's Kratix emulator instead. Beside
+// it run a Git server and an S3 server on loopback for state stores to
+// point at; `up` prints their addresses and credentials.
 //
 //	kratix-platform up     start it in the background and print the kubeconfig
 //	kratix-platform down   stop it
 //	kratix-platform serve  run it in the foreground until interrupted
+//	kratix-platform stores print the state stores' addresses and credentials
+//	                       as shell variables (KRATIX_GIT_URL, ...)
 //
 // State lives in --dir (default .platform in the source tree).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +32,7 @@ import (
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/localkratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
+	"github.com/kratix-community/terraform-provider-kratix/internal/storeserver"
 )
 
 func main() {
@@ -44,6 +50,8 @@ func main() {
 		err = down(*dir)
 	case "serve":
 		err = serve(*dir)
+	case "stores":
+		err = printStoreVariables(*dir)
 	default:
 		usage()
 	}
@@ -54,7 +62,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve [--dir DIR]")
+	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve|stores [--dir DIR]")
 	os.Exit(2)
 }
 
@@ -124,6 +132,21 @@ The local Kratix platform is running.
   logs:       %[2]s
   stop:       make platform-down   (or: go run ./internal/cmd/kratix-platform down)
 `, kubeconfig, dir)
+	stores, err := readStoreAccess(dir)
+	if err != nil {
+		return
+	}
+	fmt.Printf(`
+State stores on this machine (plain HTTP; Kratix writes what it schedules there):
+  Git (GitStateStore, auth_method basicAuth):
+    url:      %s   (any path ending in .git is a repository, created on first use with branch main)
+    username: %s
+    password: %s
+  S3 (BucketStateStore, auth_method accessKey, insecure = true):
+    endpoint:          %s   (any bucket_name; buckets are created on first use)
+    access key ID:     %s
+    secret access key: %s
+`, stores.GitURL, stores.GitUsername, stores.GitPassword, stores.S3Endpoint, stores.S3AccessKeyID, stores.S3SecretAccessKey)
 }
 
 // down stops a platform started by up.
@@ -168,27 +191,39 @@ func serve(dir string) error {
 		return err
 	}
 	defer func() { _ = p.Stop() }()
-	stopKratix, err := localkratix.Start(ctx, p, logf)
+	kratix, err := localkratix.Start(ctx, p, logf)
 	if err != nil {
 		return err
 	}
-	defer stopKratix()
-	if err := publish(dir, p); err != nil {
+	defer kratix.Stop()
+	if err := publish(dir, p, kratix.Stores); err != nil {
 		return err
 	}
+	logf("state stores: Git %s, S3 %s (credentials in %s)", kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint(), storesFile(dir))
 	defer func() { _ = os.Remove(filepath.Join(dir, "serve.pid")) }()
 	<-ctx.Done()
 	logf("stopping")
 	return nil
 }
 
-// publish makes the platform findable: kubeconfig, pid, then the ready mark.
-func publish(dir string, p *platform.Platform) error {
+// publish makes the platform findable: kubeconfig, store servers, pid,
+// then the ready mark.
+func publish(dir string, p *platform.Platform, stores *storeserver.Servers) error {
 	data, err := os.ReadFile(p.KubeconfigPath)
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "kubeconfig"), data, 0o600); err != nil {
+		return err
+	}
+	access, err := json.Marshal(storeAccess{
+		GitURL: stores.Git.URL("platform/state.git"), GitUsername: stores.Git.Username(), GitPassword: stores.Git.Password(),
+		S3Endpoint: stores.S3.Endpoint(), S3AccessKeyID: stores.S3.AccessKeyID(), S3SecretAccessKey: stores.S3.SecretAccessKey(),
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(storesFile(dir), access, 0o600); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "serve.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
@@ -198,6 +233,48 @@ func publish(dir string, p *platform.Platform) error {
 }
 
 func readyFile(dir string) string { return filepath.Join(dir, "ready") }
+
+func storesFile(dir string) string { return filepath.Join(dir, "stores.json") }
+
+// printStoreVariables prints the running platform's store access as shell
+// assignments, for scripts such as `make demo`.
+func printStoreVariables(dir string) error {
+	if _, ok := runningPid(dir); !ok {
+		return errors.New("the platform is not running; start it with make platform")
+	}
+	s, err := readStoreAccess(dir)
+	if err != nil {
+		return err
+	}
+	for _, kv := range [][2]string{
+		{"KRATIX_GIT_URL", s.GitURL}, {"KRATIX_GIT_USERNAME", s.GitUsername}, {"KRATIX_GIT_PASSWORD", s.GitPassword},
+		{"KRATIX_S3_ENDPOINT", s.S3Endpoint}, {"KRATIX_S3_ACCESS_KEY_ID", s.S3AccessKeyID}, {"KRATIX_S3_SECRET_ACCESS_KEY", s.S3SecretAccessKey},
+	} {
+		// The values are URLs, host:port pairs and hex: nothing to quote.
+		fmt.Printf("%s=%s\n", kv[0], kv[1])
+	}
+	return nil
+}
+
+func readStoreAccess(dir string) (storeAccess, error) {
+	var s storeAccess
+	data, err := os.ReadFile(storesFile(dir))
+	if err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal(data, &s)
+}
+
+// storeAccess is how to reach the platform's Git and S3 servers; serve
+// writes it for up and stores to print.
+type storeAccess struct {
+	GitURL            string `json:"gitURL"`
+	GitUsername       string `json:"gitUsername"`
+	GitPassword       string `json:"gitPassword"`
+	S3Endpoint        string `json:"s3Endpoint"`
+	S3AccessKeyID     string `json:"s3AccessKeyID"`
+	S3SecretAccessKey string `json:"s3SecretAccessKey"`
+}
 
 func runningPid(dir string) (int, bool) {
 	data, err := os.ReadFile(filepath.Join(dir, "serve.pid"))
