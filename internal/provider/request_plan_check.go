@@ -168,9 +168,10 @@ func (r *resourceRequestResource) plannedAPI(ctx context.Context, plan *resource
 	api, err := r.currentPromiseAPI(ctx, promise, planCheckTimeout)
 	switch {
 	case isNotFound(err):
-		diags.AddAttributeWarning(path.Root("promise"), "Promise not found", fmt.Sprintf(
-			"No Promise named %q exists on the cluster. If this apply creates it, ignore this warning: the request is "+
-				"checked when it is applied. %s", promise, r.promiseNameHint(ctx, promise)))
+		diags.AddAttributeWarning(path.Root("promise"), notCheckedSummary, fmt.Sprintf(
+			"No Promise named %q exists on the cluster yet, so resource request %s is checked at apply instead of in "+
+				"this plan. If this apply creates the Promise, nothing is wrong. Otherwise check the name: %s",
+			promise, describeRequest(plan), r.promiseNameHint(ctx, promise)))
 		return schema.GroupVersionKind{}, false
 	case err != nil:
 		if kube.IsUnreachable(err) {

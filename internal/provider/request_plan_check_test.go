@@ -36,7 +36,7 @@ func TestAccResourceRequest_misspeltPromise(t *testing.T) {
 	cli.write(base + misspeltRequestHCL(typo))
 
 	plan := cli.run("plan", "-input=false")
-	expectOutput(t, "plan", plan, `Warning: Promise not found`, `No Promise named "`+typo+`"`, `Did you mean "`+p.Name+`"\?`)
+	expectOutput(t, "plan", plan, `Warning: Resource request not checked at plan time`, `No Promise named "`+typo+`" exists on the cluster yet`, `Did you mean "`+p.Name+`"\?`)
 
 	started := time.Now()
 	out, err := cli.try("apply", "-auto-approve", "-input=false")
@@ -63,6 +63,19 @@ resource "terraform_data" "later" {
 	plan := cli.run("plan", "-input=false")
 	expectOutput(t, "plan", plan, `Warning: Resource request not checked at plan time`, `The spec of resource request .*later is\s+known only after apply`)
 	cli.write(base)
+}
+
+// TestAccResourceRequest_planWarnsWhenPromiseInSameApply: a request of a
+// Promise created in the same apply cannot be checked at plan; the plan says
+// so, and the apply checks and creates both.
+func TestAccResourceRequest_planWarnsWhenPromiseInSameApply(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	cli := newTerraformCLI(t, harness.Current().ProviderConfig()+p.HCL()+requestHCL(`{ replicas = 1 }`, ""))
+	plan := cli.run("plan", "-input=false")
+	expectOutput(t, "plan", plan, `Warning: Resource request not checked at plan time`,
+		`No Promise named "`+p.Name+`" exists on the cluster yet, so resource request .*example is checked at apply`,
+		`If this apply creates the Promise, nothing is wrong`)
 }
 
 // expectOutput fails the test unless Terraform's output matches every

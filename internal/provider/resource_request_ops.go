@@ -97,11 +97,18 @@ type waitError struct{ summary, detail string }
 func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch) (*unstructured.Unstructured, *waitError) {
 	var last kratix.Outcome
 	var lastObj *unstructured.Unstructured
+	who := describeRequest(plan)
+	timeline := kratix.NewTimeline(time.Now())
 	_, err := r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
 		last, lastObj = watch.Observe(obj), obj
+		if timeline.Note(time.Now(), last.Summary) {
+			tflog.Info(ctx, "resource request workflow progress", map[string]any{
+				"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
+			})
+		}
 		return last.State != kratix.Waiting, nil
 	})
-	who := describeRequest(plan)
+	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
@@ -110,16 +117,16 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 			summary: "Configure workflow failed for " + who,
 			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.\n\n"+
 				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
-				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure",
-				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure%s",
+				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
 			summary: "Timed out waiting for " + who,
 			detail: fmt.Sprintf("The request was applied but its configure workflow for generation %d did not finish in time. "+
 				"Last seen: %s.\n\nRaise the timeouts block if the pipeline is just slow, "+
-				"or inspect its Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s",
-				watch.Generation, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+				"or inspect its Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s%s",
+				watch.Generation, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
 		return lastObj, &waitError{

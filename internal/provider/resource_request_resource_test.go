@@ -163,8 +163,9 @@ func TestAccResourceRequest_timeout(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      harness.Current().ProviderConfig() + p.HCL() + requestHCL(`{ replicas = 1 }`, "  timeouts {\n    create = \"3s\"\n  }\n"),
-				ExpectError: errorByMode(`(?s)Timed out waiting for.*example.*pipeline "configure" is running`, `(?s)Timed out waiting for.*example.*ConfigureWorkflowCompleted=False`),
+				Config: harness.Current().ProviderConfig() + p.HCL() + requestHCL(`{ replicas = 1 }`, "  timeouts {\n    create = \"3s\"\n  }\n"),
+				ExpectError: errorByMode(`(?s)Timed out waiting for.*example.*pipeline "configure" is running.*What the wait saw:.*\+[0-9]+s pipeline "configure" is running`,
+					`(?s)Timed out waiting for.*example.*ConfigureWorkflowCompleted=False.*What the wait saw:.*\+[0-9]+s `),
 			},
 			{
 				// The timed-out request is tracked (tainted), not orphaned.
@@ -356,6 +357,7 @@ func TestAccResourceRequest_invalidSpecAtPlan(t *testing.T) {
 			planFails(`{ replicas = 9 }`, "", `(?s)more\s+than\s+5\s+replicas\s+need\s+size\s+large`),
 			planFails(`{ replicas = 1, tier = 0 }`, "", `(?s)spec\.tier:.*greater\s+than\s+0`),
 			planFails(`{ replicas = 1, region = "Europe" }`, "", `(?s)spec\.region:.*should\s+match`),
+			planFails(`{ replicas = 1, contact = "not-an-address" }`, "", `(?s)spec\.contact:.*must\s+be\s+of\s+type\s+email`),
 			planFails(`{ replicas = 1, sise = "typo" }`, "", `(?s)spec\.sise:\s+field\s+not\s+declared\s+in\s+the\s+Promise's\s+API`),
 			planFails(`{ replicas = 1 }`, "  namespace = \"no-such-namespace\"\n", `(?s)Namespace\s+"no-such-namespace"\s+does\s+not\s+exist`),
 			{

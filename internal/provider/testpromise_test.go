@@ -88,6 +88,7 @@ func (p testPromise) versionsHCL() string {
                   replicas = { type = "integer", minimum = 1 }
                   region   = { type = "string", pattern = "^[a-z]+-[0-9]$" }
                   tier     = { type = "integer", minimum = 0, exclusiveMinimum = true }
+                  contact  = { type = "string", format = "email" }
                 }
                 # size is required and has a default: the API server
                 # defaults before it validates.
