@@ -152,11 +152,10 @@
 //	                                                           longer served
 //	workflows.config.            declared                      not in the Promise CRD           version difference  TestAccPromise_workflowConfigDrift skips in real mode
 //	  reconciliationInterval                                                                                        (RealNoReconciliationInterval)
-//	Promise admission            no webhooks                   the mutating webhook round-trips provider bug        the corpus import ignores workflows.% in real mode;
-//	                                                                                                                TestAccPromise_importPlansNothing skips (RealWebhookRoundTrip)
-//	                                                           the Promise through Kratix's Go
-//	                                                           types, adding an empty workflows
-//	                                                           key the configuration lacks
+//	Promise admission            no webhooks                   the mutating webhook round-trips provider bug        fixed: an import leaves out the empty workflows objects
+//	                                                           the Promise through Kratix's Go                      this provider did not write; the import tests add them as
+//	                                                           types, adding empty workflows                        the webhook would (addWebhookEmpties)
+//	                                                           objects the configuration lacks
 //	Promise validation           no webhooks: a pipeline with  the validating webhook builds    emulator mistake    the corpus test expects the webhook's rejection of
 //	                             an invalid Job spec is        the Jobs and rejects the Promise                     workshop-app-promise in real mode (realWebhookRejections);
 //	                             accepted                      (secretKeyRef without a key)                         the provider called the denial an RBAC refusal (provider

@@ -42,3 +42,29 @@ func nestedString(obj *unstructured.Unstructured, fields ...string) string {
 
 // LabelPromiseName links requests, Jobs and Works to their Promise.
 const LabelPromiseName = "kratix.io/promise-name"
+
+// webhookEmptyWorkflows are the spec.workflows fields Kratix's mutating
+// webhook adds as empty objects when a Promise lacks them (and spec.workflows
+// itself, holding them). The webhook decodes the Promise into Kratix's Go
+// types and patches in whatever their JSON encoding adds: these fields are
+// structs, which encoding/json writes even when empty and tagged omitempty.
+// The empty lists and strings that encoding drops stay, because
+// controller-runtime leaves removals out of a defaulting patch.
+var webhookEmptyWorkflows = []string{"config", "promise", "resource"}
+
+// DropWebhookEmpties returns a copy of a Promise's spec.workflows without
+// the empty objects Kratix's webhook adds, so that reading a Promise back
+// shows what was written. written reports whether the user wrote the field
+// (an empty object set on purpose stays).
+func DropWebhookEmpties(workflows map[string]any, written func(field string) bool) map[string]any {
+	out := make(map[string]any, len(workflows))
+	for k, v := range workflows {
+		out[k] = v
+	}
+	for _, field := range webhookEmptyWorkflows {
+		if v, ok := out[field].(map[string]any); ok && len(v) == 0 && !written(field) {
+			delete(out, field)
+		}
+	}
+	return out
+}

@@ -301,10 +301,14 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 }
 
 // projectedWorkflows reads spec.workflows without the config block, which
-// has attributes of its own.
+// has attributes of its own. On import it also leaves out the empty objects
+// Kratix's webhook adds that this provider did not write (a configuration
+// with only promise workflows reads back with resource: {}); a read with a
+// prior state needs nothing more, as it projects onto what was configured.
 func projectedWorkflows(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, owned fieldmask.Mask) types.Dynamic {
 	live, found, _ := unstructured.NestedMap(obj.Object, "spec", "workflows")
 	if found && importing {
+		live = kratix.DropWebhookEmpties(live, func(field string) bool { _, ok := owned[field]; return ok })
 		delete(live, "config") // imported into pipeline_namespace and reconciliation_interval
 		delete(owned, "config")
 	}
