@@ -131,9 +131,9 @@
 //	status.kratix                per-pipeline workflow status  not published                    version difference  workflows is empty in real mode (expectWorkflows), and a
 //	                                                                                                                timeout cannot name the running pipeline (errorByMode)
 //	Promise status.message       the pipeline's message kept   no such field: pruned            version difference  message is "" in real mode (expectPromiseMessage)
-//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (errorByMode);
-//	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
-//	                                                           limit was reached
+//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    the provider reads the failed Pod's container status (name,
+//	                                                           status; the Job says the backoff                     exit code, termination message), else the Job's message, so
+//	                                                           limit was reached                                    one expectation holds in both modes
 //	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true; the
 //	  spec.useDualStack                                        the provider failed                                  bucket store tests still skip in real mode (RealNoStoreServers)
 //	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);

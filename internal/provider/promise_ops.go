@@ -148,10 +148,12 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
+		jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
+		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, "")
 		return lastObj, &waitError{
 			summary: "Promise configure workflow failed for " + name,
-			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
-				last.Summary, name),
+			detail: fmt.Sprintf("The Promise was applied, but %s.%s\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+				last.Summary, withDetail("", run), name),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
@@ -184,7 +186,7 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
-		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, "")
+		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, "")
 		diags.AddError("Delete workflow failed for Promise "+name, fmt.Sprintf(
 			"%s.%s\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
 				"pipeline, then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling "+

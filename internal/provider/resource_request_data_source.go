@@ -161,7 +161,8 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	})
 	switch {
 	case last.State == kratix.Failed:
-		return nil, fmt.Errorf("%s", last.Summary)
+		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
+		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", jobLabels, ns)))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, last.Summary)
 	}

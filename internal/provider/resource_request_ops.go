@@ -106,12 +106,14 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
+		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: plan.Name.ValueString()}
+		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, plan.Namespace.ValueString())
 		return lastObj, &waitError{
 			summary: "Configure workflow failed for " + who,
-			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.\n\n"+
+			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
 				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
 				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure",
-				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString()),
+				watch.Generation, who, last.Summary, withDetail("", run), plan.Namespace.ValueString(), plan.Name.ValueString()),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
@@ -292,7 +294,7 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
-		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, ns)
+		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, ns)
 		diags.AddError("Delete workflow failed for "+describeRequest(m), fmt.Sprintf(
 			"%s.%s\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
 				"then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling the "+
