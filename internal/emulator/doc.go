@@ -136,9 +136,10 @@
 //	                                                           limit was reached                                    one expectation holds in both modes
 //	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true; the
 //	  spec.useDualStack                                        the provider failed                                  bucket store tests still skip in real mode (RealNoStoreServers)
-//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
-//	                                                           CRD, so a request can exist                          the provider refuses to plan until then
-//	                                                           before its Promise publishes
+//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     provider bug, fixed: until then the provider reads requests
+//	                                                           CRD, so a request can exist                          under the API spec.api names, and a create waits for it;
+//	                                                           before its Promise publishes                         TestAccResourceRequest_promiseAPINotPublishedYet holds a
+//	                                                                                                                Promise there (paused, fields removed) in both modes
 //	status after the apply       settles with the workflow     WorksSucceeded keeps following   emulator timing     imports ignore conditions (and a request's
 //	                                                           the Works' scheduling; a later                       lastSuccessfulConfigureWorkflowTime) in real mode
 //	                                                           reconcile adds a request's                           (realImportIgnore, realRequestImportIgnore)

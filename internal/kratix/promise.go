@@ -1,6 +1,8 @@
 package kratix
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -67,4 +69,29 @@ func DropWebhookEmpties(workflows map[string]any, written func(field string) boo
 		}
 	}
 	return out
+}
+
+// PromiseAPI is the API a Promise's requests use: status.apiVersion and
+// status.kind once Kratix has published them, and until then what Kratix
+// will publish, read from spec.api as Kratix does (the CRD's group and
+// storage version, lower-cased, and its kind). Kratix publishes them a
+// moment after it installs the CRD, so a request can exist, and be read,
+// before then. published tells which; apiVersion and kind are empty when
+// spec.api does not name them either.
+func PromiseAPI(promise *unstructured.Unstructured) (apiVersion, kind string, published bool) {
+	s := SummarisePromise(promise)
+	if s.APIVersion != "" && s.Kind != "" {
+		return s.APIVersion, s.Kind, true
+	}
+	group := nestedString(promise, "spec", "api", "spec", "group")
+	kind = nestedString(promise, "spec", "api", "spec", "names", "kind")
+	versions, _, _ := unstructured.NestedSlice(promise.Object, "spec", "api", "spec", "versions")
+	for _, v := range versions {
+		version, _ := v.(map[string]any)
+		name, _ := version["name"].(string)
+		if storage, _ := version["storage"].(bool); storage && group != "" && name != "" && kind != "" {
+			return strings.ToLower(group + "/" + name), kind, false
+		}
+	}
+	return "", "", false
 }

@@ -3,6 +3,8 @@ package kratix
 import (
 	"reflect"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func TestDropWebhookEmpties(t *testing.T) {
@@ -35,5 +37,32 @@ func TestDropWebhookEmpties(t *testing.T) {
 	emptyLists := map[string]any{"promise": map[string]any{"configure": []any{}}}
 	if got := DropWebhookEmpties(emptyLists, nothingWritten); !reflect.DeepEqual(got, emptyLists) {
 		t.Errorf("empty lists: got %#v, want them kept", got)
+	}
+}
+
+func TestPromiseAPI(t *testing.T) {
+	promise := &unstructured.Unstructured{Object: map[string]any{
+		"spec": map[string]any{"api": map[string]any{"spec": map[string]any{
+			"group": "Marketplace.Kratix.io",
+			"names": map[string]any{"kind": "redis"},
+			"versions": []any{
+				map[string]any{"name": "v1alpha1", "served": true, "storage": false},
+				map[string]any{"name": "v1beta1", "served": true, "storage": true},
+			},
+		}}},
+	}}
+	// Not published yet: what Kratix will publish (group/storage version, lower-cased).
+	apiVersion, kind, published := PromiseAPI(promise)
+	if apiVersion != "marketplace.kratix.io/v1beta1" || kind != "redis" || published {
+		t.Errorf("unpublished: got %q %q %v, want marketplace.kratix.io/v1beta1 redis false", apiVersion, kind, published)
+	}
+	_ = unstructured.SetNestedField(promise.Object, "marketplace.kratix.io/v1alpha1", "status", "apiVersion")
+	_ = unstructured.SetNestedField(promise.Object, "redis", "status", "kind")
+	apiVersion, kind, published = PromiseAPI(promise)
+	if apiVersion != "marketplace.kratix.io/v1alpha1" || kind != "redis" || !published {
+		t.Errorf("published: got %q %q %v, want the status's API", apiVersion, kind, published)
+	}
+	if apiVersion, kind, published := PromiseAPI(&unstructured.Unstructured{Object: map[string]any{}}); apiVersion != "" || kind != "" || published {
+		t.Errorf("no API: got %q %q %v", apiVersion, kind, published)
 	}
 }

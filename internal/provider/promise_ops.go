@@ -233,11 +233,13 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 // liveRequests lists up to a few requests of the Promise's API that are not
 // being deleted, and how many there are in all namespaces.
 func liveRequests(ctx context.Context, client *kube.Client, promise *unstructured.Unstructured) ([]string, int64, error) {
-	s := kratix.SummarisePromise(promise)
-	if s.Kind == "" || s.APIVersion == "" {
-		return nil, 0, nil // no API published, so no requests
+	// Requests can exist before Kratix publishes the API (a moment after it
+	// installs the CRD), under the API spec.api names.
+	apiVersion, kind, _ := kratix.PromiseAPI(promise)
+	if kind == "" {
+		return nil, 0, nil // no API, so no requests
 	}
-	list, err := client.List(ctx, schema.FromAPIVersionAndKind(s.APIVersion, s.Kind), "", metav1.ListOptions{})
+	list, err := client.List(ctx, schema.FromAPIVersionAndKind(apiVersion, kind), "", metav1.ListOptions{})
 	if kube.IsKindNotServed(err) {
 		return nil, 0, nil
 	}

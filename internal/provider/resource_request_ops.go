@@ -165,22 +165,39 @@ func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string
 	return api.apiVersion, api.kind, err
 }
 
+// waitForPromiseAPI waits, within the create timeout, until the Promise
+// publishes its API (status.apiVersion and status.kind): a Promise created
+// in the same apply, or one Kratix is still setting up, which it publishes
+// a moment after installing the Promise's CRD.
 func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	var last string
+	last := "the Promise does not exist"
 	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
 		if obj == nil {
 			last = "the Promise does not exist"
 			return false, nil
 		}
-		s := kratix.SummarisePromise(obj)
-		apiVersion, kind = s.APIVersion, s.Kind
-		last = "the Promise has not published status.apiVersion and status.kind yet"
-		return apiVersion != "" && kind != "", nil
+		var published bool
+		apiVersion, kind, published = kratix.PromiseAPI(obj)
+		last = promiseAPIProgress(obj)
+		return published, nil
 	})
 	if err != nil {
-		return "", "", fmt.Errorf("waiting for Promise %q to publish the API its requests use (%s): %w", promise, last, err)
+		return "", "", fmt.Errorf("promise %q has not published the API its requests use (status.apiVersion and status.kind) "+
+			"in time: %s.\n\nKratix publishes it once it has installed the Promise's API. Check the Promise with: kubectl "+
+			"describe promise %s\nRaise timeouts.create if Kratix is only slow. (%w)", promise, last, promise, err)
 	}
 	return apiVersion, kind, nil
+}
+
+// promiseAPIProgress says why a Promise has not published its API yet.
+func promiseAPIProgress(obj *unstructured.Unstructured) string {
+	if obj.GetLabels()[kratix.LabelPaused] == "true" {
+		return "its reconciliation is paused (label " + kratix.LabelPaused + "=true)"
+	}
+	if c, ok := kratix.FindCondition(obj, kratix.CondAvailable); ok && c.IsFalse() {
+		return fmt.Sprintf("Kratix has not published it yet; the Promise is Available=False (%s): %s", c.Reason, c.Message)
+	}
+	return "Kratix has not published it yet"
 }
 
 // readCurrent reads the request for a refresh or an import. It reports the
@@ -206,7 +223,8 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 		}
 	}
 	if m.Kind.ValueString() == "" || m.APIVersion.ValueString() == "" {
-		return nil, "", fmt.Errorf("promise %q has not published its API (status.apiVersion, status.kind) yet, so the request cannot be read", m.Promise.ValueString())
+		return nil, "", fmt.Errorf("promise %q has not published its API (status.apiVersion, status.kind) yet and its spec.api names no "+
+			"group, kind and storage version, so the request cannot be read", m.Promise.ValueString())
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
@@ -228,26 +246,29 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 
 // currentPromiseAPI is the API the Promise publishes now, without waiting
 // for it, shared through the per-process cache. A Promise that has not
-// published its API yet gives an empty answer, not an error.
+// published its API yet gives the API its spec.api says Kratix will publish
+// (its requests can exist already), or an empty answer, not an error.
 func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string) (promiseAPIVersionKind, error) {
 	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
 		obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
 		if err != nil {
 			return promiseAPIVersionKind{}, err
 		}
-		s := kratix.SummarisePromise(obj)
-		if s.Kind == "" || s.APIVersion == "" {
-			return promiseAPIVersionKind{}, errPromiseAPIUnpublished
+		apiVersion, kind, published := kratix.PromiseAPI(obj)
+		if !published {
+			return promiseAPIVersionKind{apiVersion, kind}, errPromiseAPIUnpublished
 		}
-		return promiseAPIVersionKind{s.APIVersion, s.Kind}, nil
+		return promiseAPIVersionKind{apiVersion, kind}, nil
 	})
 	if errors.Is(err, errPromiseAPIUnpublished) {
-		return promiseAPIVersionKind{}, nil
+		tflog.Debug(ctx, "the Promise has not published its API yet; reading its request under the API its spec.api names", map[string]any{"promise": promise, "apiVersion": api.apiVersion, "kind": api.kind})
+		return api, nil
 	}
 	return api, err
 }
 
-// errPromiseAPIUnpublished keeps "no API yet" out of the cache.
+// errPromiseAPIUnpublished keeps an API the Promise has not published yet
+// out of the cache.
 var errPromiseAPIUnpublished = errors.New("the Promise has not published its API yet")
 
 // fillFromObject copies what the cluster says into the model. Spec, labels
