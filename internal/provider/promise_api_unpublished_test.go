@@ -125,7 +125,10 @@ func withholdPromiseAPI(t *testing.T, name string) (release func()) {
 	if err != nil {
 		t.Fatalf("Promise %s did not report PausedReconciliation: %v", name, err)
 	}
-	strip := []byte(`{"status":{"kind":null,"apiVersion":null,"kratix":{"kind":null,"apiVersion":null}}}`)
+	strip := []byte(`{"status":{"kind":null,"apiVersion":null}}`)
+	if !harness.Current().Real() { // the emulator's copies; the served Kratix has no status.kratix
+		strip = []byte(`{"status":{"kind":null,"apiVersion":null,"kratix":{"kind":null,"apiVersion":null}}}`)
+	}
 	if _, err := client.Patch(ctx, name, types.MergePatchType, strip, metav1.PatchOptions{}, "status"); err != nil {
 		t.Fatalf("removing the published API of Promise %s: %v", name, err)
 	}
