@@ -170,7 +170,7 @@ func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string
 // in the same apply, or one Kratix is still setting up, which it publishes
 // a moment after installing the Promise's CRD.
 func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	last := "the Promise does not exist"
+	last := "the Promise could not be read"
 	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
 		if obj == nil {
 			last = "the Promise does not exist"
