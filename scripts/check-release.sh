@@ -41,7 +41,10 @@ for f in "$zip" "$sums"; do
   [ -f "$f" ] || { echo "missing release file $f"; ls dist; exit 1; }
 done
 grep -q "terraform-provider-kratix_${version}_manifest.json" "$sums" || { echo "the manifest is not in $sums"; exit 1; }
-unzip -l "$zip" | grep -q "terraform-provider-kratix_v${version}" || { echo "binary name in the zip is wrong"; unzip -l "$zip"; exit 1; }
+# The listing is read whole: `unzip -l | grep -q` fails under pipefail when
+# grep exits at the first match and unzip gets SIGPIPE.
+listing=$(unzip -l "$zip")
+grep -q "terraform-provider-kratix_v${version}" <<<"$listing" || { echo "binary name in the zip is wrong"; echo "$listing"; exit 1; }
 
 mirror="$work/mirror/registry.terraform.io/kratix-community/kratix"
 mkdir -p "$mirror" && cp "$zip" "$mirror/"

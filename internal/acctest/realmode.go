@@ -20,11 +20,6 @@ const (
 	// spec.workflows.config.reconciliationInterval, so an apply setting it
 	// is refused.
 	RealNoReconciliationInterval = "the served Kratix's (2025-09) Promise CRD has no spec.workflows.config.reconciliationInterval"
-	// RealWebhookRoundTrip: the served Kratix's mutating webhook round-trips
-	// a Promise through its Go types, which adds empty keys the
-	// configuration lacks, so an import plans an update. The provider should
-	// treat those empty keys as absent.
-	RealWebhookRoundTrip = "provider bug: the served Kratix's (2025-09) mutating webhook adds empty keys to a Promise's spec, and an import then plans an update"
 )
 
 // Real reports whether the tests run against the real Kratix manager.

@@ -131,14 +131,15 @@
 //	status.kratix                per-pipeline workflow status  not published                    version difference  workflows is empty in real mode (expectWorkflows), and a
 //	                                                                                                                timeout cannot name the running pipeline (errorByMode)
 //	Promise status.message       the pipeline's message kept   no such field: pruned            version difference  message is "" in real mode (expectPromiseMessage)
-//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    real mode matches the pipeline name only (errorByMode);
-//	                                                           status; the Job says the backoff                     the provider could read the failed pod's termination message
-//	                                                           limit was reached
+//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    the provider reads the failed Pod's container status (name,
+//	                                                           status; the Job says the backoff                     exit code, termination message), else the Job's message, so
+//	                                                           limit was reached                                    one expectation holds in both modes
 //	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true
 //	  spec.useDualStack                                        the provider failed
-//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     the migration guide test waits for it (waitPromiseAvailable);
-//	                                                           CRD, so a request can exist                          the provider refuses to plan until then
-//	                                                           before its Promise publishes
+//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     provider bug, fixed: until then the provider reads requests
+//	                                                           CRD, so a request can exist                          under the API spec.api names, and a create waits for it;
+//	                                                           before its Promise publishes                         TestAccResourceRequest_promiseAPINotPublishedYet holds a
+//	                                                                                                                Promise there (paused, fields removed) in both modes
 //	status after the apply       settles with the workflow     WorksSucceeded keeps following   emulator timing     imports ignore conditions (and a request's
 //	                                                           the Works' scheduling; a later                       lastSuccessfulConfigureWorkflowTime) in real mode
 //	                                                           reconcile adds a request's                           (realImportIgnore, realRequestImportIgnore)
@@ -152,11 +153,10 @@
 //	                                                           longer served
 //	workflows.config.            declared                      not in the Promise CRD           version difference  TestAccPromise_workflowConfigDrift skips in real mode
 //	  reconciliationInterval                                                                                        (RealNoReconciliationInterval)
-//	Promise admission            no webhooks                   the mutating webhook round-trips provider bug        the corpus import ignores workflows.% in real mode;
-//	                                                                                                                TestAccPromise_importPlansNothing skips (RealWebhookRoundTrip)
-//	                                                           the Promise through Kratix's Go
-//	                                                           types, adding an empty workflows
-//	                                                           key the configuration lacks
+//	Promise admission            no webhooks                   the mutating webhook round-trips provider bug        fixed: an import leaves out the empty workflows objects
+//	                                                           the Promise through Kratix's Go                      this provider did not write; the import tests add them as
+//	                                                           types, adding empty workflows                        the webhook would (addWebhookEmpties)
+//	                                                           objects the configuration lacks
 //	Promise validation           no webhooks: a pipeline with  the validating webhook builds    emulator mistake    the corpus test expects the webhook's rejection of
 //	                             an invalid Job spec is        the Jobs and rejects the Promise                     workshop-app-promise in real mode (realWebhookRejections);
 //	                             accepted                      (secretKeyRef without a key)                         the provider called the denial an RBAC refusal (provider

@@ -29,6 +29,9 @@ var CRDGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1
 // JobGVK is the kind each pipeline runs as.
 var JobGVK = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
 
+// PodGVK is the kind a pipeline Job's attempts run as.
+var PodGVK = schema.GroupVersionKind{Version: "v1", Kind: "Pod"}
+
 func gvk(kind string) schema.GroupVersionKind {
 	return schema.GroupVersionKind{Group: Group, Version: Version, Kind: kind}
 }

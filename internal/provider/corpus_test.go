@@ -250,7 +250,7 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 			ResourceName:            "kratix_promise.this",
 			ImportState:             true,
 			ImportStateVerify:       true,
-			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), realImportIgnore("conditions", "workflows.%")...),
+			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), realImportIgnore("conditions")...),
 		},
 	}
 	if entry.requestFile == "" {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -97,7 +98,7 @@ data "kratix_resource_request" "waiting" {
   wait_for = "configured"
 }
 `,
-				ExpectError: errorByMode(`(?s)"configure" failed: quota exceeded`, `(?s)"configure" failed`),
+				ExpectError: regexp.MustCompile(`(?s)"configure" failed.*quota\s+exceeded`),
 			},
 		},
 	})

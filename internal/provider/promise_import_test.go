@@ -17,10 +17,12 @@ import (
 // TestAccPromise_importPlansNothing: importing a Promise that has a version
 // but no labels, and whose API carries explicit nulls (what `kubectl create
 // --dry-run -o yaml` and an empty `properties:` in YAML give), with an
-// import block leaves nothing to change.
+// import block leaves nothing to change. Nor do the empty workflows objects
+// Kratix's mutating webhook adds (the configuration has only resource
+// workflows); the emulator has no webhook, so the test adds them as the
+// webhook would.
 func TestAccPromise_importPlansNothing(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealWebhookRoundTrip)
 	p := newTestPromise()
 	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
 		`metadata   = { name = "`+p.Kind+`s.test.kratix.io" }`,
@@ -41,6 +43,7 @@ func TestAccPromise_importPlansNothing(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
+				PreConfig:       func() { addWebhookEmpties(t, p.Name) },
 				Config:          config,
 				ResourceName:    promiseAddr,
 				ImportState:     true,
@@ -48,6 +51,47 @@ func TestAccPromise_importPlansNothing(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccPromise_importKeepsEmptyWorkflows: an empty workflows object the
+// configuration sets on purpose comes back from an import, so the import
+// plans nothing, though Kratix's webhook adds the same empty objects.
+func TestAccPromise_importKeepsEmptyWorkflows(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
+		`workflows = {
+`, `workflows = {
+    promise = {}
+`)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_5_0), // import blocks
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				PreConfig:       func() { addWebhookEmpties(t, p.Name) },
+				Config:          config,
+				ResourceName:    promiseAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+		},
+	})
+}
+
+// addWebhookEmpties writes the empty spec.workflows objects the served
+// Kratix's mutating webhook adds to a Promise lacking them, as another
+// field manager: the webhook's additions are owned by none of the
+// Promise's field managers, and the emulator has no webhook.
+func addWebhookEmpties(t *testing.T, name string) {
+	t.Helper()
+	patchPromise(t, name, `{"spec":{"workflows":{"config":{},"promise":{},"resource":{}}}}`)
 }
 
 // TestAccPromise_workflowConfigDrift: removing pipelineNamespace and

@@ -148,10 +148,12 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
+		jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
+		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, "")
 		return lastObj, &waitError{
 			summary: "Promise configure workflow failed for " + name,
-			detail: fmt.Sprintf("The Promise was applied, but %s.\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
-				last.Summary, name),
+			detail: fmt.Sprintf("The Promise was applied, but %s.%s\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+				last.Summary, withDetail("", run), name),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
@@ -184,7 +186,7 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
-		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, "")
+		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, "")
 		diags.AddError("Delete workflow failed for Promise "+name, fmt.Sprintf(
 			"%s.%s\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
 				"pipeline, then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling "+
@@ -231,11 +233,13 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 // liveRequests lists up to a few requests of the Promise's API that are not
 // being deleted, and how many there are in all namespaces.
 func liveRequests(ctx context.Context, client *kube.Client, promise *unstructured.Unstructured) ([]string, int64, error) {
-	s := kratix.SummarisePromise(promise)
-	if s.Kind == "" || s.APIVersion == "" {
-		return nil, 0, nil // no API published, so no requests
+	// Requests can exist before Kratix publishes the API (a moment after it
+	// installs the CRD), under the API spec.api names.
+	apiVersion, kind, _ := kratix.PromiseAPI(promise)
+	if kind == "" {
+		return nil, 0, nil // no API, so no requests
 	}
-	list, err := client.List(ctx, schema.FromAPIVersionAndKind(s.APIVersion, s.Kind), "", metav1.ListOptions{})
+	list, err := client.List(ctx, schema.FromAPIVersionAndKind(apiVersion, kind), "", metav1.ListOptions{})
 	if kube.IsKindNotServed(err) {
 		return nil, 0, nil
 	}
@@ -301,10 +305,14 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 }
 
 // projectedWorkflows reads spec.workflows without the config block, which
-// has attributes of its own.
+// has attributes of its own. On import it also leaves out the empty objects
+// Kratix's webhook adds that this provider did not write (a configuration
+// with only promise workflows reads back with resource: {}); a read with a
+// prior state needs nothing more, as it projects onto what was configured.
 func projectedWorkflows(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, owned fieldmask.Mask) types.Dynamic {
 	live, found, _ := unstructured.NestedMap(obj.Object, "spec", "workflows")
 	if found && importing {
+		live = kratix.DropWebhookEmpties(live, func(field string) bool { _, ok := owned[field]; return ok })
 		delete(live, "config") // imported into pipeline_namespace and reconciliation_interval
 		delete(owned, "config")
 	}

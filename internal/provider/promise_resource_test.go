@@ -92,7 +92,7 @@ func TestAccPromise_failedConfigurePipeline(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      harness.Current().ProviderConfig() + p.HCL(),
-				ExpectError: errorByMode(`(?s)Promise configure workflow failed.*"promise-configure".*chart not found`, `(?s)Promise configure workflow failed.*"promise-configure"`),
+				ExpectError: regexp.MustCompile(`(?s)Promise configure workflow failed.*"promise-configure".*chart\s+not\s+found`),
 			},
 			{
 				Config: harness.Current().ProviderConfig() + fixed.HCL(),

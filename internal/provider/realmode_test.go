@@ -81,12 +81,11 @@ func waitPromiseAvailable(t *testing.T, name string) {
 }
 
 // errorByMode matches a diagnostic that names what only the emulator
-// provides: a failed pipeline's own message (the emulator puts it in the
-// Job's Failed condition; on a real cluster that condition says only that
-// the backoff limit was reached, and the message is in the failed pod's
-// container status, which the provider does not read) and the running
-// pipeline's name (from status.kratix, which the served Kratix does not
-// publish). Real mode matches realPattern, without them.
+// provides: the running pipeline's name (from status.kratix, which the
+// served Kratix does not publish). Real mode matches realPattern, without
+// it. (A failed pipeline's message is in both: the provider reads it from
+// the failed Pod's container status, or from the Job's Failed condition,
+// where the emulator, which runs no Pods, puts it.)
 func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
 	if harness.Current().Real() {
 		return regexp.MustCompile(realPattern)

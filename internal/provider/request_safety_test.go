@@ -154,7 +154,7 @@ func TestAccResourceRequest_rerunAfterFailedWorkflow(t *testing.T) {
 			{Config: base + ok.HCL() + request(1)},
 			{
 				Config:      base + failing.HCL() + request(2),
-				ExpectError: errorByMode(`(?s)Configure workflow failed.*quota\s+is\s+exhausted.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`, `(?s)Configure workflow failed.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`),
+				ExpectError: regexp.MustCompile(`(?s)Configure workflow failed.*quota\s+is\s+exhausted.*next\s+terraform\s+apply\s+runs\s+its\s+workflow\s+again`),
 			},
 			{
 				Config: base + ok.HCL() + request(2),

@@ -138,11 +138,13 @@ func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceMod
 		if err != nil {
 			return k8sschema.GroupVersionKind{}, err
 		}
-		s := kratix.SummarisePromise(obj)
-		if s.Kind == "" {
-			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty)", s.Name)
+		// Before Kratix publishes the API, the request can exist already
+		// under the API spec.api names.
+		apiVersion, kind, _ := kratix.PromiseAPI(obj)
+		if kind == "" {
+			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty) and its spec.api names no group, kind and storage version", obj.GetName())
 		}
-		m.APIVersion, m.Kind = types.StringValue(s.APIVersion), types.StringValue(s.Kind)
+		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
 	}
 	return k8sschema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString()), nil
 }
@@ -161,7 +163,8 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	})
 	switch {
 	case last.State == kratix.Failed:
-		return nil, fmt.Errorf("%s", last.Summary)
+		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
+		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", jobLabels, ns)))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, last.Summary)
 	}

@@ -113,12 +113,14 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
+		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: plan.Name.ValueString()}
+		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, plan.Namespace.ValueString())
 		return lastObj, &waitError{
 			summary: "Configure workflow failed for " + who,
-			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.\n\n"+
+			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
 				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
 				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure%s",
-				watch.Generation, who, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
+				watch.Generation, who, last.Summary, withDetail("", run), plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return lastObj, &waitError{
@@ -170,23 +172,29 @@ func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string
 	return api.apiVersion, api.kind, err
 }
 
+// waitForPromiseAPI waits, within the create timeout, until the Promise
+// publishes its API (status.apiVersion and status.kind): a Promise created
+// in the same apply, or one Kratix is still setting up, which it publishes
+// a moment after installing the Promise's CRD.
 func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
 	if err := r.awaitPromise(ctx, promise); err != nil {
 		return "", "", err
 	}
-	var last string
+	last := "the Promise could not be read"
 	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
 		if obj == nil {
 			last = "the Promise does not exist"
 			return false, nil
 		}
-		s := kratix.SummarisePromise(obj)
-		apiVersion, kind = s.APIVersion, s.Kind
-		last = "the Promise has not published status.apiVersion and status.kind yet"
-		return apiVersion != "" && kind != "", nil
+		var published bool
+		apiVersion, kind, published = kratix.PromiseAPI(obj)
+		last = promiseAPIProgress(obj)
+		return published, nil
 	})
 	if err != nil {
-		return "", "", fmt.Errorf("waiting for Promise %q to publish the API its requests use (%s): %w", promise, last, err)
+		return "", "", fmt.Errorf("promise %q has not published the API its requests use (status.apiVersion and status.kind) "+
+			"in time: %s.\n\nKratix publishes it once it has installed the Promise's API. Check the Promise with: kubectl "+
+			"describe promise %s\nRaise timeouts.create if Kratix is only slow. (%w)", promise, last, promise, err)
 	}
 	return apiVersion, kind, nil
 }
@@ -212,6 +220,17 @@ func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise stri
 		"kratix_promise.NAME.name) so that Terraform creates the Promise first", promise, promiseGrace, r.promiseNameHint(ctx, promise))
 }
 
+// promiseAPIProgress says why a Promise has not published its API yet.
+func promiseAPIProgress(obj *unstructured.Unstructured) string {
+	if obj.GetLabels()[kratix.LabelPaused] == "true" {
+		return "its reconciliation is paused (label " + kratix.LabelPaused + "=true)"
+	}
+	if c, ok := kratix.FindCondition(obj, kratix.CondAvailable); ok && c.IsFalse() {
+		return fmt.Sprintf("Kratix has not published it yet; the Promise is Available=False (%s): %s", c.Reason, c.Message)
+	}
+	return "Kratix has not published it yet"
+}
+
 // readCurrent reads the request for a refresh or an import. It reports the
 // request gone (with the reason) only when the API server confirms it: a
 // 404 of the object, or of its Promise (deleting a Promise deletes its
@@ -235,7 +254,8 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 		}
 	}
 	if m.Kind.ValueString() == "" || m.APIVersion.ValueString() == "" {
-		return nil, "", fmt.Errorf("promise %q has not published its API (status.apiVersion, status.kind) yet, so the request cannot be read", m.Promise.ValueString())
+		return nil, "", fmt.Errorf("promise %q has not published its API (status.apiVersion, status.kind) yet and its spec.api names no "+
+			"group, kind and storage version, so the request cannot be read", m.Promise.ValueString())
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
@@ -257,9 +277,10 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 
 // currentPromiseAPI is the API the Promise publishes now, without waiting
 // for it, shared through the per-process cache. A Promise that has not
-// published its API yet gives an empty answer, not an error. A readTimeout
-// above zero bounds each read of the Promise (not the wait for a read
-// another caller is running).
+// published its API yet gives the API its spec.api says Kratix will publish
+// (its requests can exist already), or an empty answer, not an error. A
+// readTimeout above zero bounds each read of the Promise (not the wait for
+// a read another caller is running).
 func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string, readTimeout time.Duration) (promiseAPIVersionKind, error) {
 	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
 		if readTimeout > 0 {
@@ -271,19 +292,21 @@ func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise
 		if err != nil {
 			return promiseAPIVersionKind{}, err
 		}
-		s := kratix.SummarisePromise(obj)
-		if s.Kind == "" || s.APIVersion == "" {
-			return promiseAPIVersionKind{}, errPromiseAPIUnpublished
+		apiVersion, kind, published := kratix.PromiseAPI(obj)
+		if !published {
+			return promiseAPIVersionKind{apiVersion, kind}, errPromiseAPIUnpublished
 		}
-		return promiseAPIVersionKind{s.APIVersion, s.Kind}, nil
+		return promiseAPIVersionKind{apiVersion, kind}, nil
 	})
 	if errors.Is(err, errPromiseAPIUnpublished) {
-		return promiseAPIVersionKind{}, nil
+		tflog.Debug(ctx, "the Promise has not published its API yet; reading its request under the API its spec.api names", map[string]any{"promise": promise, "apiVersion": api.apiVersion, "kind": api.kind})
+		return api, nil
 	}
 	return api, err
 }
 
-// errPromiseAPIUnpublished keeps "no API yet" out of the cache.
+// errPromiseAPIUnpublished keeps an API the Promise has not published yet
+// out of the cache.
 var errPromiseAPIUnpublished = errors.New("the Promise has not published its API yet")
 
 // fillFromObject copies what the cluster says into the model. Spec, labels
@@ -330,7 +353,7 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
-		detail := failedDeleteRunDetail(ctx, r.data.Client, jobLabels, ns)
+		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, ns)
 		diags.AddError("Delete workflow failed for "+describeRequest(m), fmt.Sprintf(
 			"%s.%s\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
 				"then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling the "+

@@ -14,6 +14,7 @@ import (
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 var (
@@ -78,14 +79,21 @@ func (d *requestsDataSource) Read(ctx context.Context, req datasource.ReadReques
 		resp.Diagnostics.AddError("Cannot read Promise "+m.Promise.ValueString(), err.Error())
 		return
 	}
-	s := kratix.SummarisePromise(promise)
-	if s.Kind == "" {
-		resp.Diagnostics.AddError("Promise has no API", "Promise "+s.Name+" has not published an API (status.kind is empty): it has no resource requests, or Kratix has not installed its API yet.")
+	// Before Kratix publishes the API (a moment after installing its CRD)
+	// requests can exist already: they are listed under the API spec.api
+	// names, and there are none while that is not served yet.
+	name := promise.GetName()
+	apiVersion, kind, published := kratix.PromiseAPI(promise)
+	if kind == "" {
+		resp.Diagnostics.AddError("Promise has no API", "Promise "+name+" has not published an API (status.kind is empty) and its spec.api names no group, kind and storage version, so it has no resource requests.")
 		return
 	}
-	list, err := d.data.Client.List(ctx, k8sschema.FromAPIVersionAndKind(s.APIVersion, s.Kind), m.Namespace.ValueString(), metav1.ListOptions{})
+	list, err := d.data.Client.List(ctx, k8sschema.FromAPIVersionAndKind(apiVersion, kind), m.Namespace.ValueString(), metav1.ListOptions{})
+	if !published && kube.IsKindNotServed(err) {
+		list, err = &unstructured.UnstructuredList{}, nil
+	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list requests of Promise "+s.Name, err.Error())
+		resp.Diagnostics.AddError("Cannot list requests of Promise "+name, err.Error())
 		return
 	}
 	m.Requests = requestSummaries(list.Items)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -118,11 +119,11 @@ func TestAccResourceRequest_deleteRerunRidesOutRestart(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: base + requestHCL(`{ replicas = 1 }`, "")},
-			{Config: base, ExpectError: errorByMode(`(?s)Delete workflow failed.*connections open`, `(?s)Delete workflow failed`)},
+			{Config: base, ExpectError: regexp.MustCompile(`(?s)Delete workflow failed.*connections\s+open`)},
 			{
 				PreConfig:   func() { time.Sleep(1500 * time.Millisecond) }, // Job creation times have one-second precision
 				Config:      base,
-				ExpectError: errorByMode(`(?s)Delete workflow failed.*Pipeline "cleanup".*connections open`, `(?s)Delete workflow failed.*Pipeline "cleanup"`),
+				ExpectError: regexp.MustCompile(`(?s)Delete workflow failed.*Pipeline "cleanup".*connections\s+open`),
 			},
 			{
 				PreConfig: func() {

@@ -15,22 +15,24 @@ import (
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
-// failedDeleteRunDetail finds the newest failed delete-pipeline Job that
-// matches the labels (and, when namespace is set, belongs to a request in
-// that namespace) and describes it for a diagnostic: Kratix's condition
-// only says "The Delete Pipeline has failed", the Job says which pipeline
-// and why. It returns "" when no such Job can be read.
-func failedDeleteRunDetail(ctx context.Context, client *kube.Client, labels map[string]string, namespace string) string {
-	jobs, err := listDeleteJobs(ctx, client, labels)
+// failedRunDetail finds the newest failed Job of a workflow action
+// (configure or delete) that matches the labels (and, when namespace is
+// set, belongs to a request in that namespace) and describes it for a
+// diagnostic: Kratix's conditions say at most which pipeline failed, the
+// Job and its failed Pod say why. It returns "" when no such Job can be read.
+func failedRunDetail(ctx context.Context, client *kube.Client, action string, labels map[string]string, namespace string) string {
+	jobs, err := listWorkflowJobs(ctx, client, action, labels)
 	if err != nil {
-		tflog.Debug(ctx, "cannot list delete pipeline Jobs", map[string]any{"labels": labels, "error": err.Error()})
+		tflog.Debug(ctx, "cannot list pipeline Jobs", map[string]any{"action": action, "labels": labels, "error": err.Error()})
 		return ""
 	}
 	var runs []kratix.WorkflowRun
+	byName := map[string]*unstructured.Unstructured{}
 	for i := range jobs {
 		run := kratix.RunFromJob(&jobs[i])
 		if run.Phase == kratix.PhaseFailed && (namespace == "" || runBelongsTo(run, &jobs[i], namespace)) {
 			runs = append(runs, run)
+			byName[run.Namespace+"/"+run.Job] = &jobs[i]
 		}
 	}
 	if len(runs) == 0 {
@@ -38,8 +40,31 @@ func failedDeleteRunDetail(ctx context.Context, client *kube.Client, labels map[
 	}
 	kratix.SortNewestFirst(runs)
 	run := runs[0]
+	pods, err := client.List(ctx, kratix.PodGVK, run.Namespace, metav1.ListOptions{LabelSelector: kratix.JobPodSelector(byName[run.Namespace+"/"+run.Job])})
+	if err != nil {
+		tflog.Debug(ctx, "cannot list the failed Job's Pods", map[string]any{"namespace": run.Namespace, "job": run.Job, "error": err.Error()})
+	}
+	return describeFailedRun(run, pods, err)
+}
+
+// describeFailedRun says which pipeline failed and why: the failing
+// container's exit code and termination message when its Pod can be read,
+// else the Job's own message (on a real cluster only that its backoff limit
+// was reached), with the reason the Pod could not be read.
+func describeFailedRun(run kratix.WorkflowRun, pods *unstructured.UnstructuredList, podsErr error) string {
+	why := run.Message
+	var items []unstructured.Unstructured
+	if pods != nil {
+		items = pods.Items
+	}
+	if failure, ok := kratix.FailedContainer(items); ok {
+		why = failure.String()
+	} else if kube.IsForbidden(podsErr) {
+		why += fmt.Sprintf(" (the provider may not list Pods in namespace %s, so it cannot show the failed container's "+
+			"message: grant it get and list on pods there)", run.Namespace)
+	}
 	return fmt.Sprintf("Pipeline %q (Job %s/%s) failed: %s\nIts logs: kubectl logs -n %s job/%s --all-containers",
-		run.Pipeline, run.Namespace, run.Job, run.Message, run.Namespace, run.Job)
+		run.Pipeline, run.Namespace, run.Job, why, run.Namespace, run.Job)
 }
 
 // withDetail appends detail as its own paragraph when there is one.
@@ -108,7 +133,7 @@ func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, 
 
 // deleteFailedSince reports whether a delete Job created after since failed.
 func deleteFailedSince(ctx context.Context, client *kube.Client, labels map[string]string, ns string, since time.Time) bool {
-	jobs, err := listDeleteJobs(ctx, client, labels)
+	jobs, err := listWorkflowJobs(ctx, client, "delete", labels)
 	if err != nil {
 		return false
 	}
@@ -121,8 +146,8 @@ func deleteFailedSince(ctx context.Context, client *kube.Client, labels map[stri
 	return false
 }
 
-func listDeleteJobs(ctx context.Context, client *kube.Client, labels map[string]string) ([]unstructured.Unstructured, error) {
-	selector := []string{kratix.LabelWorkflowAction + "=delete"}
+func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, labels map[string]string) ([]unstructured.Unstructured, error) {
+	selector := []string{kratix.LabelWorkflowAction + "=" + action}
 	for k, v := range labels {
 		selector = append(selector, k+"="+v)
 	}
