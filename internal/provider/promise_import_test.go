@@ -27,11 +27,11 @@ func TestAccPromise_importPlansNothing(t *testing.T) {
 	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
 		`metadata   = { name = "`+p.Kind+`s.test.kratix.io" }`,
 		`metadata   = { name = "`+p.Kind+`s.test.kratix.io", creationTimestamp = null }`,
-		`required = ["replicas"]
-              }`,
-		`required = ["replicas"]
-              }
-              status = { type = "object", properties = null }`)
+		`properties = {
+              spec = {`,
+		`properties = {
+              status = { type = "object", properties = null }
+              spec = {`)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
