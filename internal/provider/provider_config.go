@@ -90,7 +90,7 @@ func providerSchema() schema.Schema {
 			"config_context_cluster":   envString("Cluster to use from the kubeconfig, overriding the context's.", envContextCluster, false),
 			"insecure": schema.BoolAttribute{
 				Optional:            true,
-				MarkdownDescription: "Skip verification of the API server's certificate. Not for production. Environment variable: `KUBE_INSECURE`.",
+				MarkdownDescription: "Skip verification of the API server's certificate. Not for production. Default `false`. Environment variable: `KUBE_INSECURE`.",
 			},
 			"config_paths": schema.ListAttribute{
 				ElementType:         types.StringType,
@@ -113,13 +113,13 @@ func providerSchema() schema.Schema {
 			},
 			"qps": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: "Client-side limit on requests per second to the API server. The default is sized for " +
-					"Terraform's parallelism on workspaces with hundreds of objects.",
+				MarkdownDescription: "Client-side limit on requests per second to the API server, from 1 to 10000. Default " +
+					"`100`, sized for Terraform's parallelism on workspaces with hundreds of objects.",
 				Validators: []validator.Int64{int64validator.Between(1, 10000)},
 			},
 			"burst": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: "Client-side burst above `qps`.",
+				MarkdownDescription: "Client-side burst above `qps`, from 1 to 20000. Default `200`.",
 				Validators:          []validator.Int64{int64validator.Between(1, 20000)},
 			},
 		},
