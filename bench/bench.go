@@ -17,6 +17,10 @@ import (
 // and SDKv2 inside the plugin (the provider's own tflog logger stays on).
 const quietSDKLogs = "TF_LOG_SDK=OFF"
 
+// changeEverySpec makes a template that declares the variable bench_size
+// plan a change to every object (Terraform ignores it elsewhere).
+const changeEverySpec = "TF_VAR_bench_size=large"
+
 // runResult is one contender at one N in one repetition.
 type runResult struct {
 	N         int         `json:"n"`
@@ -28,7 +32,12 @@ type runResult struct {
 	// the plugin SDKs' loggers, which default to TRACE and encode every
 	// line for Terraform to discard, are off.
 	PlanQuiet phaseResult `json:"planSdkLogsOff"`
-	Destroy   phaseResult `json:"destroy"`
+	// PlanChanged is a plan with TF_VAR_bench_size=large, which changes
+	// the spec of every object in a template that declares bench_size
+	// (exit code 2); kratix_resource_request then has the API server
+	// check each changed request with a server-side dry-run.
+	PlanChanged phaseResult `json:"planChanged"`
+	Destroy     phaseResult `json:"destroy"`
 	// StateBytes is the size of terraform.tfstate after apply: what
 	// Terraform and the plugin decode and walk on every plan.
 	StateBytes int64 `json:"stateBytes"`
@@ -219,6 +228,15 @@ func (b *bench) runOne(ctx context.Context, contender string, n, rep int) (runRe
 	}
 	if r.PlanQuiet, err = b.phase(ctx, dir, "plan-sdk-logs-off", b.tfEnv(quietSDKLogs), "plan", "-detailed-exitcode"); err != nil {
 		return r, err
+	}
+	if err := sleep(ctx, time.Second); err != nil {
+		return r, err
+	}
+	if r.PlanChanged, err = b.phase(ctx, dir, "plan-changed", b.tfEnv(changeEverySpec), "plan", "-detailed-exitcode"); err != nil {
+		return r, err
+	}
+	if r.PlanChanged.ExitCode == 1 {
+		logf("WARNING: %s N=%d: the plan that changes every object failed; see %s", contender, n, filepath.Join(dir, "plan-changed.log"))
 	}
 	if err := sleep(ctx, time.Second); err != nil {
 		return r, err

@@ -74,6 +74,22 @@ func report(s settings, t *tools, res *results) string {
 		}
 	}
 
+	b.WriteString("\n## Plan that changes every object (spec size small → large; kratix_resource_request checks each with a server-side dry-run), next to the refresh-only plan\n\n")
+	b.WriteString("| N | contender | plan (refresh) s | plan (every object changed) s | requests (refresh) | requests (changed) |\n|---:|---|---:|---:|---|---|\n")
+	for _, n := range s.Ns {
+		for _, c := range s.Contenders {
+			runs := runsOf(res, n, c)
+			if len(runs) == 0 || runs[0].PlanChanged.ExitCode != 2 {
+				continue // the template does not take the change
+			}
+			fmt.Fprintf(&b, "| %d | %s | %.2f | %.2f | %s | %s |\n", n, c,
+				median(values(runs, func(r runResult) float64 { return r.Plan.Wall })),
+				median(values(runs, func(r runResult) float64 { return r.PlanChanged.Wall })),
+				requestCell(runs, func(r runResult) phaseResult { return r.Plan }),
+				requestCell(runs, func(r runResult) phaseResult { return r.PlanChanged }))
+		}
+	}
+
 	b.WriteString("\n## Plugin peak RSS (median MiB, largest terraform-provider-* process in the phase; processes started)\n\n")
 	b.WriteString("| N | contender | apply | plan | destroy | terraform core peak (plan) | state file KiB |\n|---:|---|---:|---:|---:|---:|---:|\n")
 	for _, n := range s.Ns {
@@ -119,7 +135,8 @@ func report(s settings, t *tools, res *results) string {
 			name string
 			get  func(runResult) phaseResult
 		}{{"apply", func(r runResult) phaseResult { return r.Apply }}, {"plan", func(r runResult) phaseResult { return r.Plan }},
-			{"plan TF_LOG_SDK=OFF", func(r runResult) phaseResult { return r.PlanQuiet }}, {"destroy", func(r runResult) phaseResult { return r.Destroy }}} {
+			{"plan TF_LOG_SDK=OFF", func(r runResult) phaseResult { return r.PlanQuiet }},
+			{"plan, every object changed", func(r runResult) phaseResult { return r.PlanChanged }}, {"destroy", func(r runResult) phaseResult { return r.Destroy }}} {
 			fmt.Fprintf(&b, "- %s N=%d %s: %s\n", c, n, ph.name, detailCell(runs, ph.get))
 		}
 		fmt.Fprintf(&b, "- %s user agent: %s\n", c, strings.Join(keys(runs[0].Plan.UserAgents), ", "))
