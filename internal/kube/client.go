@@ -56,6 +56,7 @@ type clients struct {
 	dynamic   dynamic.Interface
 	discovery discovery.CachedDiscoveryInterface
 	mapper    meta.ResettableRESTMapper
+	plugin    *execPlugin // nil without a credential plugin
 }
 
 // New returns a Client for the settings. It does no I/O and cannot fail; a
@@ -111,6 +112,7 @@ func buildClients(cfg *rest.Config, log Logger) (*clients, error) {
 		dynamic:   dyn,
 		discovery: cached,
 		mapper:    restmapper.NewDeferredDiscoveryRESTMapper(cached),
+		plugin:    newExecPlugin(cfg),
 	}, nil
 }
 
@@ -135,9 +137,9 @@ func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 		if err == nil {
 			version = info.GitVersion
 		}
-		return err
+		return notAPIServer(err, cl.cfg.Host, "the Kubernetes server version request (/version)")
 	})
-	return version, translate(err, operation{verb: "get", what: "the server version (/version)", host: cl.cfg.Host})
+	return version, translate(err, operation{verb: "get", what: "the server version (/version)", host: cl.cfg.Host, plugin: cl.plugin})
 }
 
 // resource maps gvk and returns its dynamic client together with the
@@ -148,7 +150,7 @@ func (c *Client) resource(ctx context.Context, verb string, gvk schema.GroupVers
 	if err != nil {
 		return nil, op, err
 	}
-	op.host = cl.cfg.Host
+	op.host, op.plugin = cl.cfg.Host, cl.plugin
 	m, err := c.mapping(ctx, cl, gvk)
 	if err != nil {
 		return nil, op, translate(err, op)

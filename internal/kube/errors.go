@@ -81,7 +81,8 @@ type operation struct {
 	name          string
 	clusterScoped bool
 	host          string
-	what          string // replaces the derived target for non-resource requests, e.g. "/version"
+	plugin        *execPlugin // explains credential plugin failures; nil without one
+	what          string      // replaces the derived target for non-resource requests, e.g. "/version"
 	// apply marks a server-side apply, which RBAC checks as patch and, when
 	// the object does not exist yet, also as create.
 	apply bool
@@ -97,6 +98,9 @@ func translate(err error, op operation) error {
 	var nc *NotConfiguredError
 	if errors.As(err, &ae) || errors.As(err, &nc) {
 		return err
+	}
+	if pe := op.plugin.explain(err); pe != nil {
+		err = pe
 	}
 	out := &APIError{
 		Verb: op.verb, GVK: op.gvk, Resource: op.resource,

@@ -37,7 +37,7 @@ func (c *Client) WaitForKind(ctx context.Context, gvk schema.GroupVersionKind) (
 		return m, translate(err, op)
 	}
 	crd := &crdState{gvk: gvk}
-	crdOp := operation{verb: "watch", resource: crdGVR.GroupResource(), clusterScoped: true, host: cl.cfg.Host,
+	crdOp := operation{verb: "watch", resource: crdGVR.GroupResource(), clusterScoped: true, host: cl.cfg.Host, plugin: cl.plugin,
 		gvk: crdGVR.GroupVersion().WithKind("CustomResourceDefinition")}
 	var lastErr error
 	err = c.listWatch(ctx, cl.dynamic.Resource(crdGVR), crdOp, "", observer{list: crd.list, event: crd.event}, &lastErr)

@@ -32,7 +32,7 @@ func (c *Client) mapping(ctx context.Context, cl *clients, gvk schema.GroupVersi
 			return err
 		})
 		if err == nil || reset || !meta.IsNoMatchError(err) {
-			return m, err
+			return m, notAPIServer(err, cl.cfg.Host, "Kubernetes API discovery (/api, /apis)")
 		}
 		c.resetMapper(ctx, cl, gen)
 	}
@@ -60,6 +60,6 @@ func (c *Client) resetMapper(ctx context.Context, cl *clients, gen uint64) {
 
 // discoveryOp describes a discovery lookup for error messages.
 func discoveryOp(gvk schema.GroupVersionKind, cl *clients) operation {
-	return operation{verb: "get", gvk: gvk, host: cl.cfg.Host,
+	return operation{verb: "get", gvk: gvk, host: cl.cfg.Host, plugin: cl.plugin,
 		what: fmt.Sprintf("API discovery (/api, /apis) for kind %s (%s)", gvk.Kind, gvk.GroupVersion().String())}
 }

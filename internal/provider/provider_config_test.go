@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -17,8 +20,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -218,6 +223,113 @@ provider "kratix" {
 			},
 		},
 	})
+}
+
+// TestAccProvider_hostNotAnAPIServer points host at a web server that
+// answers 404 to everything, under a path prefix: the diagnostic names the
+// URL, says discovery got a 404 and what to check, for a listing and for a
+// named read alike (which must not mistake the 404 for a missing kind).
+func TestAccProvider_hostNotAnAPIServer(t *testing.T) {
+	testAccPreCheck(t)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	host := srv.URL + "/k8s"
+	provider := notAPIServerProvider(host)
+	want := notAPIServerError(host)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: provider + promisesListing("notapiserver"), ExpectError: want},
+			{Config: provider + `data "kratix_promise" "test" { name = "redis" }`, ExpectError: want},
+		},
+	})
+}
+
+// TestAccProvider_destroyAgainstNotAnAPIServer destroys with host pointing
+// at a web server that answers 404 to everything: the destroy fails with
+// the diagnostic, and the Destination stays, in the API and in the state.
+func TestAccProvider_destroyAgainstNotAnAPIServer(t *testing.T) {
+	testAccPreCheck(t)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	name := acctest.RandomWithPrefix("tf-acc-wronghost")
+	resources := testStoreHCL(t, name) + destinationHCL(name, "kratix_git_state_store.store.name", `  path = "dev"`)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
+		Steps: []resource.TestStep{
+			{Config: harness.Current().ProviderConfig() + resources},
+			{Config: notAPIServerProvider(srv.URL) + resources, Destroy: true, ExpectError: notAPIServerError(srv.URL)},
+			{
+				PreConfig: func() {
+					if _, err := harness.Current().Dynamic(t).Resource(destinationsGVR).Get(context.Background(), name, metav1.GetOptions{}); err != nil {
+						t.Fatalf("the Destination is gone after a destroy against a host that is no API server: %v", err)
+					}
+				},
+				Config: harness.Current().ProviderConfig() + resources,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+func notAPIServerProvider(host string) string {
+	return harness.RequiredProviders + fmt.Sprintf(`
+provider "kratix" {
+  host  = %q
+  token = "not-checked"
+}
+`, host)
+}
+
+func notAPIServerError(host string) *regexp.Regexp {
+	return regexp.MustCompile(`(?s)` + regexp.QuoteMeta(host) + `.*` + words("answered 404 Not Found to Kubernetes API discovery (/api, /apis)") +
+		`.*` + words("does not look like a Kubernetes API server") + `.*KUBE_HOST.*path\s+prefix.*proxy`)
+}
+
+// TestAccProvider_execPluginFails uses a credential plugin that explains
+// its failure on standard error: the diagnostic quotes it and names the
+// command.
+func TestAccProvider_execPluginFails(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipOnExisting(t)
+	env := harness.Current()
+	plugin := filepath.Join(t.TempDir(), "failing-plugin.sh")
+	script := "#!/bin/sh\necho 'starting up' >&2\necho 'plugin-said: the SSO session has expired, log in again' >&2\nexit 1\n"
+	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: harness.RequiredProviders + fmt.Sprintf(`
+provider "kratix" {
+  host                   = %q
+  cluster_ca_certificate = %q
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = %q
+  }
+}
+`, env.Host, string(env.CAData), plugin) + promisesListing("execfails"),
+			ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(plugin) + `.*` + words("exit code 1") +
+				`.*` + words("plugin-said: the SSO session has expired, log in again") + `.*` + words("Run the command")),
+		}},
+	})
+}
+
+// words matches a phrase however Terraform wraps its lines.
+func words(phrase string) string {
+	parts := strings.Fields(phrase)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return strings.Join(parts, `\s+`)
 }
 
 // kubeconfigWithBrokenCurrentContext adds a current context that points at a
