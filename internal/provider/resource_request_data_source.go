@@ -157,11 +157,19 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	}
 	cond := requestCondition(waitFor)
 	var last kratix.Outcome
-	obj, err := d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-		last = cond(obj)
-		return last.State != kratix.Waiting, nil
+	var obj *unstructured.Unstructured
+	var err error
+	guard := newScheduleGuard(d.data.Client, ns)
+	unschedulable := guard.run(ctx, func(ctx context.Context) {
+		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
+			last = cond(obj)
+			guard.observe(obj, last)
+			return last.State != kratix.Waiting, nil
+		})
 	})
 	switch {
+	case unschedulable != "":
+		return nil, fmt.Errorf("the request's configure workflow finished, but it cannot be delivered. %s", unschedulable)
 	case last.State == kratix.Failed:
 		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
 		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", jobLabels, ns)))

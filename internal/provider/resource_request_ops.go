@@ -99,17 +99,28 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	var lastObj *unstructured.Unstructured
 	who := describeRequest(plan)
 	timeline := kratix.NewTimeline(time.Now())
-	_, err := r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
-		last, lastObj = watch.Observe(obj), obj
-		if timeline.Note(time.Now(), last.Summary) {
-			tflog.Info(ctx, "resource request workflow progress", map[string]any{
-				"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
-			})
-		}
-		return last.State != kratix.Waiting, nil
+	guard := newScheduleGuard(r.data.Client, plan.Namespace.ValueString())
+	var err error
+	unschedulable := guard.run(ctx, func(ctx context.Context) {
+		_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
+			last, lastObj = watch.Observe(obj), obj
+			guard.observe(obj, last)
+			if timeline.Note(time.Now(), last.Summary) {
+				tflog.Info(ctx, "resource request workflow progress", map[string]any{
+					"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
+				})
+			}
+			return last.State != kratix.Waiting, nil
+		})
 	})
 	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
+	case unschedulable != "":
+		return lastObj, &waitError{
+			summary: "Cannot deliver " + who,
+			detail: fmt.Sprintf("The configure workflow for generation %d finished. %s%s",
+				watch.Generation, unschedulable, history),
+		}
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
