@@ -77,7 +77,8 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"namespace":   schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
 			"name":        schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
 			"wait_for": schema.StringAttribute{Optional: true, MarkdownDescription: "Wait before reading: `configured` (the " +
-				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`), or a " +
+				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`; fails within " +
+				"seconds when no Destination matches the output's destination selectors), or a " +
 				"condition as `<Type>=<Status>`, e.g. `Reconciled=True`. A failed configure workflow fails the read. Bounded by `timeouts.read` (default 10m).",
 				Validators: []validator.String{stringvalidator.Any(stringvalidator.OneOf(waitConfigured, waitDelivered), stringvalidator.RegexMatches(waitForCondition, "must be `<ConditionType>=<True|False|Unknown>`"))}},
 			"uid":                 computedString("UID of the request."),
