@@ -18,8 +18,8 @@ import (
 // Promise whose destination selectors match no Destination fails the apply
 // once Kratix reports the request's Works unscheduled, naming the selectors
 // and the Destinations there are, instead of waiting out the create
-// timeout. Labelling the Destination as the error advises lets the next
-// apply deliver.
+// timeout; so does the data source's wait. Labelling the Destination as
+// the error advises lets the next apply deliver.
 func TestAccResourceRequest_unschedulable(t *testing.T) {
 	testAccPreCheck(t)
 	p := newTestPromise()
@@ -52,9 +52,23 @@ func TestAccResourceRequest_unschedulable(t *testing.T) {
 				),
 			},
 			{
+				// The data source's wait for delivery fails the same way.
+				Config: base + destinationWith(fmt.Sprintf("team = %q", dest)) + requestHCL(`{ replicas = 1 }`, `  wait_for = "none"`) + `
+data "kratix_resource_request" "delivered" {
+  promise  = kratix_resource_request.test.promise
+  name     = kratix_resource_request.test.name
+  wait_for = "delivered"
+  timeouts {
+    read = "2m"
+  }
+}
+`,
+				ExpectError: wrappedInOrder("cannot be delivered", fmt.Sprintf("which selects {tfacc-sched=%s}", p.Name), "Label a Destination"),
+			},
+			{
 				Config: base + destinationWith(fmt.Sprintf("team = %q, \"tfacc-sched\" = %q", dest, p.Name)) + request,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(requestAddr, plancheck.ResourceActionReplace)},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(requestAddr, plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("conditions").AtMapKey("WorksSucceeded"), knownvalue.StringExact("True")),
