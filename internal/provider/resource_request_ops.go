@@ -134,15 +134,16 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 				watch.Generation, who, last.Summary, withDetail("", run), plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		stage, inspect := "its configure workflow for generation %d did not finish in time", "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
+		stage := fmt.Sprintf("its configure workflow for generation %d did not finish in time", watch.Generation)
+		inspect := "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
 		if last.Delivering {
-			stage, inspect = "its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time",
-				"the state store is just slow, or inspect its Works: kubectl get works"
+			stage = fmt.Sprintf("its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time", watch.Generation)
+			inspect = "the state store is just slow, or inspect its Works: kubectl get works"
 		}
 		return lastObj, &waitError{
 			summary: "Timed out waiting for " + who,
-			detail: fmt.Sprintf("The request was applied but "+stage+". Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
-				watch.Generation, last.Summary, inspect, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
+			detail: fmt.Sprintf("The request was applied but %s. Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
+				stage, last.Summary, inspect, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
 		return lastObj, &waitError{
