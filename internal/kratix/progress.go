@@ -26,6 +26,9 @@ type Outcome struct {
 	Summary string
 	// Pipeline names the failed pipeline, when one failed.
 	Pipeline string
+	// Delivering is set while the workflow is done and the wait is for its
+	// Works to be delivered: the time to check that Kratix can schedule them.
+	Delivering bool
 }
 
 // Labels Kratix reads from users.
@@ -144,9 +147,9 @@ func deliveredOutcome(obj *unstructured.Unstructured) Outcome {
 		return Outcome{State: Done, Summary: "configured and delivered to its Destinations"}
 	}
 	if !ok {
-		return Outcome{State: Waiting, Summary: "configured; waiting for WorksSucceeded (Works are not scheduled yet)"}
+		return Outcome{State: Waiting, Delivering: true, Summary: "configured; waiting for WorksSucceeded (Works are not scheduled yet)"}
 	}
-	return Outcome{State: Waiting, Summary: fmt.Sprintf("configured; WorksSucceeded=%s (%s): %s", c.Status, c.Reason, c.Message)}
+	return Outcome{State: Waiting, Delivering: true, Summary: fmt.Sprintf("configured; WorksSucceeded=%s (%s): %s", c.Status, c.Reason, c.Message)}
 }
 
 // failedOutcome names the failed pipeline and carries its message.

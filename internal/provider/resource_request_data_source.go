@@ -77,7 +77,8 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"namespace":   schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
 			"name":        schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
 			"wait_for": schema.StringAttribute{Optional: true, MarkdownDescription: "Wait before reading: `configured` (the " +
-				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`), or a " +
+				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`; fails within " +
+				"seconds when no Destination matches the output's destination selectors), or a " +
 				"condition as `<Type>=<Status>`, e.g. `Reconciled=True`. A failed configure workflow fails the read. Bounded by `timeouts.read` (default 10m).",
 				Validators: []validator.String{stringvalidator.Any(stringvalidator.OneOf(waitConfigured, waitDelivered), stringvalidator.RegexMatches(waitForCondition, "must be `<ConditionType>=<True|False|Unknown>`"))}},
 			"uid":                 computedString("UID of the request."),
@@ -157,11 +158,19 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	}
 	cond := requestCondition(waitFor)
 	var last kratix.Outcome
-	obj, err := d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-		last = cond(obj)
-		return last.State != kratix.Waiting, nil
+	var obj *unstructured.Unstructured
+	var err error
+	guard := newScheduleGuard(d.data.Client, ns)
+	unschedulable := guard.run(ctx, func(ctx context.Context) {
+		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
+			last = cond(obj)
+			guard.observe(obj, last)
+			return last.State != kratix.Waiting, nil
+		})
 	})
 	switch {
+	case unschedulable != "":
+		return nil, fmt.Errorf("the request's configure workflow finished, but it cannot be delivered. %s", unschedulable)
 	case last.State == kratix.Failed:
 		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
 		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", jobLabels, ns)))

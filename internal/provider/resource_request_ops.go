@@ -99,17 +99,28 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	var lastObj *unstructured.Unstructured
 	who := describeRequest(plan)
 	timeline := kratix.NewTimeline(time.Now())
-	_, err := r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
-		last, lastObj = watch.Observe(obj), obj
-		if timeline.Note(time.Now(), last.Summary) {
-			tflog.Info(ctx, "resource request workflow progress", map[string]any{
-				"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
-			})
-		}
-		return last.State != kratix.Waiting, nil
+	guard := newScheduleGuard(r.data.Client, plan.Namespace.ValueString())
+	var err error
+	unschedulable := guard.run(ctx, func(ctx context.Context) {
+		_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
+			last, lastObj = watch.Observe(obj), obj
+			guard.observe(obj, last)
+			if timeline.Note(time.Now(), last.Summary) {
+				tflog.Info(ctx, "resource request workflow progress", map[string]any{
+					"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
+				})
+			}
+			return last.State != kratix.Waiting, nil
+		})
 	})
 	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
+	case unschedulable != "":
+		return lastObj, &waitError{
+			summary: "Cannot deliver " + who,
+			detail: fmt.Sprintf("The configure workflow for generation %d finished. %s%s",
+				watch.Generation, unschedulable, history),
+		}
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
@@ -123,12 +134,16 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 				watch.Generation, who, last.Summary, withDetail("", run), plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		stage := fmt.Sprintf("its configure workflow for generation %d did not finish in time", watch.Generation)
+		inspect := "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
+		if last.Delivering {
+			stage = fmt.Sprintf("its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time", watch.Generation)
+			inspect = "the state store is just slow, or inspect its Works: kubectl get works"
+		}
 		return lastObj, &waitError{
 			summary: "Timed out waiting for " + who,
-			detail: fmt.Sprintf("The request was applied but its configure workflow for generation %d did not finish in time. "+
-				"Last seen: %s.\n\nRaise the timeouts block if the pipeline is just slow, "+
-				"or inspect its Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s%s",
-				watch.Generation, last.Summary, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
+			detail: fmt.Sprintf("The request was applied but %s. Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
+				stage, last.Summary, inspect, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
 		}
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
 		return lastObj, &waitError{
