@@ -172,7 +172,7 @@ var (
 	refusedVerbPattern = regexp.MustCompile(`cannot (\w+) resource`)
 	// webhookDenialPattern matches a request an admission webhook denied,
 	// which also comes back as a 403.
-	webhookDenialPattern = regexp.MustCompile(`admission webhook "([^"]+)" denied the request: (.*)`)
+	webhookDenialPattern = regexp.MustCompile(`(?s)admission webhook "([^"]+)" denied the request: (.*)`)
 )
 
 func forbiddenMessage(err error, op operation) string {

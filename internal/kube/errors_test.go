@@ -150,8 +150,9 @@ func TestTranslatePassesThroughKnownErrors(t *testing.T) {
 // An admission webhook's denial is a 403 too, but it is about the object,
 // not the credentials.
 func TestTranslateWebhookDenialIsNotRBAC(t *testing.T) {
+	// What the webhook says can start on a new line.
 	denied := apierrors.NewForbidden(schema.GroupResource{Group: "platform.kratix.io", Resource: "promises"}, "app",
-		errors.New(`admission webhook "vpromise.kb.io" denied the request: spec.workflows: secretKeyRef.key: Required value`))
+		errors.New("admission webhook \"vpromise.kb.io\" denied the request: \nspec.workflows: secretKeyRef.key: Required value"))
 	op := operation{verb: "patch", gvk: schema.GroupVersionKind{Group: "platform.kratix.io", Version: "v1alpha1", Kind: "Promise"},
 		resource: schema.GroupResource{Group: "platform.kratix.io", Resource: "promises"}, name: "app", clusterScoped: true}
 	msg := translate(denied, op).Error()
