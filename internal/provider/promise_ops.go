@@ -42,6 +42,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		return false
 	}
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
+	r.data.missingPromises.Delete(plan.Name.ValueString()) // it exists from now on
 	startedAt := time.Now()
 	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
 	if err != nil {

@@ -176,6 +176,9 @@ type providerData struct {
 	// planChecksOff is set once the cluster could not be reached for a
 	// plan-time check: the other requests of the plan skip theirs.
 	planChecksOff atomic.Bool
+	// missingPromises holds, for this plan, the Promises a plan-time check
+	// found missing, with the hint about their names.
+	missingPromises sync.Map
 }
 
 func newProviderData(ctx context.Context, cfg providerModel, known bool, opts kube.Options) (*providerData, diag.Diagnostics) {

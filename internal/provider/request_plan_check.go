@@ -165,13 +165,25 @@ func (r *resourceRequestResource) plannedAPI(ctx context.Context, plan *resource
 		return schema.FromAPIVersionAndKind(plan.APIVersion.ValueString(), plan.Kind.ValueString()), known
 	}
 	promise := plan.Promise.ValueString()
-	api, err := r.currentPromiseAPI(ctx, promise, planCheckTimeout)
-	switch {
-	case isNotFound(err):
+	warnMissing := func(hint string) {
 		diags.AddAttributeWarning(path.Root("promise"), notCheckedSummary, fmt.Sprintf(
 			"No Promise named %q exists on the cluster yet, so resource request %s is checked at apply instead of in "+
 				"this plan. If this apply creates the Promise, nothing is wrong. Otherwise check the name: %s",
-			promise, describeRequest(plan), r.promiseNameHint(ctx, promise)))
+			promise, describeRequest(plan), hint))
+	}
+	// A Promise created in the same apply is missing for every request of
+	// it: read it and list the names once per plan, not once per request.
+	if hint, missing := r.data.missingPromises.Load(promise); missing {
+		text, _ := hint.(string)
+		warnMissing(text)
+		return schema.GroupVersionKind{}, false
+	}
+	api, err := r.currentPromiseAPI(ctx, promise, planCheckTimeout)
+	switch {
+	case isNotFound(err):
+		hint := r.promiseNameHint(ctx, promise)
+		r.data.missingPromises.Store(promise, hint)
+		warnMissing(hint)
 		return schema.GroupVersionKind{}, false
 	case err != nil:
 		if kube.IsUnreachable(err) {
