@@ -102,27 +102,13 @@ func TestAccProvider_exec(t *testing.T) {
 	env := harness.Current()
 	label := acctest.RandomWithPrefix("exec")
 	name := createTestPromise(t, label)
-	plugin := filepath.Join(t.TempDir(), "credential-plugin.sh")
-	script := fmt.Sprintf("#!/bin/sh\n[ \"$EXTRA\" = yes ] || { echo 'env not passed' >&2; exit 1; }\n"+
-		"echo '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}'\n", env.AdminToken)
-	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugin := writeExecPlugin(t, "credential-plugin.sh", fmt.Sprintf("#!/bin/sh\n[ \"$EXTRA\" = yes ] || { echo 'env not passed' >&2; exit 1; }\n"+
+		"echo '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}'\n", env.AdminToken))
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: harness.RequiredProviders + fmt.Sprintf(`
-provider "kratix" {
-  host                   = %q
-  cluster_ca_certificate = %q
-  exec {
-    api_version = "client.authentication.k8s.io/v1beta1"
-    command     = %q
-    env         = { EXTRA = "yes" }
-  }
-}
-`, env.Host, string(env.CAData), plugin) + promisesListing(label),
+			Config:            execProviderConfig(env, plugin, `    env         = { EXTRA = "yes" }`) + promisesListing(label),
 			ConfigStateChecks: expectListedPromise(name),
 		}},
 	})
@@ -298,25 +284,13 @@ func TestAccProvider_execPluginFails(t *testing.T) {
 	testAccPreCheck(t)
 	harness.SkipOnExisting(t)
 	env := harness.Current()
-	plugin := filepath.Join(t.TempDir(), "failing-plugin.sh")
-	script := "#!/bin/sh\necho 'starting up' >&2\necho 'plugin-said: the SSO session has expired, log in again' >&2\nexit 1\n"
-	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	plugin := writeExecPlugin(t, "failing-plugin.sh",
+		"#!/bin/sh\necho 'starting up' >&2\necho 'plugin-said: the SSO session has expired, log in again' >&2\nexit 1\n")
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: harness.RequiredProviders + fmt.Sprintf(`
-provider "kratix" {
-  host                   = %q
-  cluster_ca_certificate = %q
-  exec {
-    api_version = "client.authentication.k8s.io/v1beta1"
-    command     = %q
-  }
-}
-`, env.Host, string(env.CAData), plugin) + promisesListing("execfails"),
+			Config: execProviderConfig(env, plugin, "") + promisesListing("execfails"),
 			ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(plugin) + `.*` + words("exit code 1") +
 				`.*` + words("plugin-said: the SSO session has expired, log in again") + `.*` + words("Run the command")),
 		}},
@@ -395,4 +369,30 @@ func hostPort(t *testing.T, host string) string {
 func otherCA(t *testing.T) string {
 	t.Helper()
 	return string(newTestCA(t))
+}
+
+// writeExecPlugin writes an executable credential plugin script.
+func writeExecPlugin(t *testing.T, name, script string) string {
+	t.Helper()
+	plugin := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(plugin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return plugin
+}
+
+// execProviderConfig configures the provider to log in through plugin;
+// extra is more of the exec block.
+func execProviderConfig(env *harness.Env, plugin, extra string) string {
+	return harness.RequiredProviders + fmt.Sprintf(`
+provider "kratix" {
+  host                   = %q
+  cluster_ca_certificate = %q
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = %q
+%s
+  }
+}
+`, env.Host, string(env.CAData), plugin, extra)
 }
