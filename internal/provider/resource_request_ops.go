@@ -218,7 +218,7 @@ func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise
 // appear (one created in the same apply that the request does not
 // reference) before it fails: a misspelt name fails in seconds, not at the
 // end of the create timeout.
-var promiseGrace = 30 * time.Second
+var promiseGrace = 20 * time.Second
 
 // awaitPromise waits, within promiseGrace, until the Promise exists.
 func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise string) error {
