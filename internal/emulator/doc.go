@@ -177,4 +177,10 @@
 //	  ResourceBinding
 //	pipeline Job backoffLimit    fails on the first failure    API default 6 (minutes of        configuration       real mode sets workflows.jobOptions.defaultBackoffLimit: 0
 //	                                                           back-off)                                            in the kratix-platform-system/kratix ConfigMap
+//	a request's WorksSucceeded   read from its Works in the    read in the request's namespace  Kratix bug          the provider's delivery check lists the Works where Kratix
+//	  with a pipelineNamespace   pipelineNamespace, where      (DynamicResourceRequest-                             writes them; TestAccResourceRequest_unschedulableInPipeline-
+//	                             Kratix writes them            Controller.getWorksStatus): no                       Namespace skips in real mode (RealWorksSucceededInRequest-
+//	                                                           Works there, so True before they                     Namespace)
+//	                                                           are scheduled (a later Kratix
+//	                                                           too)
 package emulator

@@ -99,7 +99,7 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	var lastObj *unstructured.Unstructured
 	who := describeRequest(plan)
 	timeline := kratix.NewTimeline(time.Now())
-	guard := newScheduleGuard(r.data.Client, plan.Namespace.ValueString())
+	guard := newScheduleGuard(r.data.Client)
 	var err error
 	unschedulable := guard.run(ctx, func(ctx context.Context) {
 		_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
