@@ -24,12 +24,10 @@ const (
 // (Kratix: Pipeline.ForResource in api/v1alpha1/pipeline_types.go gives the
 // work-writer that namespace; WorkCreator.Execute in
 // work-creator/lib/work_creator.go writes the Work there, labelled by
-// resourceutil.GetWorkLabels). promise may be nil when it is not known.
+// resourceutil.GetWorkLabels). promise is nil for a request without one:
+// its Works are found by the request's name in its namespace.
 func RequestWorks(promise, request *unstructured.Unstructured) (namespace string, selector map[string]string) {
 	selector = map[string]string{LabelResourceName: request.GetName()}
-	if name := request.GetLabels()[LabelPromiseName]; name != "" {
-		selector[LabelPromiseName] = name
-	}
 	if promise == nil {
 		return request.GetNamespace(), selector
 	}

@@ -183,7 +183,7 @@ func TestRequestWorks(t *testing.T) {
 		wantNamespace string
 		wantSelector  map[string]string
 	}{
-		{"promise unknown", nil, "team-a", map[string]string{LabelPromiseName: "redis", LabelResourceName: "example"}},
+		{"no promise", nil, "team-a", map[string]string{LabelResourceName: "example"}},
 		{"no pipelineNamespace", promise(""), "team-a", map[string]string{LabelPromiseName: "redis", LabelResourceName: "example"}},
 		{"pipelineNamespace", promise("pipelines"), "pipelines",
 			map[string]string{LabelPromiseName: "redis", LabelResourceName: "example", LabelResourceNS: "team-a"}},
