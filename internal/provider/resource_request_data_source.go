@@ -160,7 +160,7 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	var last kratix.Outcome
 	var obj *unstructured.Unstructured
 	var err error
-	guard := newScheduleGuard(d.data.Client, ns)
+	guard := newScheduleGuard(d.data.Client)
 	unschedulable := guard.run(ctx, func(ctx context.Context) {
 		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
 			last = cond(obj)

@@ -88,7 +88,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				MarkdownDescription: "Name of the Promise whose API this requests. The request's `api_version` and `kind` " +
 					"are read from the Promise's status at apply time, so the Promise can be created in the same apply. " +
 					"When no Promise of this name exists, the plan warns (naming the closest existing names) and the apply " +
-					"waits 30 seconds for it to appear before it fails; refer to a `kratix_promise` created in the same " +
+					"waits 20 seconds for it to appear before it fails; refer to a `kratix_promise` created in the same " +
 					"configuration (`promise = kratix_promise.NAME.name`) so that Terraform creates it first.",
 				PlanModifiers: replace,
 				Validators:    []validator.String{dnsSubdomain()},
