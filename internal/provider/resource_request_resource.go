@@ -100,8 +100,9 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"kind": schema.StringAttribute{
 				Optional: true, Computed: true,
-				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`: " +
+					"exactly one of `promise` and `kind` must be set.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"name": schema.StringAttribute{
 				Required:            true,
