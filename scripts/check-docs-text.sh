@@ -23,7 +23,7 @@ patterns=(
 failed=0
 for pattern in "${patterns[@]}"; do
   if hits="$(grep -rnE -- "$pattern" "${paths[@]}")"; then
-    echo "$hits" | sed "s|^|  |"
+    echo "$hits" | sed "s|^|  |" >&2
     echo "^ matches '$pattern': Registry pages must not mention the repository's tests, make targets or internal paths" >&2
     failed=1
   fi
