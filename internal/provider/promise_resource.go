@@ -248,6 +248,7 @@ func emptyPromiseState(name string) promiseModel {
 		RequiredPromises:     types.ListNull(types.ObjectType{AttrTypes: requiredPromiseAttrTypes}),
 		Wait:                 types.BoolValue(true),
 		ForceConflicts:       types.BoolValue(false),
+		WaitForRequests:      types.BoolValue(false),
 		ForceDestroy:         types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
