@@ -53,6 +53,8 @@ func (d *destinationsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 							"kind": computedString("`GitStateStore` or `BucketStateStore`."),
 							"name": computedString("Name of the state store."),
 						}},
+					"strict_match_labels": schema.BoolAttribute{Computed: true, MarkdownDescription: "`spec.strictMatchLabels`: when `true`, work with no " +
+						"destination selectors is not scheduled here unless the Destination has no labels."},
 					"ready":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the Destination `Ready=True`."},
 					"reason":     computedString("Reason of the `Ready` condition."),
 					"message":    computedString("Message of the `Ready` condition."),
