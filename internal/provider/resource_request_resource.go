@@ -100,8 +100,9 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"kind": schema.StringAttribute{
 				Optional: true, Computed: true,
-				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`: " +
+					"exactly one of `promise` and `kind` must be set.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"name": schema.StringAttribute{
 				Required:            true,
@@ -160,7 +161,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			"workflows": schema.MapAttribute{
 				Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "Phase of each configure pipeline (`Pending`, `Running`, `Succeeded`, `Failed` or `Suspended`) by " +
-					"pipeline name, from `status.kratix.workflows.pipelines`. Attempts, retries and messages are on the " +
+					"pipeline name, from `status.kratix.workflows.pipelines`; empty with a Kratix that does not publish it, such as Kratix `main` of 2025-09. Attempts, retries and messages are on the " +
 					"`kratix_resource_request` and `kratix_workflows` data sources.",
 			},
 		},
