@@ -1,7 +1,6 @@
 package kratix
 
 import (
-	"fmt"
 	"sort"
 	"time"
 
@@ -29,14 +28,24 @@ type RequestsRerun struct {
 type RerunProgress struct {
 	Total int
 	Done  int
-	// Pending, Failed and Blocked describe requests as "namespace/name:
-	// what it is doing", sorted.
+	// Pending and Blocked describe requests as "namespace/name: what it is
+	// doing", sorted.
 	Pending []string
-	Failed  []string
+	// Failed are the requests whose re-run failed, sorted.
+	Failed []RerunFailure
 	// Blocked requests will not re-run on their own (paused, suspended,
 	// their Promise unavailable); the wait does not wait for them.
 	Blocked []string
 }
+
+// RerunFailure is a request whose re-run failed.
+type RerunFailure struct {
+	Namespace, Name string
+	// Summary names the failed pipeline and carries its message.
+	Summary string
+}
+
+func (f RerunFailure) String() string { return f.Namespace + "/" + f.Name + ": " + f.Summary }
 
 // Finished says no request is left to wait for.
 func (p RerunProgress) Finished() bool { return len(p.Pending) == 0 }
@@ -58,7 +67,7 @@ func (r *RequestsRerun) Observe(items []unstructured.Unstructured) RerunProgress
 		r.observeOne(key, obj, &p)
 	}
 	sort.Strings(p.Pending)
-	sort.Strings(p.Failed)
+	sort.Slice(p.Failed, func(i, j int) bool { return p.Failed[i].String() < p.Failed[j].String() })
 	sort.Strings(p.Blocked)
 	return p
 }
@@ -78,7 +87,7 @@ func (r *RequestsRerun) observeOne(key string, obj *unstructured.Unstructured, p
 	case Done:
 		p.Done++
 	case Failed:
-		p.Failed = append(p.Failed, fmt.Sprintf("%s: %s", key, out.Summary))
+		p.Failed = append(p.Failed, RerunFailure{Namespace: obj.GetNamespace(), Name: obj.GetName(), Summary: out.Summary})
 	default:
 		if blocked, ok := blockedSummary(obj); ok {
 			p.Blocked = append(p.Blocked, key+": "+blocked)

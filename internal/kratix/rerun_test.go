@@ -60,7 +60,7 @@ func TestRequestsRerun(t *testing.T) {
 	if !p.Finished() || p.Total != 5 || p.Done != 3 || len(p.Failed) != 1 {
 		t.Fatalf("second listing: %+v", p)
 	}
-	if !strings.Contains(p.Failed[0], `default/b: configure pipeline "configure" failed`) {
+	if !strings.Contains(p.Failed[0].String(), `default/b: configure pipeline "configure" failed`) {
 		t.Errorf("failed b: %q", p.Failed[0])
 	}
 }

@@ -54,7 +54,7 @@ func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstr
 				"Fix the pipeline in the Promise, or the request. A request runs its workflow again when its spec or the "+
 				"Promise's spec changes, or when it gets the label kratix.io/manual-reconciliation=true. Their Jobs:\n"+
 				"  kubectl get jobs -A -l kratix.io/promise-name=%s,kratix.io/workflow-type=resource",
-			progress.Total, bullets(progress.Failed), name))
+			progress.Total, bullets(r.describeFailures(ctx, name, progress.Failed)), name))
 	}
 }
 
@@ -102,6 +102,25 @@ func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.Valid
 			"The requests of a Promise are followed after the Promise itself is usable again, which wait = false skips. "+
 				"Remove wait = false, or wait_for_requests = true.")
 	}
+}
+
+// describeFailures says, for each failed request (the first few), which
+// pipeline failed and why, with the failing container's message read from
+// its Job's Pod when Kratix does not publish it in the request's status.
+func (r *promiseResource) describeFailures(ctx context.Context, promise string, failed []kratix.RerunFailure) []string {
+	const detailed = 3
+	out := make([]string, 0, len(failed))
+	for i, f := range failed {
+		line := f.String()
+		if i < detailed {
+			jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelPromiseName: promise, kratix.LabelResourceName: f.Name}
+			if run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, f.Namespace); run != "" {
+				line += "\n    " + strings.ReplaceAll(run, "\n", "\n    ")
+			}
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // bullets lists up to ten lines as an indented list.
