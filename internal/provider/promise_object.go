@@ -152,8 +152,9 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return // destroy
 	}
 	planWorkflowRerun(ctx, req, resp, promiseOutcomeUnknown())
+	r.planFromManifest(ctx, req, resp)
 	var plan promiseModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -175,6 +176,11 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
 	if promiseArgsChanged(&plan, &prior) {
 		markPromiseOutcomeUnknown(ctx, resp)
+	}
+	if !plan.Name.Equal(prior.Name) {
+		// Here rather than a RequiresReplace plan modifier, which would
+		// run before `manifest` sets the name.
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("name"))
 	}
 	if !plan.Name.IsUnknown() && !plan.Name.Equal(prior.Name) {
 		warnPromiseReplacement(resp, path.Root("name"), "The Promise's name changes.", prior.ForceDestroy.ValueBool())
