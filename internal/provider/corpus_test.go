@@ -90,6 +90,11 @@ resource "kratix_promise" %[1]q {
 `, address, promiseFile, extra)
 }
 
+// corpusPromiseManifestConfig manages the same promise.yaml in one line.
+func corpusPromiseManifestConfig(address, promiseFile, extra string) string {
+	return fmt.Sprintf("\nresource \"kratix_promise\" %q {\n  manifest = file(%q)\n%s}\n", address, promiseFile, extra)
+}
+
 // requiredPromisesConfig declares what a corpus Promise requires, as a
 // platform repo would: the corpus Promise when the corpus has it at the
 // required version, otherwise an empty stand-in Promise carrying that
@@ -174,6 +179,20 @@ func apiRejectedByServer(t *testing.T, file string) bool {
 	return apierrors.IsInvalid(err)
 }
 
+// corpusRequestManifestConfig manages the same request in one line, the
+// decoded form (the Promise's is the text form).
+func corpusRequestManifestConfig(requestFile string) string {
+	if requestFile == "" {
+		return ""
+	}
+	return fmt.Sprintf(`
+resource "kratix_resource_request" "this" {
+  promise  = kratix_promise.this.name
+  manifest = yamldecode(file(%q))
+}
+`, requestFile)
+}
+
 func corpusRequestConfig(requestFile string) string {
 	if requestFile == "" {
 		return ""
@@ -194,7 +213,10 @@ resource "kratix_resource_request" "this" {
 
 // TestAccCorpus applies every Promise of the marketplace corpus, and its
 // request in the same apply, then checks an empty plan after refresh,
-// imports both with identical state, and destroys them.
+// switches both to the one-line `manifest` form (which must plan nothing
+// but the manifest, apply, and plan nothing after refresh), imports both
+// with identical state, and destroys them. A Promise the webhook rejects
+// is rejected in both forms.
 func TestAccCorpus(t *testing.T) {
 	testAccPreCheck(t)
 	entries := corpusEntries(t)
@@ -202,6 +224,8 @@ func TestAccCorpus(t *testing.T) {
 		t.Run(entry.name, func(t *testing.T) {
 			required, dependsOn := requiredPromisesConfig(t, entries, entry.promiseFile)
 			config := harness.Current().ProviderConfig() + required + corpusPromiseConfig("this", entry.promiseFile, dependsOn) + corpusRequestConfig(entry.requestFile)
+			manifestConfig := harness.Current().ProviderConfig() + required + corpusPromiseManifestConfig("this", entry.promiseFile, dependsOn) +
+				corpusRequestManifestConfig(entry.requestFile)
 			if apiRejectedByServer(t, entry.promiseFile) {
 				// sql/aws spells a printer column's jsonPath as JSONPath:
 				// Kratix's webhook rejects it, and so must the provider,
@@ -212,6 +236,9 @@ func TestAccCorpus(t *testing.T) {
 					Steps: []resource.TestStep{{
 						Config:      config,
 						ExpectError: regexp.MustCompile(`(?s)The Promise's API is not a valid\s+CustomResourceDefinition.*dry run`),
+					}, {
+						Config:      manifestConfig,
+						ExpectError: regexp.MustCompile(`(?s)The Promise's API is not a valid\s+CustomResourceDefinition.*dry run`),
 					}},
 				})
 				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
@@ -221,7 +248,7 @@ func TestAccCorpus(t *testing.T) {
 				resource.Test(t, resource.TestCase{
 					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 					CheckDestroy:             checkPromisesGone(t),
-					Steps:                    []resource.TestStep{{Config: config, ExpectError: rejected}},
+					Steps:                    []resource.TestStep{{Config: config, ExpectError: rejected}, {Config: manifestConfig, ExpectError: rejected}},
 				})
 				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
 				return
@@ -229,15 +256,20 @@ func TestAccCorpus(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy:             checkPromisesGone(t),
-				Steps:                    corpusSteps(t, config, entry),
+				Steps:                    corpusSteps(t, config, manifestConfig, entry),
 			})
 		})
 	}
 }
 
-// corpusSteps: apply, empty plan after refresh, then import of the Promise
-// and its request with identical state. Destroy is checked by the caller.
-func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.TestStep {
+// corpusSteps: apply, empty plan after refresh, the same objects through
+// `manifest`, then import of the Promise and its request with identical
+// state. Destroy is checked by the caller.
+func corpusSteps(t *testing.T, config, manifestConfig string, entry corpusEntry) []resource.TestStep {
+	sameArgs := []plancheck.PlanCheck{onlyManifestChanges{address: "kratix_promise.this", args: promiseManifestArgs}}
+	if entry.requestFile != "" {
+		sameArgs = append(sameArgs, onlyManifestChanges{address: "kratix_resource_request.this", args: requestManifestArgs})
+	}
 	steps := []resource.TestStep{
 		{
 			Config: config,
@@ -247,10 +279,18 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		},
 		{
+			// The one-line form gives the typed arguments the same values.
+			Config: manifestConfig,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             sameArgs,
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+		{
 			ResourceName:            "kratix_promise.this",
 			ImportState:             true,
 			ImportStateVerify:       true,
-			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), realImportIgnore("conditions")...),
+			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), append(realImportIgnore("conditions"), "manifest")...),
 		},
 	}
 	if entry.requestFile == "" {
@@ -262,7 +302,7 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 		ResourceName:            "kratix_resource_request.this",
 		ImportState:             true,
 		ImportStateVerify:       true,
-		ImportStateVerifyIgnore: append([]string{"timeouts"}, realRequestImportIgnore()...),
+		ImportStateVerifyIgnore: append([]string{"timeouts", "manifest"}, realRequestImportIgnore()...),
 	})
 }
 
