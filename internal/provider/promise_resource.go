@@ -80,10 +80,9 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			"dependencies, and where its output is scheduled. Apply waits until the Promise is usable (`Available=True`, " +
 			"and `ConfigureWorkflowCompleted=True` when it has promise configure pipelines), so resource requests that " +
 			"reference it can be created in the same apply.\n\n" +
-			"A `promise.yaml` from the Kratix marketplace or `kratix init` is managed in a few lines:\n\n" +
-			"```hcl\nlocals { redis = yamldecode(file(\"promise.yaml\")) }\n\nresource \"kratix_promise\" \"redis\" {\n" +
-			"  name      = local.redis.metadata.name\n  version   = local.redis.metadata.labels[\"kratix.io/promise-version\"]\n" +
-			"  api       = local.redis.spec.api\n  workflows = local.redis.spec.workflows\n}\n```",
+			"A `promise.yaml` from the Kratix marketplace, `kratix init` or any repository is managed in one line, " +
+			"and the plan shows its changes on the typed arguments:\n\n" +
+			"```hcl\nresource \"kratix_promise\" \"redis\" {\n  manifest = file(\"promise.yaml\")\n}\n```",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The Promise's name; also the import ID.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
