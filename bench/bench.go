@@ -253,8 +253,8 @@ func (b *bench) runOne(ctx context.Context, contender string, n, rep int) (runRe
 }
 
 // latencyRun applies the contender once more with the provider's trace log
-// on (not timed: logging costs), and matches the log with the emulator's
-// writes.
+// on (not timed: logging costs), and matches the log with the moments
+// Kratix completed each workflow.
 func (b *bench) latencyRun(ctx context.Context, contender string, n int) (latencyResult, error) {
 	l := latencyResult{N: n, Contender: contender}
 	dir, err := b.workspace(contender, n, "latency")

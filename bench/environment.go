@@ -24,6 +24,7 @@ import (
 	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
+	"github.com/kratix-community/terraform-provider-kratix/internal/podrunner"
 )
 
 // Versions and locations of what is benchmarked besides this provider.
@@ -39,9 +40,9 @@ const (
 
 	// User agents of the harness's own clients. Audit events from any
 	// other agent of the admin user are the provider's.
-	harnessUA  = "kratix-bench/harness"
-	emulatorUA = "kratix-bench/emulator"
-	adminUser  = "kratix-admin"
+	harnessUA    = "kratix-bench/harness"
+	controllerUA = "kratix-bench/controller"
+	adminUser    = "kratix-admin"
 
 	benchNamespace = "default"
 	namePrefix     = "bench-"
@@ -117,11 +118,12 @@ func goBuild(ctx context.Context, root, out, pkg string) error {
 	return nil
 }
 
-// environment is the running platform, emulator and Promise.
+// environment is the running platform, what plays Kratix on it, and the
+// Promise.
 type environment struct {
 	p          *platform.Platform
 	cancel     context.CancelFunc
-	emuDone    chan struct{}
+	ctrlDone   chan struct{}
 	dyn        dynamic.Interface
 	auditLog   string
 	kubeconfig string
@@ -130,11 +132,12 @@ type environment struct {
 	requestGVR       schema.GroupVersionResource
 	apiVersion, kind string
 	spec             map[string]any
-	emulatorLog      *os.File
+	controllerLog    *os.File
 }
 
-// startEnvironment starts the platform with an audit log, the emulator
-// in-process (so its writes can be timed), and installs the Promise.
+// startEnvironment starts the platform with an audit log and what plays
+// Kratix (the emulator in-process, or the real Kratix manager with the pod
+// runner), and installs the Promise.
 func startEnvironment(ctx context.Context, s settings) (*environment, error) {
 	work := filepath.Join(s.Out, "work", "platform")
 	if err := os.MkdirAll(work, 0o755); err != nil {
@@ -144,61 +147,92 @@ func startEnvironment(ctx context.Context, s settings) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	logf("starting the local platform in %s", work)
-	p, err := platform.Start(ctx, platform.Options{BinDir: binDir, WorkDir: filepath.Join(work, "run"), Logf: logf})
+	logf("starting the local platform (%s mode) in %s", s.Mode, work)
+	p, err := platform.Start(ctx, platform.Options{BinDir: binDir, WorkDir: filepath.Join(work, "run"), Logf: logf, Mode: s.Mode})
 	if err != nil {
 		return nil, err
 	}
-	e := &environment{p: p, auditLog: auditLog, kubeconfig: p.KubeconfigPath, done: newDoneRecorder(), emuDone: make(chan struct{})}
-	if e.emulatorLog, err = os.Create(filepath.Join(s.Out, "work", "emulator.log")); err != nil {
-		_ = p.Stop()
-		return nil, err
-	}
-	cfg := p.AdminConfig()
-	cfg.UserAgent = harnessUA
-	if e.dyn, err = dynamic.NewForConfig(cfg); err != nil {
-		e.stop()
-		return nil, err
-	}
-	emuCfg := p.AdminConfig()
-	emuCfg.UserAgent = emulatorUA
-	emuCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &recordingTransport{next: rt, rec: e.done} })
-	var logMu sync.Mutex
-	emu, err := emulator.New(emuCfg, emulator.Options{PipelineDuration: s.PipelineDuration, Logf: func(format string, args ...any) {
-		logMu.Lock()
-		defer logMu.Unlock()
-		_, _ = fmt.Fprintf(e.emulatorLog, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
-	}})
-	if err != nil {
-		e.stop()
-		return nil, err
-	}
-	emuCtx, cancel := context.WithCancel(context.Background())
-	e.cancel = cancel
-	go func() {
-		defer close(e.emuDone)
-		_ = emu.Run(emuCtx)
-	}()
-	select {
-	case <-emu.Ready():
-	case <-ctx.Done():
-		e.stop()
-		return nil, ctx.Err()
-	}
-	if err := e.installPromise(ctx, s.Root); err != nil {
+	e := &environment{p: p, auditLog: auditLog, kubeconfig: p.KubeconfigPath, done: newDoneRecorder(), ctrlDone: make(chan struct{})}
+	if err := e.start(ctx, s); err != nil {
 		e.stop()
 		return nil, err
 	}
 	return e, nil
 }
 
+func (e *environment) start(ctx context.Context, s settings) (err error) {
+	if e.controllerLog, err = os.Create(filepath.Join(s.Out, "work", "controller.log")); err != nil {
+		return err
+	}
+	cfg := e.p.AdminConfig()
+	cfg.UserAgent = harnessUA
+	if e.dyn, err = dynamic.NewForConfig(cfg); err != nil {
+		return err
+	}
+	ready, run, err := e.controller(s)
+	if err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go func() {
+		defer close(e.ctrlDone)
+		_ = run(runCtx)
+	}()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := e.installPromise(ctx, s.Root); err != nil {
+		return err
+	}
+	if s.Mode == platform.ModeReal {
+		// The real manager's writes cannot be intercepted: a watch sees
+		// each one a few milliseconds after it is committed.
+		go e.watchDone(runCtx)
+	}
+	return nil
+}
+
+// controller makes what plays Kratix's controller. In emulator mode that
+// is the emulator, whose writes the doneRecorder sees as their responses
+// arrive; in real mode the platform already runs the Kratix manager and
+// this is the pod runner that stands in for the kubelet.
+func (e *environment) controller(s settings) (ready <-chan struct{}, run func(context.Context) error, err error) {
+	var logMu sync.Mutex
+	logTo := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		_, _ = fmt.Fprintf(e.controllerLog, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
+	}
+	cfg := e.p.AdminConfig()
+	cfg.UserAgent = controllerUA
+	if s.Mode == platform.ModeReal {
+		r, err := podrunner.New(podrunner.Options{
+			Config: cfg, PipelineAdapter: e.p.Kratix.PipelineAdapter, AdapterImage: platform.PipelineAdapterImage,
+			WorkDir: filepath.Join(e.p.WorkDir, "podrunner"), Logf: logTo,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return r.Ready(), r.Run, nil
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &recordingTransport{next: rt, rec: e.done} })
+	emu, err := emulator.New(cfg, emulator.Options{PipelineDuration: s.PipelineDuration, Logf: logTo})
+	if err != nil {
+		return nil, nil, err
+	}
+	return emu.Ready(), emu.Run, nil
+}
+
 func (e *environment) stop() {
 	if e.cancel != nil {
 		e.cancel()
-		<-e.emuDone
+		<-e.ctrlDone
 	}
-	if e.emulatorLog != nil {
-		_ = e.emulatorLog.Close()
+	if e.controllerLog != nil {
+		_ = e.controllerLog.Close()
 	}
 	_ = e.p.Stop()
 }
@@ -438,9 +472,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// doneRecorder remembers, per request object name, when the emulator's
-// write that completed the configure workflow (the rule the provider waits
-// for, kratix.RequestWatch) came back from the API server.
+// doneRecorder remembers, per request object name, when Kratix's write
+// that completed the configure workflow (the rule the provider waits for,
+// kratix.RequestWatch) came back from the API server (emulator mode) or
+// reached the harness's watch (real mode).
 type doneRecorder struct {
 	mu   sync.Mutex
 	done map[string]time.Time
@@ -464,13 +499,19 @@ func (r *doneRecorder) snapshot() map[string]time.Time {
 	return out
 }
 
-func (r *doneRecorder) observe(at time.Time, body []byte) {
+func (r *doneRecorder) observeBody(at time.Time, body []byte) {
 	var obj unstructured.Unstructured
-	if err := obj.UnmarshalJSON(body); err != nil || !strings.HasPrefix(obj.GetName(), namePrefix) || obj.GetDeletionTimestamp() != nil {
+	if err := obj.UnmarshalJSON(body); err == nil {
+		r.observe(at, &obj)
+	}
+}
+
+func (r *doneRecorder) observe(at time.Time, obj *unstructured.Unstructured) {
+	if !strings.HasPrefix(obj.GetName(), namePrefix) || obj.GetDeletionTimestamp() != nil {
 		return
 	}
 	w := &kratix.RequestWatch{Generation: obj.GetGeneration(), Created: true}
-	if w.Observe(&obj).State != kratix.Done {
+	if w.Observe(obj).State != kratix.Done {
 		return
 	}
 	r.mu.Lock()
@@ -499,9 +540,27 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	at := time.Now()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if rerr == nil {
-		t.rec.observe(at, body)
+		t.rec.observeBody(at, body)
 	}
 	return resp, rerr
 }
 
 var promiseGVR = schema.GroupVersionResource{Group: kratix.Group, Version: kratix.Version, Resource: "promises"}
+
+// watchDone feeds the doneRecorder from a watch of the bench objects,
+// restarting the watch until ctx ends.
+func (e *environment) watchDone(ctx context.Context) {
+	for ctx.Err() == nil {
+		w, err := e.dyn.Resource(e.requestGVR).Namespace(benchNamespace).Watch(ctx, metav1.ListOptions{})
+		if err != nil {
+			_ = sleep(ctx, time.Second)
+			continue
+		}
+		for ev := range w.ResultChan() {
+			if obj, ok := ev.Object.(*unstructured.Unstructured); ok {
+				e.done.observe(time.Now(), obj)
+			}
+		}
+		w.Stop()
+	}
+}

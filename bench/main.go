@@ -2,7 +2,9 @@
 // (gavinbunney/kubectl), Terraform's own floor (terraform_data) and the
 // plugin floor (benchecho_object, a framework resource without API) on the
 // local platform: a real etcd and kube-apiserver on loopback plus the Kratix
-// emulator, with one Promise (the corpus redis Promise) installed.
+// emulator (the default) or, with KRATIX_PLATFORM_MODE=real, the real Kratix
+// manager and the pod runner that stands in for the kubelet, with one
+// Promise (the corpus redis Promise) installed.
 //
 // Every contender is one Terraform configuration template in
 // bench/templates/<name>.tf.tmpl that manages the same N request objects.
@@ -10,12 +12,13 @@
 // times apply, plan (refresh of an unchanged configuration) and destroy,
 // counts the API requests the provider sent in each phase from the API
 // server's audit log, and samples the plugin processes' peak RSS. A final
-// instrumented apply of the waiting contender measures how long after the
-// emulator wrote the final condition the provider returned.
+// instrumented apply of the waiting contender measures how long after
+// Kratix wrote the final condition the provider returned.
 //
 // Run it with `make bench`; `bench report results.json` prints the report of
 // an earlier run again. Settings (environment):
 //
+//	KRATIX_PLATFORM_MODE     emulator (default) or real
 //	BENCH_N                  comma-separated N values (default 10,100,500)
 //	BENCH_REPS               repetitions per contender and N (default 3)
 //	BENCH_CONTENDERS         templates to run, in order (default kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object)
@@ -24,7 +27,8 @@
 //	BENCH_LATENCY            contender whose wait is measured (default kratix_resource_request; "none" skips)
 //	BENCH_PIPELINE_DURATION  emulator pipeline duration (default 10ms)
 //	BENCH_PARALLELISM        terraform -parallelism (default 10)
-//	BENCH_OUT                output directory (default bench/ in the tools cache,
+//	BENCH_OUT                output directory (default bench/, in real mode
+//	                         bench-real/, in the tools cache,
 //	                         ${KRATIX_CACHE_DIR:-~/.cache/terraform-provider-kratix})
 package main
 
@@ -51,6 +55,7 @@ type settings struct {
 	Floor, Anchor    string
 	LatencyOf        string
 	PipelineDuration time.Duration
+	Mode             platform.Mode
 	Parallelism      int
 	Out              string
 	Root             string
@@ -79,8 +84,8 @@ func run() error {
 	if err := os.MkdirAll(filepath.Join(s.Out, "work"), 0o755); err != nil {
 		return err
 	}
-	logf("settings: N=%v reps=%d contenders=%v pipeline duration=%s parallelism=%d out=%s",
-		s.Ns, s.Reps, s.Contenders, s.PipelineDuration, s.Parallelism, s.Out)
+	logf("settings: mode=%s N=%v reps=%d contenders=%v pipeline duration=%s parallelism=%d out=%s",
+		s.Mode, s.Ns, s.Reps, s.Contenders, s.PipelineDuration, s.Parallelism, s.Out)
 
 	tools, err := prepareTools(ctx, s)
 	if err != nil {
@@ -118,6 +123,9 @@ func loadSettings() (settings, error) {
 		Root:             root,
 		PipelineDuration: 10 * time.Millisecond,
 	}
+	if s.Mode, err = platform.ModeFromEnv(platform.ModeEmulator); err != nil {
+		return s, err
+	}
 	if v := os.Getenv("BENCH_PIPELINE_DURATION"); v != "" {
 		if s.PipelineDuration, err = time.ParseDuration(v); err != nil {
 			return s, fmt.Errorf("BENCH_PIPELINE_DURATION: %w", err)
@@ -144,6 +152,9 @@ func loadSettings() (settings, error) {
 			return s, err
 		}
 		s.Out = filepath.Join(cache, "bench")
+		if s.Mode == platform.ModeReal {
+			s.Out += "-real"
+		}
 	}
 	if s.Out, err = filepath.Abs(s.Out); err != nil {
 		return s, err

@@ -262,8 +262,8 @@ func classify(ev auditEvent) (class, detail string) {
 	return classWrite, detail
 }
 
-// waitLatencies matches the provider's log with the emulator's writes: for
-// every request, the time from the emulator's write that completed the
+// waitLatencies matches the provider's log with Kratix's writes: for
+// every request, the time from Kratix's write that completed the
 // workflow to the provider's return from Create ("Called provider defined
 // Resource Create", logged by the framework when Create returns), joined
 // through the tf_req_id of the provider's "applied resource request" line.

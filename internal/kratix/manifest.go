@@ -36,8 +36,9 @@ func DecodeManifest(text string) (map[string]any, error) {
 	case len(docs) == 0:
 		return nil, errors.New("the manifest is empty")
 	case len(docs) > 1:
-		return nil, fmt.Errorf("the manifest holds %d YAML documents; it must hold one object: split the file, "+
-			"or pick one document, e.g. split(\"\\n---\\n\", file(\"promise.yaml\"))[0]", len(docs))
+		return nil, fmt.Errorf("the manifest holds %d YAML documents; it must hold one object: split the file, or "+
+			"take it apart with provider::kratix::decode_manifests(file(...)) and give manifest one of its values, "+
+			"e.g. for_each = ....promises with manifest = each.value", len(docs))
 	}
 	var out map[string]any
 	if err := k8syaml.Unmarshal(docs[0], &out); err != nil {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Binary names the platform needs in its bin directory.
@@ -44,9 +45,10 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 	toolsDir := filepath.Join(root, "tools", "platform")
 	return cachedBuild{
 		prefix: "platform", what: "kube-apiserver, kube-controller-manager and etcd", module: "platform",
-		keyFiles: []string{"go.mod", "go.sum", filepath.Join("etcd", "main.go")},
-		check:    checkBinaries,
-		build:    func(ctx context.Context, dir string) error { return buildBinaries(ctx, toolsDir, dir) },
+		coldBuild: "about 5 minutes on 2 cores",
+		keyFiles:  []string{"go.mod", "go.sum", filepath.Join("etcd", "main.go")},
+		check:     checkBinaries,
+		build:     func(ctx context.Context, dir string) error { return buildBinaries(ctx, toolsDir, dir) },
 	}.ensure(ctx, toolsDir, logf)
 }
 
@@ -54,9 +56,11 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 // cache, keyed by the module's files and the Go version.
 type cachedBuild struct {
 	prefix, what, module string
-	keyFiles             []string
-	check                func(dir string) error
-	build                func(ctx context.Context, dir string) error
+	// coldBuild says how long a build from an empty Go cache takes.
+	coldBuild string
+	keyFiles  []string
+	check     func(dir string) error
+	build     func(ctx context.Context, dir string) error
 }
 
 // ensure returns the cache entry, building it on a miss. A cold build takes
@@ -82,8 +86,30 @@ func (b cachedBuild) ensure(ctx context.Context, toolsDir string, logf func(stri
 	if b.check(dir) == nil { // another process built it while we waited
 		return dir, nil
 	}
-	logf("building %s into %s (a cold build takes several minutes)", b.what, dir)
+	logf("building %s once into %s (from an empty Go cache: %s; later runs reuse it)", b.what, dir, b.coldBuild)
+	stop := reportProgress(fmt.Sprintf("still building %s", b.what), logf)
+	defer stop()
 	return dir, b.build(ctx, dir)
+}
+
+// reportProgress logs what every minute until stop is called, so a long
+// build is not minutes of silence.
+func reportProgress(what string, logf func(string, ...any)) (stop func()) {
+	started := time.Now()
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				logf("%s (%s so far)", what, time.Since(started).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 func (b cachedBuild) key(ctx context.Context, toolsDir string) (string, error) {

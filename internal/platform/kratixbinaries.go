@@ -64,9 +64,10 @@ func EnsureKratixBinaries(ctx context.Context, logf func(string, ...any)) (*Krat
 func cachedKratixBuild(ctx context.Context, toolsDir string, logf func(string, ...any)) (string, error) {
 	return cachedBuild{
 		prefix: "kratix", what: "the Kratix controller manager and pipeline adapter", module: "Kratix",
-		keyFiles: []string{"go.mod", "go.sum"},
-		check:    checkKratixBinaries,
-		build:    func(ctx context.Context, dir string) error { return buildKratix(ctx, toolsDir, dir) },
+		coldBuild: "about 15 minutes on 2 cores",
+		keyFiles:  []string{"go.mod", "go.sum"},
+		check:     checkKratixBinaries,
+		build:     func(ctx context.Context, dir string) error { return buildKratix(ctx, toolsDir, dir) },
 	}.ensure(ctx, toolsDir, logf)
 }
 

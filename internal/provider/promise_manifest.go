@@ -12,8 +12,6 @@ import (
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 )
 
-var _ resource.ResourceWithValidateConfig = (*promiseResource)(nil)
-
 // promiseManifestArgs are the arguments `manifest` fills.
 var promiseManifestArgs = []covered{
 	{"name", "metadata.name"},
@@ -39,9 +37,9 @@ func (m *promiseModel) manifestArgs() map[string]attr.Value {
 	}
 }
 
-// ValidateConfig: `manifest` or the typed arguments, never both, and a name
-// either way.
-func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+// validateManifestConfig: `manifest` or the typed arguments, never both,
+// and a name either way.
+func validateManifestConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config promiseModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
@@ -98,7 +96,7 @@ func keepPriorWhenUnchanged(ctx context.Context, req resource.ModifyPlanRequest,
 		return
 	}
 	unchanged := plan.Manifest.Equal(prior.Manifest) && plan.Wait.Equal(prior.Wait) && plan.ForceConflicts.Equal(prior.ForceConflicts) &&
-		plan.ForceDestroy.Equal(prior.ForceDestroy) && plan.Timeouts.Equal(prior.Timeouts)
+		plan.ForceDestroy.Equal(prior.ForceDestroy) && plan.Timeouts.Equal(prior.Timeouts) && plan.WaitForRequests.Equal(prior.WaitForRequests)
 	for name, value := range plan.manifestArgs() {
 		unchanged = unchanged && value.Equal(prior.manifestArgs()[name])
 	}

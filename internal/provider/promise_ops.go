@@ -55,6 +55,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		return false
 	}
 	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
+	requestsRerun := prior != nil && specChanged
 	if rerun && !specChanged {
 		startedAt, specChanged = time.Now(), true
 		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied); err != nil {
@@ -73,8 +74,12 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	if waitErr != nil {
 		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
+		return true
 	}
-	return waitErr != nil
+	if requestsRerun && plan.WaitForRequests.ValueBool() {
+		r.awaitRequestsRerun(ctx, final, startedAt, diags)
+	}
+	return false
 }
 
 // checkAPIOnServer dry-runs the Promise's API as a CustomResourceDefinition,

@@ -18,10 +18,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*promiseResource)(nil)
-	_ resource.ResourceWithConfigure   = (*promiseResource)(nil)
-	_ resource.ResourceWithImportState = (*promiseResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*promiseResource)(nil)
+	_ resource.Resource                   = (*promiseResource)(nil)
+	_ resource.ResourceWithConfigure      = (*promiseResource)(nil)
+	_ resource.ResourceWithImportState    = (*promiseResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*promiseResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*promiseResource)(nil)
 )
 
 const (
@@ -53,6 +54,7 @@ type promiseModel struct {
 	PipelineNamespace      types.String   `tfsdk:"pipeline_namespace"`
 	ReconciliationInterval types.String   `tfsdk:"reconciliation_interval"`
 	Wait                   types.Bool     `tfsdk:"wait"`
+	WaitForRequests        types.Bool     `tfsdk:"wait_for_requests"`
 	ForceConflicts         types.Bool     `tfsdk:"force_conflicts"`
 	ForceDestroy           types.Bool     `tfsdk:"force_destroy"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
@@ -125,6 +127,12 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`).", Validators: []validator.String{minDuration(time.Minute)}},
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait until the Promise is usable after create and update (default `true`)."},
+			"wait_for_requests": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "After an update that changes the Promise's spec, also wait until every resource request " +
+					"of the Promise, in all namespaces and whoever created it, has run its configure workflow again, and fail " +
+					"naming each request whose workflow failed. Default `false`: Kratix re-runs the workflow of every request " +
+					"after such an update, and the apply returns without waiting for them. Requests that are paused or " +
+					"suspended are reported in a warning, not waited for. Needs `wait = true`; bounded by `timeouts.update`."},
 			"force_conflicts": forceConflictsAttribute(),
 			"force_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Allow destroying or replacing the Promise while resource requests of it exist. Default `false`: " +

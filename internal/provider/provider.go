@@ -97,7 +97,7 @@ func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.Data
 }
 
 func (p *kratixProvider) Functions(_ context.Context) []func() function.Function {
-	return nil
+	return []func() function.Function{NewDecodeManifestsFunction}
 }
 
 // stringOrEnv returns the attribute when set, otherwise the environment

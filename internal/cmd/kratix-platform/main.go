@@ -16,6 +16,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,7 +100,8 @@ func up(dir string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	fmt.Println("Starting the local Kratix platform (the first run builds kube-apiserver, etcd and Kratix, which takes several minutes)...")
+	fmt.Println("Starting the local Kratix platform. The first run builds kube-apiserver and etcd (about 5 minutes on 2 cores) " +
+		"and, in real mode, Kratix (about 15 more); its progress follows.")
 	if err := waitForReady(dir, cmd.Process.Pid); err != nil {
 		return err
 	}
@@ -107,19 +109,48 @@ func up(dir string) error {
 	return nil
 }
 
+// waitForReady waits for the platform to be ready, echoing its log as it
+// grows: a cold start builds for many minutes and says so there.
 func waitForReady(dir string, pid int) error {
+	logPath := filepath.Join(dir, "platform.log")
+	echo := &logEcho{path: logPath}
+	defer echo.flush()
 	deadline := time.Now().Add(30 * time.Minute)
 	for time.Now().Before(deadline) {
+		echo.flush()
 		if _, err := os.Stat(readyFile(dir)); err == nil {
 			return nil
 		}
 		if syscall.Kill(pid, 0) != nil {
-			log, _ := os.ReadFile(filepath.Join(dir, "platform.log"))
-			return fmt.Errorf("the platform exited while starting; its log (%s):\n%s", filepath.Join(dir, "platform.log"), log)
+			return fmt.Errorf("the platform exited while starting; its log is %s", logPath)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	return errors.New("the platform did not become ready within 30 minutes")
+}
+
+// logEcho prints the complete lines added to a file since the last flush.
+type logEcho struct {
+	path   string
+	offset int64
+}
+
+func (e *logEcho) flush() {
+	data, err := os.ReadFile(e.path)
+	if err != nil || int64(len(data)) <= e.offset {
+		return
+	}
+	added := data[e.offset:]
+	end := bytes.LastIndexByte(added, '\n')
+	if end < 0 {
+		return
+	}
+	fmt.Printf("%s", indentLines(string(added[:end+1])))
+	e.offset += int64(end + 1)
+}
+
+func indentLines(text string) string {
+	return "  " + strings.ReplaceAll(strings.TrimSuffix(text, "\n"), "\n", "\n  ") + "\n"
 }
 
 func printAccess(dir string) {

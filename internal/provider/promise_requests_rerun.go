@@ -1,0 +1,121 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+)
+
+// rerunPollInterval is how often the requests of an updated Promise are
+// listed: one LIST across namespaces per interval, whatever their number.
+const rerunPollInterval = 2 * time.Second
+
+// awaitRequestsRerun waits, after an update of the Promise's spec, until
+// every request of the Promise has run its configure workflow again
+// (wait_for_requests), and reports the ones that failed.
+func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstructured.Unstructured, since time.Time, diags *diag.Diagnostics) {
+	name := promise.GetName()
+	apiVersion, kind, _ := kratix.PromiseAPI(promise)
+	if kind == "" {
+		return // no API, so no requests
+	}
+	progress, err := r.followRerun(ctx, name, promise.GetGeneration(), schema.FromAPIVersionAndKind(apiVersion, kind), since)
+	if len(progress.Blocked) > 0 {
+		diags.AddWarning(fmt.Sprintf("%d resource request(s) of Promise %s will not re-run on their own", len(progress.Blocked), name),
+			"Kratix re-runs every request's workflow after a change to the Promise's spec, but these cannot run now, so the "+
+				"apply did not wait for them:\n"+bullets(progress.Blocked)+"\n\nResume or unpause them to have them re-run.")
+	}
+	switch {
+	case err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded)):
+		diags.AddError("Timed out waiting for the requests of Promise "+name+" to re-run", fmt.Sprintf(
+			"The Promise was updated. %d of %d request(s) had run their configure workflow again; still waiting for:\n%s\n\n"+
+				"Raise timeouts.update if the pipelines are just slow, or set wait_for_requests = false to apply Promise "+
+				"changes without waiting for the requests.", progress.Done, progress.Total, bullets(progress.Pending)))
+	case err != nil:
+		diags.AddError("Cannot follow the requests of Promise "+name+" after its update", fmt.Sprintf(
+			"The Promise was updated, but listing its resource requests failed: %v\n\nwait_for_requests needs list on the "+
+				"Promise's request API in all namespaces; grant it, or set wait_for_requests = false.", err))
+	case len(progress.Failed) > 0:
+		diags.AddError(fmt.Sprintf("%d resource request(s) of Promise %s failed after its update", len(progress.Failed), name), fmt.Sprintf(
+			"The Promise was updated, and Kratix re-ran the configure workflow of its %d request(s). These failed:\n%s\n\n"+
+				"Fix the pipeline in the Promise, or the request. A request runs its workflow again when its spec or the "+
+				"Promise's spec changes, or when it gets the label kratix.io/manual-reconciliation=true. Their Jobs:\n"+
+				"  kubectl get jobs -A -l kratix.io/promise-name=%s,kratix.io/workflow-type=resource",
+			progress.Total, bullets(progress.Failed), name))
+	}
+}
+
+// followRerun waits until Kratix has marked the requests for a re-run (it
+// sets the Promise's observedGeneration after labelling them all), then
+// lists them until none is left to wait for.
+func (r *promiseResource) followRerun(ctx context.Context, name string, generation int64, gvk schema.GroupVersionKind, since time.Time) (kratix.RerunProgress, error) {
+	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+		observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+		return observed >= generation, nil
+	})
+	if err != nil {
+		return kratix.RerunProgress{Pending: []string{fmt.Sprintf("Kratix to mark the requests for a re-run "+
+			"(it sets the Promise's status.observedGeneration to %d once it has)", generation)}}, err
+	}
+	rerun := &kratix.RequestsRerun{Since: since}
+	for {
+		list, err := r.data.Client.List(ctx, gvk, "", metav1.ListOptions{})
+		if err != nil {
+			return kratix.RerunProgress{}, err
+		}
+		progress := rerun.Observe(list.Items)
+		tflog.Info(ctx, "waiting for the requests of the updated promise to re-run", map[string]any{
+			"promise": name, "total": progress.Total, "done": progress.Done, "failed": len(progress.Failed), "pending": len(progress.Pending),
+		})
+		if progress.Finished() {
+			return progress, nil
+		}
+		select {
+		case <-ctx.Done():
+			return progress, ctx.Err()
+		case <-time.After(rerunPollInterval):
+		}
+	}
+}
+
+// ValidateConfig checks `manifest` against the typed arguments
+// (validateManifestConfig), and refuses wait_for_requests without wait:
+// the requests are followed only after the Promise itself is usable again.
+func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateManifestConfig(ctx, req, resp)
+	var waitForRequests, wait types.Bool
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_requests"), &waitForRequests)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait"), &wait)...)
+	if waitForRequests.ValueBool() && !wait.IsUnknown() && !wait.IsNull() && !wait.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("wait_for_requests"), "wait_for_requests needs wait = true",
+			"The requests of a Promise are followed after the Promise itself is usable again, which wait = false skips. "+
+				"Remove wait = false, or wait_for_requests = true.")
+	}
+}
+
+// bullets lists up to ten lines as an indented list.
+func bullets(lines []string) string {
+	const shown = 10
+	var b strings.Builder
+	for i, l := range lines {
+		if i == shown {
+			fmt.Fprintf(&b, "  ... and %d more\n", len(lines)-shown)
+			break
+		}
+		b.WriteString("  - " + l + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
