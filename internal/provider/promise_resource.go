@@ -251,6 +251,7 @@ func emptyPromiseState(name string) promiseModel {
 		DestinationSelectors: types.ListNull(types.ObjectType{AttrTypes: selectorAttrTypes}),
 		RequiredPromises:     types.ListNull(types.ObjectType{AttrTypes: requiredPromiseAttrTypes}),
 		Wait:                 types.BoolValue(true),
+		WaitForRequests:      types.BoolValue(false),
 		ForceConflicts:       types.BoolValue(false),
 		ForceDestroy:         types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
