@@ -212,11 +212,11 @@ resource "kratix_resource_request" "this" {
 }
 
 // TestAccCorpus applies every Promise of the marketplace corpus, and its
-// request in the same apply, then checks an empty plan after refresh,
-// switches both to the one-line `manifest` form (which must plan nothing
-// but the manifest, apply, and plan nothing after refresh), imports both
-// with identical state, and destroys them. A Promise the webhook rejects
-// is rejected in both forms.
+// request in the same apply, through the one-line `manifest` form, then
+// checks an empty plan after refresh, plans the typed form of both (which
+// must change nothing but the manifest), imports both with identical
+// state, and destroys them. A Promise the webhook rejects is rejected in
+// both forms.
 func TestAccCorpus(t *testing.T) {
 	testAccPreCheck(t)
 	entries := corpusEntries(t)
@@ -256,35 +256,34 @@ func TestAccCorpus(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy:             checkPromisesGone(t),
-				Steps:                    corpusSteps(t, config, manifestConfig, entry),
+				Steps:                    corpusSteps(t, manifestConfig, config, entry),
 			})
 		})
 	}
 }
 
-// corpusSteps: apply, empty plan after refresh, the same objects through
-// `manifest`, then import of the Promise and its request with identical
-// state. Destroy is checked by the caller.
-func corpusSteps(t *testing.T, config, manifestConfig string, entry corpusEntry) []resource.TestStep {
+// corpusSteps: apply through `manifest`, empty plan after refresh, the
+// typed form planned, then import of the Promise and its request with
+// identical state. Destroy is checked by the caller.
+func corpusSteps(t *testing.T, manifestConfig, typedConfig string, entry corpusEntry) []resource.TestStep {
 	sameArgs := []plancheck.PlanCheck{onlyManifestChanges{address: "kratix_promise.this", args: promiseManifestArgs}}
 	if entry.requestFile != "" {
 		sameArgs = append(sameArgs, onlyManifestChanges{address: "kratix_resource_request.this", args: requestManifestArgs})
 	}
 	steps := []resource.TestStep{
 		{
-			Config: config,
+			Config: manifestConfig,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("kratix_promise.this", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 			},
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		},
 		{
-			// The one-line form gives the typed arguments the same values.
-			Config: manifestConfig,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             sameArgs,
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
+			// The typed form gives the typed arguments the same values.
+			Config:             typedConfig,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPostRefresh: sameArgs},
 		},
 		{
 			ResourceName:            "kratix_promise.this",

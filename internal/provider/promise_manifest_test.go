@@ -180,7 +180,7 @@ func checkPromiseLabels(t *testing.T, name string, want map[string]string) resou
 }
 
 // onlyManifestChanges: the planned change leaves every typed argument the
-// manifest covers as it was, and sets manifest.
+// manifest covers as it was, and sets or removes manifest.
 type onlyManifestChanges struct {
 	address string
 	args    []covered
@@ -195,14 +195,14 @@ func (c onlyManifestChanges) CheckPlan(_ context.Context, req plancheck.CheckPla
 		after, _ := rc.Change.After.(map[string]any)
 		var changed []string
 		for _, a := range c.args {
-			if !reflect.DeepEqual(withoutEmptyConfig(before[a.attribute]), after[a.attribute]) {
+			if !reflect.DeepEqual(withoutEmptyConfig(before[a.attribute]), withoutEmptyConfig(after[a.attribute])) {
 				changed = append(changed, fmt.Sprintf("%s: %v -> %v", a.attribute, before[a.attribute], after[a.attribute]))
 			}
 		}
 		if len(changed) > 0 {
 			resp.Error = fmt.Errorf("%s: the plan changes typed arguments: %s", c.address, strings.Join(changed, "; "))
-		} else if after["manifest"] == nil {
-			resp.Error = fmt.Errorf("%s: the plan does not set manifest", c.address)
+		} else if reflect.DeepEqual(before["manifest"], after["manifest"]) {
+			resp.Error = fmt.Errorf("%s: the plan does not change manifest", c.address)
 		}
 		return
 	}
@@ -302,4 +302,33 @@ resource "terraform_data" "version" {
 // as Terraform wraps diagnostics.
 func wrappedRegexp(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+// TestAccManifest_fromDecodeManifests: the documents decode_manifests
+// splits out of one file go to `manifest` as they are (the function's
+// documented example).
+func TestAccManifest_fromDecodeManifests(t *testing.T) {
+	testAccPreCheck(t)
+	example, err := os.ReadFile(harness.RepoFile("examples", "functions", "decode_manifests", "function.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := harness.Current().ProviderConfig() + strings.ReplaceAll(string(example), "${path.module}",
+		filepath.Dir(harness.RepoFile("examples", "functions", "decode_manifests", "redis.yaml")))
+	promise, request := `kratix_promise.all["redis"]`, "kratix_resource_request.example"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_8_0), // provider functions
+		Steps: []resource.TestStep{{
+			Config:             config,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectKnownValue(promise, tfjsonpath.New("name"), knownvalue.StringExact("redis")),
+				plancheck.ExpectKnownValue(promise, tfjsonpath.New("version"), knownvalue.StringExact("v1.0.0")),
+				plancheck.ExpectKnownValue(request, tfjsonpath.New("name"), knownvalue.StringExact("example")),
+				plancheck.ExpectKnownValue(request, tfjsonpath.New("namespace"), knownvalue.StringExact("default")),
+			}},
+		}},
+	})
 }
