@@ -69,18 +69,20 @@ func isPromiseFile(path string) bool {
 	return yaml.Unmarshal(data, &head) == nil && head.Kind == "Promise"
 }
 
-// corpusPromiseConfig manages a promise.yaml the way the docs tell users to:
-// yamldecode feeds the arguments, nothing is translated by hand. Extra
-// HCL (depends_on) goes inside the resource block.
+// corpusPromiseConfig manages a promise.yaml through the typed arguments,
+// each fed from yamldecode (labels without the version label, which is
+// `version`). Extra HCL (depends_on) goes inside the resource block.
 func corpusPromiseConfig(address, promiseFile, extra string) string {
 	return fmt.Sprintf(`
 locals {
-  %[1]s = yamldecode(file(%[2]q))
+  %[1]s        = yamldecode(file(%[2]q))
+  %[1]s_labels = try({ for k, v in local.%[1]s.metadata.labels : k => v if k != "kratix.io/promise-version" }, {})
 }
 
 resource "kratix_promise" %[1]q {
   name                  = local.%[1]s.metadata.name
   version               = try(local.%[1]s.metadata.labels["kratix.io/promise-version"], null)
+  labels                = try(length(local.%[1]s_labels) > 0 ? local.%[1]s_labels : null, null)
   api                   = try(local.%[1]s.spec.api, null)
   workflows             = try(local.%[1]s.spec.workflows, null)
   dependencies          = try(local.%[1]s.spec.dependencies, null)

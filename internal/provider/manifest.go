@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -54,12 +55,12 @@ func manifestDocument(v types.Dynamic) (doc map[string]any, known bool, err erro
 
 // conflictsWithManifest reports every covered argument set alongside
 // `manifest`, on the argument's path.
-func conflictsWithManifest(config map[string]attr.Value, args []covered, resource string, diags *diag.Diagnostics) {
+func conflictsWithManifest(config map[string]attr.Value, args []covered, resourceType string, diags *diag.Diagnostics) {
 	for _, c := range args {
 		if v := config[c.attribute]; v != nil && !v.IsNull() {
 			diags.AddAttributeError(path.Root(c.attribute), "Conflicting arguments: "+c.attribute+" and manifest",
 				"`"+c.attribute+"` cannot be set together with `manifest`: the manifest's "+c.from+" sets it. "+
-					"Remove `"+c.attribute+"` from this "+resource+" and change the manifest instead, or remove `manifest` and set every argument.")
+					"Remove `"+c.attribute+"` from this "+resourceType+" and change the manifest instead, or remove `manifest` and set every argument.")
 		}
 	}
 }
@@ -111,6 +112,29 @@ func optionalMapValue(m map[string]string) types.Map {
 	return stringMapValue(m)
 }
 
-func manifestError(resource string, err error, diags *diag.Diagnostics) {
-	diags.AddAttributeError(path.Root("manifest"), "Invalid manifest", "The manifest of this "+resource+" cannot be used: "+err.Error()+".")
+func manifestError(resourceType string, err error, diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("manifest"), "Invalid manifest", "The manifest of this "+resourceType+" cannot be used: "+err.Error()+".")
+}
+
+// replaceWhenChanged plans a replacement when one of these attributes
+// changes: a plan modifier cannot, as it runs before `manifest` sets them.
+func replaceWhenChanged(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, names ...string) {
+	for _, name := range names {
+		var planned, prior types.String
+		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root(name), &planned)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &prior)...)
+		if planned.Equal(prior) || alreadyReplacing(resp.RequiresReplace, path.Root(name)) {
+			continue
+		}
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root(name))
+	}
+}
+
+func alreadyReplacing(paths path.Paths, p path.Path) bool {
+	for _, existing := range paths {
+		if existing.Equal(p) {
+			return true
+		}
+	}
+	return false
 }

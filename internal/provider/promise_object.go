@@ -177,11 +177,7 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if promiseArgsChanged(&plan, &prior) {
 		markPromiseOutcomeUnknown(ctx, resp)
 	}
-	if !plan.Name.Equal(prior.Name) {
-		// Here rather than a RequiresReplace plan modifier, which would
-		// run before `manifest` sets the name.
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("name"))
-	}
+	replaceWhenChanged(ctx, req, resp, "name")
 	if !plan.Name.IsUnknown() && !plan.Name.Equal(prior.Name) {
 		warnPromiseReplacement(resp, path.Root("name"), "The Promise's name changes.", prior.ForceDestroy.ValueBool())
 	}

@@ -139,26 +139,3 @@ func (r *resourceRequestResource) requestArgsFromManifest(ctx context.Context, m
 	checkManifestMap(ctx, "metadata.annotations", args.Annotations, metadataKeysValidator{}, diags)
 	return args
 }
-
-// replaceWhenChanged plans a replacement when one of these attributes
-// changes: a plan modifier cannot, as it runs before `manifest` sets them.
-func replaceWhenChanged(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, names ...string) {
-	for _, name := range names {
-		var planned, prior types.String
-		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root(name), &planned)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &prior)...)
-		if planned.Equal(prior) || alreadyReplacing(resp.RequiresReplace, path.Root(name)) {
-			continue
-		}
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root(name))
-	}
-}
-
-func alreadyReplacing(paths path.Paths, p path.Path) bool {
-	for _, existing := range paths {
-		if existing.Equal(p) {
-			return true
-		}
-	}
-	return false
-}

@@ -106,7 +106,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"manifest": requestManifestAttribute(),
 			"name": schema.StringAttribute{
-				Optional: true, Computed: true, // replacement: see requestReplacedByManifest
+				Optional: true, Computed: true, // replaced in ModifyPlan: see replaceWhenChanged
 				MarkdownDescription: "Name of the request. Changing it replaces the request. Required unless `manifest` is set.",
 				Validators:          []validator.String{dnsSubdomain()},
 			},
