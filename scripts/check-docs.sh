@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Keeps the Registry docs and every example true:
 #  1. docs/ is exactly what tfplugindocs renders from templates/ and examples/;
-#  2. tfplugindocs validate accepts it;
+#  2. tfplugindocs validate accepts it, and no page (nor CHANGELOG.md)
+#     mentions the test harness, make targets or repository paths;
 #  3. every example directory passes terraform fmt and terraform validate
 #     against the provider built from this tree (through dev_overrides).
 set -euo pipefail
@@ -19,6 +20,9 @@ if [ -n "$(git status --porcelain -- docs examples)" ]; then
   exit 1
 fi
 (cd tools && go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs validate --provider-dir .. --provider-name kratix)
+# Registry pages and the changelog are for users: no test harness, make
+# targets or repository paths.
+scripts/check-docs-text.sh docs CHANGELOG.md
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

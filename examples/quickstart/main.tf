@@ -1,14 +1,16 @@
-# One apply installs a Promise from the Kratix marketplace, requests it, waits
-# for the request's configure workflow, and reads the results back.
+# One apply: a git state store, a Destination, the Redis Promise from the
+# Kratix marketplace, a request for it, and what Kratix reports about them.
 #
-# The provider reads its connection from the environment (KUBE_CONFIG_PATH,
-# or any other KUBE_* variable), exactly as a Terraform Cloud workspace would.
+# The provider reads its connection from the environment (KUBE_CONFIG_PATH
+# and KUBE_CTX, or any other KUBE_* variable), as a Terraform Cloud
+# workspace would.
 
 terraform {
   required_version = ">= 1.11"
   required_providers {
     kratix = {
-      source = "kratix-community/kratix"
+      source  = "kratix-community/kratix"
+      version = "~> 0.1"
     }
   }
 }
@@ -16,19 +18,17 @@ terraform {
 provider "kratix" {}
 
 variable "state_store_url" {
-  description = "The git repository Kratix writes the Promise's output to."
+  description = "HTTPS URL of the git repository Kratix writes the Promise's output to, e.g. https://github.com/your-org/kratix-state.git. Kratix commits to its main branch."
   type        = string
-  default     = "https://git.example.com/platform/kratix-state.git"
 }
 
 variable "git_username" {
-  description = "User name for the state store repository."
+  description = "User name for the state store repository (any non-empty name for a GitHub token)."
   type        = string
-  default     = "kratix"
 }
 
 variable "git_token" {
-  description = "Token (password) for the state store repository. It is only passed to a write-only argument, so it never reaches the plan or the state."
+  description = "Token (password) for the state store repository, allowed to push. It is only passed to a write-only argument, so it never reaches the plan or the state."
   type        = string
   sensitive   = true
   ephemeral   = true

@@ -20,6 +20,12 @@ const (
 	// spec.workflows.config.reconciliationInterval, so an apply setting it
 	// is refused.
 	RealNoReconciliationInterval = "the served Kratix's (2025-09) Promise CRD has no spec.workflows.config.reconciliationInterval"
+	// RealWorksSucceededInRequestNamespace: Kratix computes a request's
+	// WorksSucceeded from the Works in the request's namespace
+	// (DynamicResourceRequestController.getWorksStatus), but writes them to
+	// the Promise's pipelineNamespace when one is set, so it reports the
+	// request's Works succeeded before they are scheduled.
+	RealWorksSucceededInRequestNamespace = "Kratix reads a request's Works for WorksSucceeded in the request's namespace, not in the Promise's pipelineNamespace where it writes them, so WorksSucceeded is True before they are scheduled"
 )
 
 // Real reports whether the tests run against the real Kratix manager.

@@ -102,19 +102,22 @@
 //
 // Nothing runs in pods: Jobs get their status from the emulator, with the
 // failure message in the Job's Failed condition since there are no logs.
-// The scheduler places a request's Work on the first matching Ready
-// Destination by name (Kratix picks one at random) and does not detect
-// misplacement; state stores and Destinations write nothing. Three
-// emulator-only annotations (emulator.kratix.io/*) record what a real
-// cluster would keep in pods: the nanosecond creation time of Jobs (which
-// orders pipelines started within one second), a suspended delete run, and
-// the spec.api a generated CRD was built from. RBAC objects other than the
-// pipeline ServiceAccounts, the destination-selectors ConfigMap, events,
-// health records, dry runs, reconciliation intervals and pinned
-// ResourceBinding versions are not emulated. Nor are Kratix's admission
-// webhooks: a Promise whose API is not a valid CRD is accepted, and the
-// emulator keeps retrying (and logging) the CRD install where Kratix would
-// have rejected the Promise.
+// The scheduler places a request's Work on the first matching Destination
+// by name, Ready or not (Kratix picks one at random), and does not detect
+// misplacement; state stores and Destinations write nothing. A placement
+// counts as written once its Destination is Ready, and never fails: Kratix
+// retries the write while the store or its Secret is missing, but marks the
+// placement WriteSucceeded=False and the Work Failing when a store that
+// exists refuses it. Three emulator-only annotations (emulator.kratix.io/*)
+// record what a real cluster would keep in pods: the nanosecond creation
+// time of Jobs (which orders pipelines started within one second), a
+// suspended delete run, and the spec.api a generated CRD was built from.
+// RBAC objects other than the pipeline ServiceAccounts, the
+// destination-selectors ConfigMap, events, health records, dry runs,
+// reconciliation intervals and pinned ResourceBinding versions are not
+// emulated. Nor are Kratix's admission webhooks: a Promise whose API is not
+// a valid CRD is accepted, and the emulator keeps retrying (and logging)
+// the CRD install where Kratix would have rejected the Promise.
 //
 // # Where the real Kratix and the emulator disagree
 //
@@ -177,4 +180,15 @@
 //	  ResourceBinding
 //	pipeline Job backoffLimit    fails on the first failure    API default 6 (minutes of        configuration       real mode sets workflows.jobOptions.defaultBackoffLimit: 0
 //	                                                           back-off)                                            in the kratix-platform-system/kratix ConfigMap
+//	a request's WorksSucceeded   read from its Works in the    read in the request's namespace  Kratix bug          the provider's delivery check lists the Works where Kratix
+//	  with a pipelineNamespace   pipelineNamespace, where      (DynamicResourceRequest-                             writes them; TestAccResourceRequest_unschedulableInPipeline-
+//	                             Kratix writes them            Controller.getWorksStatus): no                       Namespace skips in real mode (RealWorksSucceededInRequest-
+//	                                                           Works there, so True before they                     Namespace)
+//	                                                           are scheduled (a later Kratix
+//	                                                           too)
+//	a placement's write to a     counted written once the      WorkPlacement WriteSucceeded=    not emulated        no provider test depends on it; scheduling itself agrees: any
+//	  store that refuses it      Destination is Ready          False, Work Ready=False                              matching Destination, Ready or not, and the Promise's
+//	                                                           (Failing), request WorksFailing                      selectors win over a pipeline's (scheduler_integration_test.go)
+//	                                                           (WorkReconciler.updateWork-
+//	                                                           Status)
 package emulator

@@ -16,10 +16,10 @@ import (
 )
 
 // syncWork is a simplified Kratix scheduler: each workload group of a Work
-// goes to the Ready Destinations its selectors match (one of them for a
+// goes to the Destinations its selectors match (one of them for a
 // request's Work, all of them for a Promise's), through one WorkPlacement
-// per Destination, which is "written" at once. Misplacement (a Destination
-// that stops matching later) is not emulated.
+// per Destination, "written" as soon as the Destination is Ready.
+// Misplacement (a Destination that stops matching later) is not emulated.
 func (e *Emulator) syncWork(ctx context.Context, key string) (time.Duration, error) {
 	ns, name := splitKey(key)
 	r := ref{gvr: gvrWork, namespace: ns, name: name}
@@ -98,10 +98,15 @@ func (e *Emulator) scheduleGroup(ctx context.Context, work *unstructured.Unstruc
 	return placed, nil
 }
 
-// groupSelectors merges a group's selectors: the Promise's have the lowest
-// priority, workflow-written ones override them.
+// groupSelectors merges a group's selectors. On a key that several sources
+// set, the Promise's own destinationSelectors win over the promise
+// workflow's, which win over the resource workflow's: a pipeline can narrow
+// where its output goes but not move it off the Promise's Destinations
+// (Kratix: resolveDestinationSelectorsForWorkloadGroup and
+// sortWorkloadGroupDestinationsByLowestPriority in
+// internal/controller/scheduler.go).
 func groupSelectors(group map[string]any) map[string]string {
-	rank := map[string]int{"promise": 0, "promise-workflow": 1, "resource-workflow": 2}
+	rank := map[string]int{"resource-workflow": 0, "promise-workflow": 1, "promise": 2}
 	list := nestedSlice(group, "destinationSelectors")
 	sort.SliceStable(list, func(i, j int) bool {
 		si, _ := list[i].(map[string]any)
@@ -118,15 +123,17 @@ func groupSelectors(group map[string]any) map[string]string {
 	return out
 }
 
-// matchingDestinations lists, by name, the Ready Destinations that match
-// the selectors. With no selectors, a strictMatchLabels Destination that
-// has labels is left out.
+// matchingDestinations lists, by name, the Destinations that match the
+// selectors, Ready or not, as Kratix does
+// (Scheduler.getDestinationsForWorkloadGroup in
+// internal/controller/scheduler.go): a Destination that is not Ready yet
+// gets its placements written once it is. With no selectors, a
+// strictMatchLabels Destination that has labels is left out.
 func (e *Emulator) matchingDestinations(selectors map[string]string) []string {
 	sel := labels.SelectorFromSet(selectors)
 	var out []string
 	for _, d := range e.lister(gvrDestination) {
-		status, _ := d.Object["status"].(map[string]any)
-		if d.GetDeletionTimestamp() != nil || !conditionIs(status, condReady, "True") {
+		if d.GetDeletionTimestamp() != nil {
 			continue
 		}
 		strict, _, _ := unstructured.NestedBool(d.Object, "spec", "strictMatchLabels")
@@ -178,28 +185,50 @@ func (e *Emulator) applyWorkPlacement(ctx context.Context, work *unstructured.Un
 	}); err != nil {
 		return "", err
 	}
-	versionID := ""
-	if e.destinationStoreKind(dest) == "GitStateStore" {
-		versionID = fakeCommit(spec)
-	}
+	target := e.destinationNamed(dest)
 	_, err = e.mutateStatus(ctx, r, func(obj *unstructured.Unstructured) error {
 		status := statusOf(obj)
-		status["versionID"] = versionID
-		setCondition(status, condition{Type: condWriteSucceeded, Status: "True", Reason: "WorkloadsWrittenToStateStore", Message: "Workloads written to State Store"}, onStatusChange)
 		setCondition(status, condition{Type: condScheduleSucceeded, Status: "True", Reason: "ScheduledToDestination", Message: "Scheduled to correct Destination"}, onStatusChange)
-		setCondition(status, condition{Type: condReady, Status: "True", Reason: "WorkloadsWrittenToTargetDestination", Message: "Ready"}, onStatusChange)
+		if !destinationReady(target) {
+			// Kratix's scheduler marks the placement Ready before any write;
+			// its WorkPlacement controller retries the write until the
+			// Destination's store can take it.
+			setCondition(status, condition{Type: condReady, Status: "True", Reason: "Ready", Message: "Ready"}, onStatusChange)
+			return nil
+		}
+		markWritten(status, target, spec)
 		return nil
 	})
 	return name, err
 }
 
-func (e *Emulator) destinationStoreKind(dest string) string {
+// markWritten records a placement's write to its Destination's store.
+func markWritten(status map[string]any, dest *unstructured.Unstructured, spec map[string]any) {
+	versionID := ""
+	if nestedString(dest.Object, "spec", "stateStoreRef", "kind") == "GitStateStore" {
+		versionID = fakeCommit(spec)
+	}
+	status["versionID"] = versionID
+	setCondition(status, condition{Type: condWriteSucceeded, Status: "True", Reason: "WorkloadsWrittenToStateStore", Message: "Workloads written to State Store"}, onStatusChange)
+	setCondition(status, condition{Type: condReady, Status: "True", Reason: "WorkloadsWrittenToTargetDestination", Message: "Ready"}, onStatusChange)
+}
+
+// destinationNamed is the Destination from the cache; nil when it is gone.
+func (e *Emulator) destinationNamed(name string) *unstructured.Unstructured {
 	for _, d := range e.lister(gvrDestination) {
-		if d.GetName() == dest {
-			return nestedString(d.Object, "spec", "stateStoreRef", "kind")
+		if d.GetName() == name {
+			return d
 		}
 	}
-	return ""
+	return nil
+}
+
+func destinationReady(d *unstructured.Unstructured) bool {
+	if d == nil {
+		return false
+	}
+	status, _ := d.Object["status"].(map[string]any)
+	return conditionIs(status, condReady, "True")
 }
 
 // fakeCommit stands in for the git commit a write would produce.

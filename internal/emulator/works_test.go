@@ -1,6 +1,9 @@
 package emulator
 
-import "testing"
+import (
+	"maps"
+	"testing"
+)
 
 func TestPromiseSelectorsFirstWins(t *testing.T) {
 	spec := map[string]any{"destinationSelectors": []any{
@@ -13,14 +16,20 @@ func TestPromiseSelectorsFirstWins(t *testing.T) {
 	}
 }
 
+// TestGroupSelectorsPriority: on a key set by several sources the Promise's
+// selector wins, then the promise workflow's, then the resource workflow's
+// (Kratix: resolveDestinationSelectorsForWorkloadGroup), and keys set by
+// one source only are all kept, whatever the order of the entries.
 func TestGroupSelectorsPriority(t *testing.T) {
 	group := map[string]any{"destinationSelectors": []any{
-		map[string]any{"matchLabels": map[string]any{"env": "from-resource-workflow"}, "source": "resource-workflow"},
 		map[string]any{"matchLabels": map[string]any{"env": "from-promise", "zone": "a"}, "source": "promise"},
+		map[string]any{"matchLabels": map[string]any{"env": "from-promise-workflow", "tier": "from-promise-workflow"}, "source": "promise-workflow"},
+		map[string]any{"matchLabels": map[string]any{"env": "from-resource-workflow", "tier": "from-resource-workflow", "team": "x"}, "source": "resource-workflow"},
 	}}
 	got := groupSelectors(group)
-	if got["env"] != "from-resource-workflow" || got["zone"] != "a" {
-		t.Fatalf("got %v", got)
+	want := map[string]string{"env": "from-promise", "zone": "a", "tier": "from-promise-workflow", "team": "x"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }
 

@@ -17,9 +17,27 @@ const (
 	ReasonUnscheduledWorkloads = "UnscheduledWorkloads"
 )
 
-// WorkLabels selects the Works of one resource request in its namespace.
-func WorkLabels(promise, request string) map[string]string {
-	return map[string]string{LabelPromiseName: promise, LabelResourceName: request}
+// RequestWorks says where Kratix writes a request's Works and which labels
+// select them. A Work goes where its pipeline ran: the request's namespace,
+// or the Promise's workflows.config.pipelineNamespace, shared by the
+// requests of every namespace, where the request's namespace is a label
+// (Kratix: Pipeline.ForResource in api/v1alpha1/pipeline_types.go gives the
+// work-writer that namespace; WorkCreator.Execute in
+// work-creator/lib/work_creator.go writes the Work there, labelled by
+// resourceutil.GetWorkLabels). promise is nil for a request without one:
+// its Works are found by the request's name in its namespace.
+func RequestWorks(promise, request *unstructured.Unstructured) (namespace string, selector map[string]string) {
+	selector = map[string]string{LabelResourceName: request.GetName()}
+	if promise == nil {
+		return request.GetNamespace(), selector
+	}
+	selector[LabelPromiseName] = promise.GetName()
+	pipelineNamespace, _, _ := unstructured.NestedString(promise.Object, "spec", "workflows", "config", "pipelineNamespace")
+	if pipelineNamespace == "" {
+		return request.GetNamespace(), selector
+	}
+	selector[LabelResourceNS] = request.GetNamespace()
+	return pipelineNamespace, selector
 }
 
 // UnscheduledGroup is a workload group of a Work that Kratix could not

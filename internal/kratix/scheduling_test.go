@@ -165,3 +165,35 @@ func TestDescribeUnscheduled(t *testing.T) {
 		t.Errorf("without Destinations:\n%s", got)
 	}
 }
+
+func TestRequestWorks(t *testing.T) {
+	request := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{
+		"name": "example", "namespace": "team-a", "labels": map[string]any{LabelPromiseName: "redis"},
+	}}}
+	promise := func(pipelineNamespace string) *unstructured.Unstructured {
+		p := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "redis"}}}
+		if pipelineNamespace != "" {
+			_ = unstructured.SetNestedField(p.Object, pipelineNamespace, "spec", "workflows", "config", "pipelineNamespace")
+		}
+		return p
+	}
+	tests := []struct {
+		name          string
+		promise       *unstructured.Unstructured
+		wantNamespace string
+		wantSelector  map[string]string
+	}{
+		{"no promise", nil, "team-a", map[string]string{LabelResourceName: "example"}},
+		{"no pipelineNamespace", promise(""), "team-a", map[string]string{LabelPromiseName: "redis", LabelResourceName: "example"}},
+		{"pipelineNamespace", promise("pipelines"), "pipelines",
+			map[string]string{LabelPromiseName: "redis", LabelResourceName: "example", LabelResourceNS: "team-a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ns, selector := RequestWorks(tt.promise, request)
+			if ns != tt.wantNamespace || FormatLabels(selector) != FormatLabels(tt.wantSelector) {
+				t.Errorf("RequestWorks() = %s, %s; want %s, %s", ns, FormatLabels(selector), tt.wantNamespace, FormatLabels(tt.wantSelector))
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type destinationDataSourceModel struct {
 	Labels     types.Map    `tfsdk:"labels"`
 	Path       types.String `tfsdk:"path"`
 	StateStore types.Object `tfsdk:"state_store"`
+	Strict     types.Bool   `tfsdk:"strict_match_labels"`
 	Ready      types.Bool   `tfsdk:"ready"`
 	Reason     types.String `tfsdk:"reason"`
 	Message    types.String `tfsdk:"message"`
@@ -54,6 +55,8 @@ func (d *destinationDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 					"kind": computedString("`GitStateStore` or `BucketStateStore`."),
 					"name": computedString("Name of the state store."),
 				}},
+			"strict_match_labels": schema.BoolAttribute{Computed: true, MarkdownDescription: "`spec.strictMatchLabels`: when `true`, work with no " +
+				"destination selectors is not scheduled here unless the Destination has no labels."},
 			"ready":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the Destination `Ready=True`."},
 			"reason":     computedString("Reason of the `Ready` condition, e.g. `TestDocumentsWritten` or `StateStoreNotFound`; empty before Kratix reports."),
 			"message":    computedString("Message of the `Ready` condition."),
@@ -87,6 +90,8 @@ func fillDestinationDataSource(m *destinationDataSourceModel, obj *unstructured.
 	m.Labels = stringMapValue(s.Labels)
 	m.Path = types.StringValue(s.Path)
 	m.StateStore = stateStoreRefValue(s.StateStore)
+	strict, _, _ := unstructured.NestedBool(obj.Object, "spec", "strictMatchLabels")
+	m.Strict = types.BoolValue(strict)
 	m.Ready = types.BoolValue(s.Readiness.Ready)
 	m.Reason, m.Message = types.StringValue(s.Readiness.Reason), types.StringValue(s.Readiness.Message)
 	m.Conditions = conditionsValue(obj)

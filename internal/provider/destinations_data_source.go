@@ -42,7 +42,7 @@ func (d *destinationsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"example to check that some Destination matches a Promise's `destination_selectors`. One list call.",
 		Attributes: map[string]schema.Attribute{
 			"label_selector": schema.StringAttribute{Optional: true, MarkdownDescription: "Only list Destinations whose labels " +
-				"match this Kubernetes label selector, e.g. `environment=dev` (what a Promise selecting `environment = \"dev\"` would schedule to)."},
+				"match this Kubernetes label selector, e.g. `environment=dev` (what a Promise selecting `environment = \"dev\"` would schedule to). When unset, every Destination."},
 			"destinations": schema.ListNestedAttribute{Computed: true, MarkdownDescription: "The Destinations, sorted by name.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"name":   computedString("Name of the Destination."),
@@ -53,6 +53,8 @@ func (d *destinationsDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 							"kind": computedString("`GitStateStore` or `BucketStateStore`."),
 							"name": computedString("Name of the state store."),
 						}},
+					"strict_match_labels": schema.BoolAttribute{Computed: true, MarkdownDescription: "`spec.strictMatchLabels`: when `true`, work with no " +
+						"destination selectors is not scheduled here unless the Destination has no labels."},
 					"ready":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the Destination `Ready=True`."},
 					"reason":     computedString("Reason of the `Ready` condition."),
 					"message":    computedString("Message of the `Ready` condition."),

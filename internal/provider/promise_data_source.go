@@ -107,5 +107,5 @@ func dsConditionsSchema(description string) schema.ListAttribute {
 func dsWorkflowsSchema() schema.ListAttribute {
 	return schema.ListAttribute{Computed: true, ElementType: workflowObjectType, MarkdownDescription: "Per configure " +
 		"pipeline, in order: `name`, `phase` (`Pending`, `Running`, `Succeeded`, `Failed` or `Suspended`), `message`, " +
-		"`attempts`, `next_retry_at` and `last_transition_time`, from `status.kratix.workflows.pipelines`."}
+		"`attempts`, `next_retry_at` and `last_transition_time`, from `status.kratix.workflows.pipelines`; empty with a Kratix that does not publish it, such as Kratix `main` of 2025-09."}
 }

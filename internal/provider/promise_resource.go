@@ -122,9 +122,11 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 					"version": schema.StringAttribute{Optional: true, MarkdownDescription: "Required version; any version when unset."},
 				}}},
 			"pipeline_namespace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "An existing namespace where all of " +
-				"this Promise's workflow Jobs run (`spec.workflows.config.pipelineNamespace`).", Validators: []validator.String{dnsLabel()}},
+				"this Promise's workflow Jobs run (`spec.workflows.config.pipelineNamespace`). When unset, Kratix runs the Promise's " +
+				"workflows in `kratix-platform-system` and each request's workflows in the request's namespace.", Validators: []validator.String{dnsLabel()}},
 			"reconciliation_interval": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "How often Kratix re-runs " +
-				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`).", Validators: []validator.String{minDuration(time.Minute)}},
+				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`). When unset, Kratix's global " +
+				"`reconciliationInterval` applies (10h unless the Kratix configuration changes it).", Validators: []validator.String{minDuration(time.Minute)}},
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait until the Promise is usable after create and update (default `true`)."},
 			"wait_for_requests": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
@@ -251,8 +253,8 @@ func emptyPromiseState(name string) promiseModel {
 		DestinationSelectors: types.ListNull(types.ObjectType{AttrTypes: selectorAttrTypes}),
 		RequiredPromises:     types.ListNull(types.ObjectType{AttrTypes: requiredPromiseAttrTypes}),
 		Wait:                 types.BoolValue(true),
-		WaitForRequests:      types.BoolValue(false),
 		ForceConflicts:       types.BoolValue(false),
+		WaitForRequests:      types.BoolValue(false),
 		ForceDestroy:         types.BoolValue(false),
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),

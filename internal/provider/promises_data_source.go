@@ -51,7 +51,7 @@ func (d *promisesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 		Attributes: map[string]schema.Attribute{
 			"label_selector": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Only list Promises whose labels match this Kubernetes label selector, e.g. `team=data`.",
+				MarkdownDescription: "Only list Promises whose labels match this Kubernetes label selector, e.g. `team=data`. When unset, every Promise.",
 			},
 			"promises": schema.ListNestedAttribute{
 				Computed:            true,

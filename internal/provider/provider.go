@@ -97,7 +97,7 @@ func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.Data
 }
 
 func (p *kratixProvider) Functions(_ context.Context) []func() function.Function {
-	return []func() function.Function{NewDecodeManifestsFunction}
+	return []func() function.Function{NewDecodeManifestsFunction, NewMatchingDestinationsFunction}
 }
 
 // stringOrEnv returns the attribute when set, otherwise the environment

@@ -52,13 +52,21 @@ var (
 // answers with the grant.
 func grantLimited(t *testing.T, verbs []any, resources ...any) {
 	t.Helper()
+	rule := map[string]any{"apiGroups": []any{"platform.kratix.io"}, "resources": resources, "verbs": verbs}
+	bindLimited(t, []any{rule}, "platform.kratix.io", resources[0].(string), verbs[len(verbs)-1].(string))
+}
+
+// bindLimited binds the platform's limited user to a ClusterRole with rules
+// for the test, and waits until RBAC allows it verb on group's resource.
+func bindLimited(t *testing.T, rules []any, group, resource, verb string) {
+	t.Helper()
 	env := harness.Current()
 	dyn := env.Dynamic(t)
 	ctx := context.Background()
 	name := acctest.RandomWithPrefix("tf-acc-limited")
 	role := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": map[string]any{"name": name},
-		"rules": []any{map[string]any{"apiGroups": []any{"platform.kratix.io"}, "resources": resources, "verbs": verbs}},
+		"rules": rules,
 	}}
 	binding := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": map[string]any{"name": name},
@@ -74,7 +82,7 @@ func grantLimited(t *testing.T, verbs []any, resources ...any) {
 	review := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
 		"spec": map[string]any{"user": env.LimitedUser, "resourceAttributes": map[string]any{
-			"group": "platform.kratix.io", "resource": resources[0], "verb": verbs[len(verbs)-1],
+			"group": group, "resource": resource, "verb": verb,
 		}},
 	}}
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {

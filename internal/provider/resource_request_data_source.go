@@ -71,15 +71,21 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"`wait_for`, it first waits for the request to reach a state, so a configuration can depend on a request it " +
 			"does not manage (for example one a team created with kubectl).",
 		Attributes: map[string]schema.Attribute{
-			"promise":     schema.StringAttribute{Optional: true, MarkdownDescription: "Name of the Promise whose API the request is of.", Validators: []validator.String{dnsSubdomain()}},
-			"api_version": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "`group/version` of the request, when there is no `promise`."},
-			"kind":        schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Kind of the request, when there is no `promise`."},
-			"namespace":   schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
-			"name":        schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
+			"promise": schema.StringAttribute{Optional: true, MarkdownDescription: "Name of the Promise whose API the request is of. " +
+				"Exactly one of `promise` and `kind` must be set.", Validators: []validator.String{dnsSubdomain()}},
+			"api_version": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "`group/version` of the request, " +
+				"when there is no `promise`; required with `kind`. With `promise`, read from the Promise."},
+			"kind": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Kind of the request, when there is " +
+				"no `promise`, with `api_version`. Exactly one of `promise` and `kind` must be set."},
+			"namespace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
+			"name":      schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
 			"wait_for": schema.StringAttribute{Optional: true, MarkdownDescription: "Wait before reading: `configured` (the " +
 				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`; fails within " +
 				"seconds when no Destination matches the output's destination selectors), or a " +
-				"condition as `<Type>=<Status>`, e.g. `Reconciled=True`. A failed configure workflow fails the read. Bounded by `timeouts.read` (default 10m).",
+				"condition as `<Type>=<Status>`, e.g. `WorksSucceeded=True`. A failed configure workflow fails the read. Bounded by " +
+				"`timeouts.read` (default 10m). When unset (the default), the request is read at once, whatever its state, and a " +
+				"request that does not exist fails the read. `Reconciled=True` is accepted like any condition, but Kratix never " +
+				"sets `Reconciled` on a request whose Promise has no resource configure pipeline, so prefer `configured` or `delivered`.",
 				Validators: []validator.String{stringvalidator.Any(stringvalidator.OneOf(waitConfigured, waitDelivered), stringvalidator.RegexMatches(waitForCondition, "must be `<ConditionType>=<True|False|Unknown>`"))}},
 			"uid":                 computedString("UID of the request."),
 			"generation":          schema.Int64Attribute{Computed: true, MarkdownDescription: "`metadata.generation`."},
@@ -91,7 +97,10 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"workflows":           dsWorkflowsSchema(),
 			"health":              computedString("Aggregated health from HealthRecords (`status.healthStatus.state`: `ready`, `healthy`, `degraded`, `unhealthy` or `unknown`); empty when none."),
 		},
-		Blocks: map[string]schema.Block{"timeouts": timeouts.Block(ctx)},
+		Blocks: map[string]schema.Block{"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+			ReadDescription: "How long the read may take, waiting for `wait_for` included, and retrying an unreachable or " +
+				"restarting API server meanwhile (default 10m).",
+		})},
 	}
 }
 
@@ -160,7 +169,7 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	var last kratix.Outcome
 	var obj *unstructured.Unstructured
 	var err error
-	guard := newScheduleGuard(d.data.Client, ns)
+	guard := newScheduleGuard(d.data.Client)
 	unschedulable := guard.run(ctx, func(ctx context.Context) {
 		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
 			last = cond(obj)

@@ -99,7 +99,7 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	var lastObj *unstructured.Unstructured
 	who := describeRequest(plan)
 	timeline := kratix.NewTimeline(time.Now())
-	guard := newScheduleGuard(r.data.Client, plan.Namespace.ValueString())
+	guard := newScheduleGuard(r.data.Client)
 	var err error
 	unschedulable := guard.run(ctx, func(ctx context.Context) {
 		_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
@@ -218,7 +218,7 @@ func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise
 // appear (one created in the same apply that the request does not
 // reference) before it fails: a misspelt name fails in seconds, not at the
 // end of the create timeout.
-var promiseGrace = 30 * time.Second
+var promiseGrace = 20 * time.Second
 
 // awaitPromise waits, within promiseGrace, until the Promise exists.
 func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise string) error {

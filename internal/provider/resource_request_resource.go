@@ -89,7 +89,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				MarkdownDescription: "Name of the Promise whose API this requests. The request's `api_version` and `kind` " +
 					"are read from the Promise's status at apply time, so the Promise can be created in the same apply. " +
 					"When no Promise of this name exists, the plan warns (naming the closest existing names) and the apply " +
-					"waits 30 seconds for it to appear before it fails; refer to a `kratix_promise` created in the same " +
+					"waits 20 seconds for it to appear before it fails; refer to a `kratix_promise` created in the same " +
 					"configuration (`promise = kratix_promise.NAME.name`) so that Terraform creates it first.",
 				PlanModifiers: replace,
 				Validators:    []validator.String{dnsSubdomain()},
@@ -101,8 +101,9 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"kind": schema.StringAttribute{
 				Optional: true, Computed: true,
-				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				MarkdownDescription: "Kind of the request, e.g. `redis`. Set it with `api_version` only when there is no `promise`: " +
+					"exactly one of `promise` and `kind` must be set.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"manifest": requestManifestAttribute(),
 			"name": schema.StringAttribute{
@@ -161,7 +162,7 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 			"workflows": schema.MapAttribute{
 				Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "Phase of each configure pipeline (`Pending`, `Running`, `Succeeded`, `Failed` or `Suspended`) by " +
-					"pipeline name, from `status.kratix.workflows.pipelines`. Attempts, retries and messages are on the " +
+					"pipeline name, from `status.kratix.workflows.pipelines`; empty with a Kratix that does not publish it, such as Kratix `main` of 2025-09. Attempts, retries and messages are on the " +
 					"`kratix_resource_request` and `kratix_workflows` data sources.",
 			},
 		},

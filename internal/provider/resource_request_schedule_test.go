@@ -77,3 +77,43 @@ data "kratix_resource_request" "delivered" {
 		},
 	})
 }
+
+// TestAccResourceRequest_unschedulableInPipelineNamespace: when the Promise
+// sets pipeline_namespace, Kratix writes the request's Works there (labelled
+// with the request's namespace), and the wait for delivery still fails as
+// soon as they cannot be scheduled.
+func TestAccResourceRequest_unschedulableInPipelineNamespace(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealWorksSucceededInRequestNamespace)
+	p := newTestPromise()
+	p.Extra = fmt.Sprintf(`  destination_selectors = [{ match_labels = { "tfacc-sched" = %q } }]
+  pipeline_namespace    = "kratix-platform-system"`, p.Name)
+	dest := acctest.RandomWithPrefix("tf-acc-sched")
+	base := harness.Current().ProviderConfig() + p.HCL() + testStoreHCL(t, dest)
+	destinationWith := func(labels string) string {
+		return destinationHCL(dest, "kratix_git_state_store.store.name", fmt.Sprintf("  path = %q\n  labels = { %s }", dest, labels))
+	}
+	request := requestHCL(`{ replicas = 1 }`, `  wait_for   = "delivered"
+  depends_on = [kratix_destination.test]
+  timeouts {
+    create = "1m"
+  }
+`)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkRequestGone(t, p, "default", "example"),
+		Steps: []resource.TestStep{
+			{
+				Config:      base + destinationWith(fmt.Sprintf("team = %q", dest)) + request,
+				ExpectError: wrappedInOrder("Cannot deliver", fmt.Sprintf("which selects {tfacc-sched=%s} (set by: promise)", p.Name), "Label a Destination"),
+			},
+			{
+				Config: base + destinationWith(fmt.Sprintf("team = %q, \"tfacc-sched\" = %q", dest, p.Name)) + request,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(requestAddr, tfjsonpath.New("conditions").AtMapKey("WorksSucceeded"), knownvalue.StringExact("True")),
+				},
+			},
+		},
+	})
+}

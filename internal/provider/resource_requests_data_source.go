@@ -55,7 +55,7 @@ func (d *requestsDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"message and a summary of its conditions. One list call, whatever the number of requests.",
 		Attributes: map[string]schema.Attribute{
 			"promise":   schema.StringAttribute{Required: true, MarkdownDescription: "Name of the Promise.", Validators: []validator.String{dnsSubdomain()}},
-			"namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "Only list requests in this namespace."},
+			"namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "Only list requests in this namespace. When unset, the requests in all namespaces."},
 			"requests": schema.ListAttribute{Computed: true, ElementType: types.ObjectType{AttrTypes: requestSummaryAttrTypes},
 				MarkdownDescription: "The requests, sorted by namespace and name: `name`, `namespace`, `message`, `configured` " +
 					"(the configure workflow of the current generation succeeded) and `conditions` (a map of condition type to status, " +

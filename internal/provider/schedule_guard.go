@@ -28,15 +28,20 @@ var (
 // scheduleCheckInterval. It stops the wait when Kratix reports a workload
 // group unscheduled and no Destination matches its selectors.
 type scheduleGuard struct {
-	client    *kube.Client
-	namespace string
+	client *kube.Client
 	// delivering is the request as last seen while its wait was for
 	// delivery; nil at any other stage.
 	delivering atomic.Pointer[unstructured.Unstructured]
+	// worksLocated is set, with worksNamespace and worksSelector, once the
+	// Promise said where the Works are; only the checking goroutine uses
+	// them.
+	worksLocated   bool
+	worksNamespace string
+	worksSelector  map[string]string
 }
 
-func newScheduleGuard(client *kube.Client, namespace string) *scheduleGuard {
-	return &scheduleGuard{client: client, namespace: namespace}
+func newScheduleGuard(client *kube.Client) *scheduleGuard {
+	return &scheduleGuard{client: client}
 }
 
 // observe records where the wait stands after each version of the request.
@@ -88,11 +93,10 @@ func (g *scheduleGuard) check(ctx context.Context, watch *kratix.ScheduleWatch, 
 	if req == nil {
 		return ""
 	}
-	selector := map[string]string{kratix.LabelResourceName: req.GetName()}
-	if promise := req.GetLabels()[kratix.LabelPromiseName]; promise != "" {
-		selector = kratix.WorkLabels(promise, req.GetName())
+	if !g.locateWorks(ctx, req) {
+		return ""
 	}
-	works, err := g.client.List(ctx, kratix.WorkGVK, g.namespace, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(selector).String()})
+	works, err := g.client.List(ctx, kratix.WorkGVK, g.worksNamespace, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(g.worksSelector).String()})
 	if err != nil {
 		tflog.Debug(ctx, "cannot list the request's Works to check their scheduling", map[string]any{"error": err.Error()})
 		return ""
@@ -107,4 +111,25 @@ func (g *scheduleGuard) check(ctx context.Context, watch *kratix.ScheduleWatch, 
 		return ""
 	}
 	return kratix.DescribeUnscheduled(stuck, destinations.Items)
+}
+
+// locateWorks reads the request's Promise once to learn where Kratix
+// writes the request's Works (its pipelineNamespace, if set). A request
+// without a Promise label has them in its own namespace. It reports false
+// while the Promise cannot be read: the check is skipped, not guessed.
+func (g *scheduleGuard) locateWorks(ctx context.Context, req *unstructured.Unstructured) bool {
+	if g.worksLocated {
+		return true
+	}
+	var promise *unstructured.Unstructured
+	if name := req.GetLabels()[kratix.LabelPromiseName]; name != "" {
+		var err error
+		if promise, err = g.client.Get(ctx, kratix.PromiseGVK, "", name); err != nil {
+			tflog.Debug(ctx, "cannot read the request's Promise to find its Works", map[string]any{"promise": name, "error": err.Error()})
+			return false
+		}
+	}
+	g.worksNamespace, g.worksSelector = kratix.RequestWorks(promise, req)
+	g.worksLocated = true
+	return true
 }

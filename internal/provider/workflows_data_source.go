@@ -62,8 +62,8 @@ func (d *workflowsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"configure and delete, and why a run failed. Kratix keeps the newest few Jobs per pipeline.",
 		Attributes: map[string]schema.Attribute{
 			"promise":   schema.StringAttribute{Required: true, MarkdownDescription: "Name of the Promise.", Validators: []validator.String{dnsSubdomain()}},
-			"request":   schema.StringAttribute{Optional: true, MarkdownDescription: "Only runs for the request with this name (set `namespace` too)."},
-			"namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "Namespace of `request`."},
+			"request":   schema.StringAttribute{Optional: true, MarkdownDescription: "Only runs for the request with this name; requires `namespace`. When unset, the runs of the Promise and of all its requests."},
+			"namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "Namespace of `request`; required with `request`, and only with it."},
 			"runs": schema.ListAttribute{Computed: true, ElementType: types.ObjectType{AttrTypes: runAttrTypes},
 				MarkdownDescription: "The runs, newest first: `job`, `namespace`, `pipeline`, `type` (`promise` or `resource`), " +
 					"`action` (`configure` or `delete`), `request`, `phase` (`Running`, `Succeeded` or `Failed`), `start_time`, " +

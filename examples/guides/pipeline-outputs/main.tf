@@ -37,7 +37,7 @@ data "kratix_resource_request" "shared_cache" {
   promise   = "redis"
   namespace = "shared"
   name      = "cache"
-  wait_for  = "Reconciled=True"
+  wait_for  = "delivered"
 }
 
 output "orders_db" {
