@@ -75,8 +75,8 @@ type PromiseManifest struct {
 	ReconciliationInterval       string
 }
 
-// PromiseSpecFields are the spec fields a Promise manifest may carry.
-var PromiseSpecFields = []string{"api", "workflows", "dependencies", "destinationSelectors", "requiredPromises"}
+// promiseSpecFields are the spec fields a Promise manifest may carry.
+var promiseSpecFields = []string{"api", "workflows", "dependencies", "destinationSelectors", "requiredPromises"}
 
 // ParsePromiseManifest splits a decoded promise.yaml. Metadata other than
 // name, labels and annotations (namespace, uid, creationTimestamp, ...)
@@ -103,9 +103,9 @@ func ParsePromiseManifest(doc map[string]any) (PromiseManifest, error) {
 	if err != nil {
 		return m, err
 	}
-	if unknown := unknownKeys(spec, PromiseSpecFields); len(unknown) > 0 {
+	if unknown := unknownKeys(spec, promiseSpecFields); len(unknown) > 0 {
 		return m, fmt.Errorf("spec has fields kratix_promise cannot carry: %s (it carries %s); remove them from the manifest, "+
-			"or check them against the Promise API of your Kratix version", strings.Join(unknown, ", "), strings.Join(PromiseSpecFields, ", "))
+			"or check them against the Promise API of your Kratix version", strings.Join(unknown, ", "), strings.Join(promiseSpecFields, ", "))
 	}
 	m.API, m.Dependencies = spec["api"], spec["dependencies"]
 	if err := m.splitWorkflows(spec["workflows"]); err != nil {
@@ -246,13 +246,10 @@ func ParseRequestManifest(doc map[string]any) (RequestManifest, error) {
 	if m.Namespace, err = stringField(asObject(doc["metadata"]), "namespace", "metadata"); err != nil {
 		return m, err
 	}
-	if m.Spec, err = objectField(doc, "spec"); err != nil {
-		return m, err
+	if doc["spec"] != nil {
+		m.Spec, err = objectField(doc, "spec")
 	}
-	if _, present := doc["spec"]; !present || doc["spec"] == nil {
-		m.Spec = nil
-	}
-	return m, nil
+	return m, err
 }
 
 type metadata struct {
