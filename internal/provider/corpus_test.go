@@ -69,18 +69,20 @@ func isPromiseFile(path string) bool {
 	return yaml.Unmarshal(data, &head) == nil && head.Kind == "Promise"
 }
 
-// corpusPromiseConfig manages a promise.yaml the way the docs tell users to:
-// yamldecode feeds the arguments, nothing is translated by hand. Extra
-// HCL (depends_on) goes inside the resource block.
+// corpusPromiseConfig manages a promise.yaml through the typed arguments,
+// each fed from yamldecode (labels without the version label, which is
+// `version`). Extra HCL (depends_on) goes inside the resource block.
 func corpusPromiseConfig(address, promiseFile, extra string) string {
 	return fmt.Sprintf(`
 locals {
-  %[1]s = yamldecode(file(%[2]q))
+  %[1]s        = yamldecode(file(%[2]q))
+  %[1]s_labels = try({ for k, v in local.%[1]s.metadata.labels : k => v if k != "kratix.io/promise-version" }, {})
 }
 
 resource "kratix_promise" %[1]q {
   name                  = local.%[1]s.metadata.name
   version               = try(local.%[1]s.metadata.labels["kratix.io/promise-version"], null)
+  labels                = try(length(local.%[1]s_labels) > 0 ? local.%[1]s_labels : null, null)
   api                   = try(local.%[1]s.spec.api, null)
   workflows             = try(local.%[1]s.spec.workflows, null)
   dependencies          = try(local.%[1]s.spec.dependencies, null)
@@ -88,6 +90,11 @@ resource "kratix_promise" %[1]q {
   required_promises     = try([for r in local.%[1]s.spec.requiredPromises : { name = r.name, version = try(r.version, null) }], null)
 %[3]s}
 `, address, promiseFile, extra)
+}
+
+// corpusPromiseManifestConfig manages the same promise.yaml in one line.
+func corpusPromiseManifestConfig(address, promiseFile, extra string) string {
+	return fmt.Sprintf("\nresource \"kratix_promise\" %q {\n  manifest = file(%q)\n%s}\n", address, promiseFile, extra)
 }
 
 // requiredPromisesConfig declares what a corpus Promise requires, as a
@@ -174,6 +181,20 @@ func apiRejectedByServer(t *testing.T, file string) bool {
 	return apierrors.IsInvalid(err)
 }
 
+// corpusRequestManifestConfig manages the same request in one line, the
+// decoded form (the Promise's is the text form).
+func corpusRequestManifestConfig(requestFile string) string {
+	if requestFile == "" {
+		return ""
+	}
+	return fmt.Sprintf(`
+resource "kratix_resource_request" "this" {
+  promise  = kratix_promise.this.name
+  manifest = yamldecode(file(%q))
+}
+`, requestFile)
+}
+
 func corpusRequestConfig(requestFile string) string {
 	if requestFile == "" {
 		return ""
@@ -193,8 +214,11 @@ resource "kratix_resource_request" "this" {
 }
 
 // TestAccCorpus applies every Promise of the marketplace corpus, and its
-// request in the same apply, then checks an empty plan after refresh,
-// imports both with identical state, and destroys them.
+// request in the same apply, through the one-line `manifest` form, then
+// checks an empty plan after refresh, plans the typed form of both (which
+// must change nothing but the manifest), imports both with identical
+// state, and destroys them. A Promise the webhook rejects is rejected in
+// both forms.
 func TestAccCorpus(t *testing.T) {
 	testAccPreCheck(t)
 	entries := corpusEntries(t)
@@ -202,6 +226,8 @@ func TestAccCorpus(t *testing.T) {
 		t.Run(entry.name, func(t *testing.T) {
 			required, dependsOn := requiredPromisesConfig(t, entries, entry.promiseFile)
 			config := harness.Current().ProviderConfig() + required + corpusPromiseConfig("this", entry.promiseFile, dependsOn) + corpusRequestConfig(entry.requestFile)
+			manifestConfig := harness.Current().ProviderConfig() + required + corpusPromiseManifestConfig("this", entry.promiseFile, dependsOn) +
+				corpusRequestManifestConfig(entry.requestFile)
 			if apiRejectedByServer(t, entry.promiseFile) {
 				// sql/aws spells a printer column's jsonPath as JSONPath:
 				// Kratix's webhook rejects it, and so must the provider,
@@ -212,6 +238,9 @@ func TestAccCorpus(t *testing.T) {
 					Steps: []resource.TestStep{{
 						Config:      config,
 						ExpectError: regexp.MustCompile(`(?s)The Promise's API is not a valid\s+CustomResourceDefinition.*dry run`),
+					}, {
+						Config:      manifestConfig,
+						ExpectError: regexp.MustCompile(`(?s)The Promise's API is not a valid\s+CustomResourceDefinition.*dry run`),
 					}},
 				})
 				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
@@ -221,7 +250,7 @@ func TestAccCorpus(t *testing.T) {
 				resource.Test(t, resource.TestCase{
 					ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 					CheckDestroy:             checkPromisesGone(t),
-					Steps:                    []resource.TestStep{{Config: config, ExpectError: rejected}},
+					Steps:                    []resource.TestStep{{Config: config, ExpectError: rejected}, {Config: manifestConfig, ExpectError: rejected}},
 				})
 				assertPromiseAbsent(t, readPromiseHead(t, entry.promiseFile).Metadata.Name)
 				return
@@ -229,28 +258,40 @@ func TestAccCorpus(t *testing.T) {
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy:             checkPromisesGone(t),
-				Steps:                    corpusSteps(t, config, entry),
+				Steps:                    corpusSteps(t, manifestConfig, config, entry),
 			})
 		})
 	}
 }
 
-// corpusSteps: apply, empty plan after refresh, then import of the Promise
-// and its request with identical state. Destroy is checked by the caller.
-func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.TestStep {
+// corpusSteps: apply through `manifest`, empty plan after refresh, the
+// typed form planned, then import of the Promise and its request with
+// identical state. Destroy is checked by the caller.
+func corpusSteps(t *testing.T, manifestConfig, typedConfig string, entry corpusEntry) []resource.TestStep {
+	sameArgs := []plancheck.PlanCheck{onlyManifestChanges{address: "kratix_promise.this", args: promiseManifestArgs}}
+	if entry.requestFile != "" {
+		sameArgs = append(sameArgs, onlyManifestChanges{address: "kratix_resource_request.this", args: requestManifestArgs})
+	}
 	steps := []resource.TestStep{
 		{
-			Config: config,
+			Config: manifestConfig,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("kratix_promise.this", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
 			},
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		},
 		{
+			// The typed form gives the typed arguments the same values.
+			Config:             typedConfig,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPostRefresh: sameArgs},
+		},
+		{
 			ResourceName:            "kratix_promise.this",
 			ImportState:             true,
 			ImportStateVerify:       true,
-			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), realImportIgnore("conditions")...),
+			ImportStateVerifyIgnore: append(promiseImportIgnore(t, entry.promiseFile), append(realImportIgnore("conditions"), "manifest")...),
 		},
 	}
 	if entry.requestFile == "" {
@@ -262,7 +303,7 @@ func corpusSteps(t *testing.T, config string, entry corpusEntry) []resource.Test
 		ResourceName:            "kratix_resource_request.this",
 		ImportState:             true,
 		ImportStateVerify:       true,
-		ImportStateVerifyIgnore: append([]string{"timeouts"}, realRequestImportIgnore()...),
+		ImportStateVerifyIgnore: append([]string{"timeouts", "manifest"}, realRequestImportIgnore()...),
 	})
 }
 

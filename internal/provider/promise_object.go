@@ -152,8 +152,9 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return // destroy
 	}
 	planWorkflowRerun(ctx, req, resp, promiseOutcomeUnknown())
+	r.planFromManifest(ctx, req, resp)
 	var plan promiseModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -176,6 +177,7 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if promiseArgsChanged(&plan, &prior) {
 		markPromiseOutcomeUnknown(ctx, resp)
 	}
+	replaceWhenChanged(ctx, req, resp, "name")
 	if !plan.Name.IsUnknown() && !plan.Name.Equal(prior.Name) {
 		warnPromiseReplacement(resp, path.Root("name"), "The Promise's name changes.", prior.ForceDestroy.ValueBool())
 	}

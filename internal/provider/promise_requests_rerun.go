@@ -91,9 +91,11 @@ func (r *promiseResource) followRerun(ctx context.Context, name string, generati
 	}
 }
 
-// ValidateConfig refuses wait_for_requests without wait: the requests are
-// followed only after the Promise itself is usable again.
+// ValidateConfig checks `manifest` against the typed arguments
+// (validateManifestConfig), and refuses wait_for_requests without wait:
+// the requests are followed only after the Promise itself is usable again.
 func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateManifestConfig(ctx, req, resp)
 	var waitForRequests, wait types.Bool
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_requests"), &waitForRequests)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait"), &wait)...)

@@ -41,6 +41,7 @@ type promiseResource struct {
 
 type promiseModel struct {
 	ID                     types.String   `tfsdk:"id"`
+	Manifest               types.Dynamic  `tfsdk:"manifest"`
 	Name                   types.String   `tfsdk:"name"`
 	Version                types.String   `tfsdk:"version"`
 	Labels                 types.Map      `tfsdk:"labels"`
@@ -81,44 +82,49 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			"dependencies, and where its output is scheduled. Apply waits until the Promise is usable (`Available=True`, " +
 			"and `ConfigureWorkflowCompleted=True` when it has promise configure pipelines), so resource requests that " +
 			"reference it can be created in the same apply.\n\n" +
-			"A `promise.yaml` from the Kratix marketplace or `kratix init` is managed in a few lines:\n\n" +
-			"```hcl\nlocals { redis = yamldecode(file(\"promise.yaml\")) }\n\nresource \"kratix_promise\" \"redis\" {\n" +
-			"  name      = local.redis.metadata.name\n  version   = local.redis.metadata.labels[\"kratix.io/promise-version\"]\n" +
-			"  api       = local.redis.spec.api\n  workflows = local.redis.spec.workflows\n}\n```",
+			"A `promise.yaml` from the Kratix marketplace, `kratix init` or any repository is managed in one line, " +
+			"and the plan shows its changes on the typed arguments:\n\n" +
+			"```hcl\nresource \"kratix_promise\" \"redis\" {\n  manifest = file(\"promise.yaml\")\n}\n```",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The Promise's name; also the import ID.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
-			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the Promise. Changing it replaces the Promise.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}, Validators: []validator.String{dnsSubdomain()}},
-			"version": schema.StringAttribute{Optional: true, Validators: []validator.String{labelValue()},
+			"manifest": schema.DynamicAttribute{Optional: true, MarkdownDescription: "A whole `promise.yaml`, as text " +
+				"(`file(\"promise.yaml\")`) or decoded (`yamldecode(file(\"promise.yaml\"))`). It sets `name`, `version`, `labels`, " +
+				"`annotations`, `api`, `workflows`, `dependencies`, `destination_selectors`, `required_promises`, `pipeline_namespace` " +
+				"and `reconciliation_interval`, which then cannot be set alongside it; the plan shows its changes on those arguments. " +
+				"Metadata a cluster adds (`namespace`, `uid`, `creationTimestamp`, ...) and `status` are ignored. It must hold one " +
+				"document of `apiVersion: platform.kratix.io/v1alpha1`, `kind: Promise`, with a `metadata.name`. Unset by default."},
+			"name": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Name of the Promise. Changing it replaces the Promise. " +
+				"Required unless `manifest` is set.", Validators: []validator.String{dnsSubdomain()}},
+			"version": schema.StringAttribute{Optional: true, Computed: true, Validators: []validator.String{labelValue()},
 				MarkdownDescription: "Version of the Promise, stored in the label `kratix.io/promise-version`, so it must be " +
 					"a valid label value (for example `v1.2.0`)."},
-			"labels":      labelsSchema("Labels on the Promise. Only the labels set here are managed."),
-			"annotations": managedMapSchema("Annotations on the Promise. Only the annotations set here are managed."),
-			"api": schema.DynamicAttribute{Optional: true, MarkdownDescription: "The API the Promise offers: a full " +
+			"labels":      computedMap(labelsSchema("Labels on the Promise. Only the labels set here are managed.")),
+			"annotations": computedMap(managedMapSchema("Annotations on the Promise. Only the annotations set here are managed.")),
+			"api": schema.DynamicAttribute{Optional: true, Computed: true, MarkdownDescription: "The API the Promise offers: a full " +
 				"`apiextensions.k8s.io/v1` CustomResourceDefinition, e.g. `yamldecode(file(\"promise.yaml\")).spec.api`. It must be " +
 				"namespaced. Kratix makes its group, kind and names immutable, so changing them replaces the Promise (and deletes its requests)."},
-			"workflows": schema.DynamicAttribute{Optional: true, MarkdownDescription: "The Promise's workflows: an object with " +
+			"workflows": schema.DynamicAttribute{Optional: true, Computed: true, MarkdownDescription: "The Promise's workflows: an object with " +
 				"`promise` and `resource`, each with `configure` and `delete` lists of Pipelines " +
 				"(`apiVersion: platform.kratix.io/v1alpha1`, `kind: Pipeline`), as in `promise.yaml`. Checked at plan time: pipeline " +
 				"kinds, unique names per workflow, and the 60-character limit on `<promise>-<type>-<action>-<pipeline>`."},
-			"dependencies": schema.DynamicAttribute{Optional: true, MarkdownDescription: "Manifests Kratix writes to the " +
+			"dependencies": schema.DynamicAttribute{Optional: true, Computed: true, MarkdownDescription: "Manifests Kratix writes to the " +
 				"Destinations before any request (a list of Kubernetes objects)."},
-			"destination_selectors": schema.ListNestedAttribute{Optional: true, MarkdownDescription: "Labels of the " +
+			"destination_selectors": schema.ListNestedAttribute{Optional: true, Computed: true, MarkdownDescription: "Labels of the " +
 				"Destinations the Promise's output is scheduled to.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"match_labels": schema.MapAttribute{Required: true, ElementType: types.StringType, MarkdownDescription: "Destination labels that must all match."},
 				}}},
-			"required_promises": schema.ListNestedAttribute{Optional: true, MarkdownDescription: "Promises that must be " +
+			"required_promises": schema.ListNestedAttribute{Optional: true, Computed: true, MarkdownDescription: "Promises that must be " +
 				"installed and Available first (compound Promises).",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"name":    schema.StringAttribute{Required: true, MarkdownDescription: "Name of the required Promise.", Validators: []validator.String{dnsSubdomain()}},
 					"version": schema.StringAttribute{Optional: true, MarkdownDescription: "Required version; any version when unset."},
 				}}},
-			"pipeline_namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "An existing namespace where all of " +
+			"pipeline_namespace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "An existing namespace where all of " +
 				"this Promise's workflow Jobs run (`spec.workflows.config.pipelineNamespace`). When unset, Kratix runs the Promise's " +
 				"workflows in `kratix-platform-system` and each request's workflows in the request's namespace.", Validators: []validator.String{dnsLabel()}},
-			"reconciliation_interval": schema.StringAttribute{Optional: true, MarkdownDescription: "How often Kratix re-runs " +
+			"reconciliation_interval": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "How often Kratix re-runs " +
 				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`). When unset, Kratix's global " +
 				"`reconciliationInterval` applies (10h unless the Kratix configuration changes it).", Validators: []validator.String{minDuration(time.Minute)}},
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -241,7 +247,7 @@ func (r *promiseResource) ImportState(ctx context.Context, req resource.ImportSt
 
 func emptyPromiseState(name string) promiseModel {
 	return promiseModel{
-		ID: types.StringValue(name), Name: types.StringValue(name),
+		ID: types.StringValue(name), Name: types.StringValue(name), Manifest: types.DynamicNull(),
 		Labels: types.MapNull(types.StringType), Annotations: types.MapNull(types.StringType),
 		API: types.DynamicNull(), Workflows: types.DynamicNull(), Dependencies: types.DynamicNull(),
 		DestinationSelectors: types.ListNull(types.ObjectType{AttrTypes: selectorAttrTypes}),

@@ -17,7 +17,11 @@ var _ resource.ResourceWithModifyPlan = (*resourceRequestResource)(nil)
 // apply with a warning: planning never needs the API
 // (hashicorp/terraform-provider-kubernetes#1367).
 func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	r.planFromManifest(ctx, req, resp)
+	if r.data == nil || resp.Diagnostics.HasError() {
 		return
 	}
 	planWorkflowRerun(ctx, req, resp, requestOutcomeUnknown())
@@ -28,7 +32,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 		"id": &plan.ID, "promise": &plan.Promise, "name": &plan.Name, "namespace": &plan.Namespace,
 		"validate_spec": &plan.ValidateSpec, "spec": &plan.Spec,
 	} {
-		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root(name), target)...)
+		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root(name), target)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -45,6 +49,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), requestID(&plan))...)
 	}
 	if plan.ValidateSpec.ValueBool() && !terraformIsDestroying() {
+		req.Plan = resp.Plan // with what the manifest set
 		r.checkPlannedRequest(ctx, req, &plan, &resp.Diagnostics)
 	}
 }

@@ -46,6 +46,7 @@ type resourceRequestResource struct {
 
 type resourceRequestModel struct {
 	ID                 types.String   `tfsdk:"id"`
+	Manifest           types.Dynamic  `tfsdk:"manifest"`
 	Promise            types.String   `tfsdk:"promise"`
 	APIVersion         types.String   `tfsdk:"api_version"`
 	Kind               types.String   `tfsdk:"kind"`
@@ -104,10 +105,10 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 					"exactly one of `promise` and `kind` must be set.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
+			"manifest": requestManifestAttribute(),
 			"name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the request. Changing it replaces the request.",
-				PlanModifiers:       replace,
+				Optional: true, Computed: true, // replaced in ModifyPlan: see replaceWhenChanged
+				MarkdownDescription: "Name of the request. Changing it replaces the request. Required unless `manifest` is set.",
 				Validators:          []validator.String{dnsSubdomain()},
 			},
 			"namespace": schema.StringAttribute{
@@ -116,10 +117,10 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{dnsLabel()},
 			},
-			"labels":      labelsSchema("Labels on the request. Only the labels set here are managed; labels Kratix adds (such as `kratix.io/promise-name`) are left alone and never show as drift."),
-			"annotations": managedMapSchema("Annotations on the request. Only the annotations set here are managed."),
+			"labels":      computedMap(labelsSchema("Labels on the request. Only the labels set here are managed; labels Kratix adds (such as `kratix.io/promise-name`) are left alone and never show as drift.")),
+			"annotations": computedMap(managedMapSchema("Annotations on the request. Only the annotations set here are managed.")),
 			"spec": schema.DynamicAttribute{
-				Optional: true,
+				Optional: true, Computed: true,
 				MarkdownDescription: "The request's `spec`, as an object. `yamldecode(file(\"resource-request.yaml\")).spec` works as is. " +
 					"When the Promise already exists, the spec is checked against its API schema at plan time. " +
 					"Fields the API server defaults, and fields others write, never show as drift.",
@@ -265,6 +266,7 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 	}
 	state := resourceRequestModel{
 		ID:             types.StringValue(req.ID),
+		Manifest:       types.DynamicNull(),
 		Promise:        stringOrNull(id.Promise),
 		APIVersion:     stringOrNull(id.APIVersion),
 		Kind:           stringOrNull(id.Kind),

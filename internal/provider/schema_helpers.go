@@ -20,6 +20,12 @@ func managedMapSchema(description string) schema.MapAttribute {
 		Validators: []validator.Map{metadataKeysValidator{}}}
 }
 
+// computedMap is a map argument another argument can fill (`manifest`).
+func computedMap(a schema.MapAttribute) schema.MapAttribute {
+	a.Computed = true
+	return a
+}
+
 // labelsSchema is managedMapSchema for labels, whose values are checked too.
 func labelsSchema(description string) schema.MapAttribute {
 	a := managedMapSchema(description)

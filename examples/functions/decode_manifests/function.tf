@@ -8,17 +8,11 @@ locals {
 resource "kratix_promise" "all" {
   for_each = local.platform.promises
 
-  name                  = each.key
-  version               = try(each.value.metadata.labels["kratix.io/promise-version"], null)
-  api                   = each.value.spec.api
-  workflows             = try(each.value.spec.workflows, null)
-  destination_selectors = [for s in try(each.value.spec.destinationSelectors, []) : { match_labels = s.matchLabels }]
+  manifest = each.value
 }
 
 # The request, keyed by "<kind>/<namespace>/<name>".
 resource "kratix_resource_request" "example" {
-  promise   = kratix_promise.all["redis"].name
-  name      = local.platform.others["redis/default/example"].metadata.name
-  namespace = "default"
-  spec      = local.platform.others["redis/default/example"].spec
+  promise  = kratix_promise.all["redis"].name
+  manifest = local.platform.others["redis/default/example"]
 }

@@ -1,16 +1,9 @@
 # Manage a Promise straight from its promise.yaml (from the Kratix
-# marketplace or `kratix init`): no hand translation of the CRD into HCL.
-locals {
-  redis = yamldecode(file("${path.module}/promise.yaml"))
-}
-
+# marketplace, `kratix init` or any repository), in one line: nothing to
+# translate. The plan still shows each change on the typed arguments
+# (`version`, `api`, `workflows`, ...).
 resource "kratix_promise" "redis" {
-  name                  = local.redis.metadata.name
-  version               = local.redis.metadata.labels["kratix.io/promise-version"]
-  api                   = local.redis.spec.api
-  workflows             = local.redis.spec.workflows
-  dependencies          = try(local.redis.spec.dependencies, null)
-  destination_selectors = [for s in local.redis.spec.destinationSelectors : { match_labels = s.matchLabels }]
+  manifest = file("${path.module}/promise.yaml")
 
   timeouts {
     create = "15m"
@@ -20,4 +13,19 @@ resource "kratix_promise" "redis" {
 # Resource requests use the API the Promise offers.
 output "redis_api" {
   value = "${kratix_promise.redis.api_version}/${kratix_promise.redis.kind}"
+}
+
+# The typed arguments, without a promise.yaml: here a Promise that only
+# installs dependencies on the Destinations labelled environment = dev.
+resource "kratix_promise" "monitoring" {
+  name    = "monitoring"
+  version = "v1.0.0"
+  labels  = { team = "platform" }
+
+  dependencies = [{
+    apiVersion = "v1"
+    kind       = "Namespace"
+    metadata   = { name = "monitoring" }
+  }]
+  destination_selectors = [{ match_labels = { environment = "dev" } }]
 }

@@ -1,14 +1,10 @@
-# Request a Promise's API. Apply waits until the configure workflow for this
-# change has finished, then exposes what the pipelines wrote in `status`.
+# Request a Promise's API from a request YAML, in one line. Apply waits until
+# the configure workflow for this change has finished, then exposes what the
+# pipelines wrote in `status`. The file's apiVersion and kind are not used:
+# `promise` says what is requested.
 resource "kratix_resource_request" "cache" {
-  promise   = "redis"
-  name      = "checkout-cache"
-  namespace = "team-checkout"
-  labels    = { team = "checkout" }
-
-  spec = {
-    size = "large"
-  }
+  promise  = "redis"
+  manifest = file("${path.module}/resource-request.yaml")
 
   # "delivered" also waits for the output to reach the Destinations.
   wait_for = "configured"
@@ -25,4 +21,16 @@ output "cache_message" {
 
 output "cache_pipeline_output" {
   value = try(kratix_resource_request.cache.status.connectionDetails, null)
+}
+
+# The typed arguments, without a YAML file.
+resource "kratix_resource_request" "sessions" {
+  promise   = "redis"
+  name      = "checkout-sessions"
+  namespace = "team-checkout"
+  labels    = { team = "checkout" }
+
+  spec = {
+    size = "large"
+  }
 }
