@@ -34,27 +34,19 @@ variable "git_token" {
   ephemeral   = true
 }
 
-locals {
-  promise = yamldecode(file("${path.module}/redis-promise.yaml"))
-  request = yamldecode(file("${path.module}/redis-request.yaml"))
-}
-
-# The Promise, managed straight from its promise.yaml.
+# The Promise, managed straight from its promise.yaml: the provider fills its
+# arguments (name, version, API, workflows, destination selectors) from the
+# file at plan time, and the plan shows them.
 resource "kratix_promise" "redis" {
-  name                  = local.promise.metadata.name
-  version               = local.promise.metadata.labels["kratix.io/promise-version"]
-  api                   = local.promise.spec.api
-  workflows             = local.promise.spec.workflows
-  destination_selectors = [for s in local.promise.spec.destinationSelectors : { match_labels = s.matchLabels }]
+  manifest = file("${path.module}/redis-promise.yaml")
 }
 
-# A request for it. Referencing the Promise orders the two, so both are
-# created in one apply even though the Promise's API does not exist yet.
+# A request for it, from its YAML. Referencing the Promise orders the two, so
+# both are created in one apply even though the Promise's API does not exist
+# yet.
 resource "kratix_resource_request" "cache" {
-  promise   = kratix_promise.redis.name
-  name      = local.request.metadata.name
-  namespace = local.request.metadata.namespace
-  spec      = local.request.spec
+  promise  = kratix_promise.redis.name
+  manifest = file("${path.module}/redis-request.yaml")
 }
 
 # Read what the platform says about both.
