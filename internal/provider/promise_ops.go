@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -44,7 +45,8 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	r.data.missingPromises.Delete(plan.Name.ValueString()) // it exists from now on
 	startedAt := time.Now()
-	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
+	specChanged := prior == nil || promiseSpecChanged(plan, prior)
+	applied, err := r.writeIfChanged(ctx, obj, plan, prior, adopted)
 	if err != nil {
 		addApplyError(diags, "Promise "+plan.Name.ValueString(), "kratix_promise", plan.Name.ValueString(), err)
 		return false
@@ -54,7 +56,6 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	if !plan.Wait.ValueBool() || diags.HasError() {
 		return false
 	}
-	specChanged := prior == nil || prior.Generation.ValueInt64() != applied.GetGeneration()
 	requestsRerun := prior != nil && specChanged
 	if rerun && !specChanged {
 		startedAt, specChanged = time.Now(), true
@@ -80,6 +81,37 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		r.awaitRequestsRerun(ctx, final, startedAt, diags)
 	}
 	return false
+}
+
+// writeIfChanged applies the Promise, unless an update changes nothing
+// Kratix sees (only timeouts, wait or force_destroy, say): then it only
+// reads the Promise back. Applying an unchanged Promise is not free: the
+// API server raises the generation of one whose API carries the
+// `creationTimestamp: null` that generated CRDs have at every apply
+// (checked with kubectl apply --server-side on the corpus runtime Promise),
+// and a new generation makes Kratix reconcile every request of the Promise.
+func (r *promiseResource) writeIfChanged(ctx context.Context, obj *unstructured.Unstructured, plan, prior *promiseModel, adopted bool) (*unstructured.Unstructured, error) {
+	if prior != nil && !adopted && promiseObjectUnchanged(plan, prior) {
+		tflog.Debug(ctx, "promise unchanged; not writing it", map[string]any{"name": plan.Name.ValueString()})
+		return r.data.Client.Get(ctx, promiseGVK(), "", plan.Name.ValueString())
+	}
+	return applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted))
+}
+
+// promiseSpecChanged compares the spec the plan and the prior state
+// describe. The generation cannot tell: see writeIfChanged.
+func promiseSpecChanged(plan, prior *promiseModel) bool {
+	planSpec, errPlan := promiseSpec(plan)
+	priorSpec, errPrior := promiseSpec(prior)
+	return errPlan != nil || errPrior != nil || !reflect.DeepEqual(planSpec, priorSpec)
+}
+
+// promiseObjectUnchanged says the plan writes the same labels,
+// annotations and spec as the prior state holds.
+func promiseObjectUnchanged(plan, prior *promiseModel) bool {
+	planObj, errPlan := buildPromise(plan)
+	priorObj, errPrior := buildPromise(prior)
+	return errPlan == nil && errPrior == nil && reflect.DeepEqual(planObj.Object, priorObj.Object)
 }
 
 // checkAPIOnServer dry-runs the Promise's API as a CustomResourceDefinition,
