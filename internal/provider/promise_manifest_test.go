@@ -96,6 +96,9 @@ func promiseManifestHCL(manifest string) string {
 // changes on the typed arguments.
 func TestAccPromise_manifest(t *testing.T) {
 	testAccPreCheck(t)
+	// The manifest sets spec.workflows.config.reconciliationInterval; the
+	// corpus test covers manifests against the real Kratix.
+	harness.SkipInRealMode(t, harness.RealNoReconciliationInterval)
 	p := newTestPromise()
 	v1 := writeManifest(t, "v1.yaml", p.YAML("v1.0.0", "blue"))
 	v2 := writeManifest(t, "v2.yaml", p.YAML("v1.1.0", "green"))

@@ -94,7 +94,7 @@ func TestAccResourceRequest_manifest(t *testing.T) {
 				ResourceName:            requestAddr,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"manifest", "timeouts"},
+				ImportStateVerifyIgnore: append([]string{"manifest", "timeouts"}, realRequestImportIgnore()...),
 			},
 			{
 				// After an import, the same manifest plans only itself.
