@@ -173,7 +173,7 @@ func parseSelectors(raw any) ([]map[string]string, error) {
 		if unknown := unknownKeys(selector, []string{"matchLabels"}); len(unknown) > 0 {
 			return nil, fmt.Errorf("%s has fields kratix_promise cannot carry: %s (only matchLabels); remove them", where, strings.Join(unknown, ", "))
 		}
-		labels, err := stringMap(selector["matchLabels"], where+".matchLabels")
+		labels, err := StringMap(selector["matchLabels"], where+".matchLabels")
 		if err != nil {
 			return nil, err
 		}
@@ -270,10 +270,10 @@ func parseMetadata(doc map[string]any) (metadata, error) {
 		return out, errors.New("the manifest has no metadata.name: add one (generateName is not supported, " +
 			"as Terraform must know the object's name)")
 	}
-	if out.labels, err = stringMap(meta["labels"], "metadata.labels"); err != nil {
+	if out.labels, err = StringMap(meta["labels"], "metadata.labels"); err != nil {
 		return out, err
 	}
-	out.annotations, err = stringMap(meta["annotations"], "metadata.annotations")
+	out.annotations, err = StringMap(meta["annotations"], "metadata.annotations")
 	if len(out.annotations) == 0 {
 		out.annotations = nil
 	}
@@ -313,7 +313,9 @@ func stringField(m map[string]any, key, where string) (string, error) {
 	return s, nil
 }
 
-func stringMap(v any, where string) (map[string]string, error) {
+// StringMap reads a decoded YAML or HCL object of strings; where names it
+// in the error.
+func StringMap(v any, where string) (map[string]string, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -80,7 +80,7 @@ func selectorsFrom(v types.Dynamic) (map[string]string, error) {
 	}
 	switch g := raw.(type) {
 	case map[string]any:
-		return labelMap(g, "selectors")
+		return kratix.StringMap(g, "selectors")
 	case []any:
 		entries := make([]map[string]string, 0, len(g))
 		for i, item := range g {
@@ -89,7 +89,7 @@ func selectorsFrom(v types.Dynamic) (map[string]string, error) {
 			if !ok {
 				return nil, fmt.Errorf("selectors[%d] has neither match_labels nor matchLabels", i)
 			}
-			m, err := labelMap(labels, fmt.Sprintf("selectors[%d]", i))
+			m, err := kratix.StringMap(labels, fmt.Sprintf("selectors[%d]", i))
 			if err != nil {
 				return nil, err
 			}
@@ -144,7 +144,7 @@ func destinationFrom(item any) (kratix.DestinationLabels, error) {
 	if !ok {
 		rawLabels = metadata["labels"]
 	}
-	labels, err := labelMap(rawLabels, "labels of "+name)
+	labels, err := kratix.StringMap(rawLabels, "labels of "+name)
 	if err != nil {
 		return kratix.DestinationLabels{}, err
 	}
@@ -162,23 +162,4 @@ func firstPresent(m map[string]any, keys ...string) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-func labelMap(v any, what string) (map[string]string, error) {
-	if v == nil {
-		return nil, nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s must be a map of strings", what)
-	}
-	out := make(map[string]string, len(m))
-	for k, val := range m {
-		s, ok := val.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s: the value of %q must be a string", what, k)
-		}
-		out[k] = s
-	}
-	return out, nil
 }
