@@ -25,6 +25,7 @@ var (
 	_ resource.Resource                   = (*bucketStateStoreResource)(nil)
 	_ resource.ResourceWithConfigure      = (*bucketStateStoreResource)(nil)
 	_ resource.ResourceWithImportState    = (*bucketStateStoreResource)(nil)
+	_ resource.ResourceWithIdentity       = (*bucketStateStoreResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*bucketStateStoreResource)(nil)
 )
 
@@ -155,7 +156,12 @@ func (r *bucketStateStoreResource) ValidateConfig(ctx context.Context, req resou
 	}
 }
 
+func (r *bucketStateStoreResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = nameIdentity("bucket state store")
+}
+
 func (r *bucketStateStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan bucketStateStoreModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -169,6 +175,7 @@ func (r *bucketStateStoreResource) Create(ctx context.Context, req resource.Crea
 }
 
 func (r *bucketStateStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan, prior bucketStateStoreModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
@@ -210,6 +217,7 @@ func (r *bucketStateStoreResource) apply(ctx context.Context, plan, prior *bucke
 }
 
 func (r *bucketStateStoreResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var state bucketStateStoreModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
@@ -242,12 +250,22 @@ func (r *bucketStateStoreResource) Delete(ctx context.Context, req resource.Dele
 }
 
 func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if errs := dnsSubdomainErrors(req.ID); len(errs) > 0 {
-		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_bucket_state_store is the store's name; \""+req.ID+"\" is not a valid name: "+errs[0])
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
+	name := importID(ctx, req, &resp.Diagnostics, nameIdentityAttrs)
+	if errs := dnsSubdomainErrors(name); len(errs) > 0 {
+		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_bucket_state_store is the store's name; \""+name+"\" is not a valid name: "+errs[0])
 		return
 	}
-	state := bucketStateStoreModel{
-		ID: types.StringValue(req.ID), Name: types.StringValue(req.ID),
+	state := importedBucketStoreState(name)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedBucketStoreState is the state an import starts from: only the name, and the
+// arguments' defaults.
+func importedBucketStoreState(name string) bucketStateStoreModel {
+	return bucketStateStoreModel{
+		ID: types.StringValue(name), Name: types.StringValue(name),
 		SecretRef:            types.ObjectNull(secretRefAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
 		AdoptExistingSecret:  types.BoolValue(false),
@@ -256,8 +274,6 @@ func (r *bucketStateStoreResource) ImportState(ctx context.Context, req resource
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 	}
-	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // buildBucketStateStore turns the plan into the object to apply; defaulted

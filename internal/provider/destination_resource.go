@@ -24,6 +24,7 @@ var (
 	_ resource.Resource                   = (*destinationResource)(nil)
 	_ resource.ResourceWithConfigure      = (*destinationResource)(nil)
 	_ resource.ResourceWithImportState    = (*destinationResource)(nil)
+	_ resource.ResourceWithIdentity       = (*destinationResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*destinationResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*destinationResource)(nil)
 )
@@ -141,7 +142,12 @@ func (r *destinationResource) Configure(_ context.Context, req resource.Configur
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
+func (r *destinationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = nameIdentity("Destination")
+}
+
 func (r *destinationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan destinationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -155,6 +161,7 @@ func (r *destinationResource) Create(ctx context.Context, req resource.CreateReq
 }
 
 func (r *destinationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan, prior destinationModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
@@ -171,6 +178,7 @@ func (r *destinationResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *destinationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var state destinationModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
@@ -206,12 +214,22 @@ func (r *destinationResource) Delete(ctx context.Context, req resource.DeleteReq
 }
 
 func (r *destinationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if errs := dnsSubdomainErrors(req.ID); len(errs) > 0 {
-		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_destination is the Destination's name; \""+req.ID+"\" is not a valid name: "+errs[0])
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
+	name := importID(ctx, req, &resp.Diagnostics, nameIdentityAttrs)
+	if errs := dnsSubdomainErrors(name); len(errs) > 0 {
+		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_destination is the Destination's name; \""+name+"\" is not a valid name: "+errs[0])
 		return
 	}
-	state := destinationModel{
-		ID: types.StringValue(req.ID), Name: types.StringValue(req.ID),
+	state := importedDestinationState(name)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedDestinationState is the state an import starts from: only the name, and the
+// arguments' defaults.
+func importedDestinationState(name string) destinationModel {
+	return destinationModel{
+		ID: types.StringValue(name), Name: types.StringValue(name),
 		Labels:         types.MapNull(types.StringType),
 		StateStore:     types.ObjectNull(stateStoreRefAttrTypes),
 		Wait:           types.BoolValue(true),
@@ -219,6 +237,4 @@ func (r *destinationResource) ImportState(ctx context.Context, req resource.Impo
 		Timeouts:       timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:     types.ListNull(conditionObjectType),
 	}
-	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -27,6 +27,7 @@ var (
 	_ resource.Resource                   = (*gitStateStoreResource)(nil)
 	_ resource.ResourceWithConfigure      = (*gitStateStoreResource)(nil)
 	_ resource.ResourceWithImportState    = (*gitStateStoreResource)(nil)
+	_ resource.ResourceWithIdentity       = (*gitStateStoreResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*gitStateStoreResource)(nil)
 )
 
@@ -174,7 +175,12 @@ func (r *gitStateStoreResource) ValidateConfig(ctx context.Context, req resource
 	}
 }
 
+func (r *gitStateStoreResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = nameIdentity("git state store")
+}
+
 func (r *gitStateStoreResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan gitStateStoreModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -188,6 +194,7 @@ func (r *gitStateStoreResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *gitStateStoreResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan, prior gitStateStoreModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
@@ -229,6 +236,7 @@ func (r *gitStateStoreResource) apply(ctx context.Context, plan, prior *gitState
 }
 
 func (r *gitStateStoreResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var state gitStateStoreModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
@@ -261,12 +269,22 @@ func (r *gitStateStoreResource) Delete(ctx context.Context, req resource.DeleteR
 }
 
 func (r *gitStateStoreResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if errs := dnsSubdomainErrors(req.ID); len(errs) > 0 {
-		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_git_state_store is the store's name; \""+req.ID+"\" is not a valid name: "+errs[0])
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
+	name := importID(ctx, req, &resp.Diagnostics, nameIdentityAttrs)
+	if errs := dnsSubdomainErrors(name); len(errs) > 0 {
+		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_git_state_store is the store's name; \""+name+"\" is not a valid name: "+errs[0])
 		return
 	}
-	state := gitStateStoreModel{
-		ID: types.StringValue(req.ID), Name: types.StringValue(req.ID),
+	state := importedGitStoreState(name)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedGitStoreState is the state an import starts from: only the name, and the
+// arguments' defaults.
+func importedGitStoreState(name string) gitStateStoreModel {
+	return gitStateStoreModel{
+		ID: types.StringValue(name), Name: types.StringValue(name),
 		SecretRef:            types.ObjectNull(secretRefAttrTypes),
 		GitAuthor:            types.ObjectNull(gitAuthorAttrTypes),
 		CredentialsWOVersion: types.Int64Null(),
@@ -276,8 +294,6 @@ func (r *gitStateStoreResource) ImportState(ctx context.Context, req resource.Im
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 	}
-	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // buildGitStateStore turns the plan into the object to apply; defaulted

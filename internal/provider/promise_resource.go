@@ -21,6 +21,7 @@ var (
 	_ resource.Resource                   = (*promiseResource)(nil)
 	_ resource.ResourceWithConfigure      = (*promiseResource)(nil)
 	_ resource.ResourceWithImportState    = (*promiseResource)(nil)
+	_ resource.ResourceWithIdentity       = (*promiseResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*promiseResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*promiseResource)(nil)
 )
@@ -167,7 +168,12 @@ func (r *promiseResource) Configure(_ context.Context, req resource.ConfigureReq
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
+func (r *promiseResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = nameIdentity("Promise")
+}
+
 func (r *promiseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan promiseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -183,6 +189,7 @@ func (r *promiseResource) Create(ctx context.Context, req resource.CreateRequest
 }
 
 func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var plan, prior promiseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
@@ -200,6 +207,7 @@ func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest
 }
 
 func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var state promiseModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
@@ -236,11 +244,13 @@ func (r *promiseResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *promiseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if errs := dnsSubdomainErrors(req.ID); len(errs) > 0 {
-		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_promise is the Promise's name; \""+req.ID+"\" is not a valid name: "+errs[0])
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
+	name := importID(ctx, req, &resp.Diagnostics, nameIdentityAttrs)
+	if errs := dnsSubdomainErrors(name); len(errs) > 0 {
+		resp.Diagnostics.AddError("Invalid import ID", "The import ID of a kratix_promise is the Promise's name; \""+name+"\" is not a valid name: "+errs[0])
 		return
 	}
-	state := emptyPromiseState(req.ID)
+	state := emptyPromiseState(name)
 	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

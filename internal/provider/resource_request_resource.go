@@ -23,6 +23,7 @@ var (
 	_ resource.Resource                     = (*resourceRequestResource)(nil)
 	_ resource.ResourceWithConfigure        = (*resourceRequestResource)(nil)
 	_ resource.ResourceWithImportState      = (*resourceRequestResource)(nil)
+	_ resource.ResourceWithIdentity         = (*resourceRequestResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*resourceRequestResource)(nil)
 )
 
@@ -188,7 +189,12 @@ func (r *resourceRequestResource) Configure(_ context.Context, req resource.Conf
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
+func (r *resourceRequestResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = requestIdentitySchema()
+}
+
 func (r *resourceRequestResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, requestIdentityAttrs)
 	var plan resourceRequestModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -204,6 +210,7 @@ func (r *resourceRequestResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *resourceRequestResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, requestIdentityAttrs)
 	var plan, prior resourceRequestModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
@@ -221,6 +228,7 @@ func (r *resourceRequestResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, requestIdentityAttrs)
 	var state resourceRequestModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !requireKnownConfig(r.data, &resp.Diagnostics) {
@@ -259,13 +267,29 @@ func (r *resourceRequestResource) Delete(ctx context.Context, req resource.Delet
 }
 
 func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := parseRequestID(req.ID)
+	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, requestIdentityAttrs)
+	if problem := requestIdentityProblem(ctx, req); problem != "" {
+		resp.Diagnostics.AddError("Invalid import identity",
+			"The identity of a kratix_resource_request names the request's namespace and name and either its Promise or its api_version and kind: "+problem+".")
+		return
+	}
+	importedID := importID(ctx, req, &resp.Diagnostics, requestIdentityAttrs)
+	id, err := parseRequestID(importedID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import ID", err.Error())
 		return
 	}
-	state := resourceRequestModel{
-		ID:             types.StringValue(req.ID),
+	state := importedRequestState(importedID, id)
+	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// importedRequestState is the state an import starts from: the object's
+// coordinates from the import ID (rawID, parsed as id), and the arguments'
+// defaults.
+func importedRequestState(rawID string, id requestIdentity) resourceRequestModel {
+	return resourceRequestModel{
+		ID:             types.StringValue(rawID),
 		Manifest:       types.DynamicNull(),
 		Promise:        stringOrNull(id.Promise),
 		APIVersion:     stringOrNull(id.APIVersion),
@@ -283,8 +307,6 @@ func (r *resourceRequestResource) ImportState(ctx context.Context, req resource.
 		Conditions:     types.MapNull(types.StringType),
 		Workflows:      types.MapNull(types.StringType),
 	}
-	flagAdopted.set(ctx, resp.Private, true, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func stringOrNull(s string) types.String {
