@@ -31,9 +31,19 @@ func FromValue(v any) Mask {
 // the given top-level path (e.g. "spec"), from metadata.managedFields.
 // found is false when the manager owns nothing there.
 func FromManagedFields(managedFields []any, manager string, top string) (mask Mask, found bool) {
+	return fromManagers(managedFields, func(m any) bool { return m == manager }, top)
+}
+
+// FromAllManagedFields is the mask of the fields any manager owns under
+// top: what the object's writers set, whoever they were.
+func FromAllManagedFields(managedFields []any, top string) (mask Mask, found bool) {
+	return fromManagers(managedFields, func(any) bool { return true }, top)
+}
+
+func fromManagers(managedFields []any, include func(manager any) bool, top string) (mask Mask, found bool) {
 	for _, entry := range managedFields {
 		e, ok := entry.(map[string]any)
-		if !ok || e["manager"] != manager {
+		if !ok || !include(e["manager"]) {
 			continue
 		}
 		fields, ok := e["fieldsV1"].(map[string]any)

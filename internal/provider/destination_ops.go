@@ -138,13 +138,9 @@ func stateStoreRefValue(ref kratix.StateStoreRef) types.Object {
 // defaults read back as their defaults, which are also the schema's.
 func (r *destinationResource) fillFromObject(m *destinationModel, obj *unstructured.Unstructured) {
 	importing := m.UID.IsNull() || m.UID.IsUnknown()
-	manager := DefaultFieldManager
-	if r.data != nil {
-		manager = r.data.FieldManager
-	}
 	m.ID, m.Name = types.StringValue(obj.GetName()), types.StringValue(obj.GetName())
 	m.UID = types.StringValue(string(obj.GetUID()))
-	m.Labels = projectedStringMap(obj, obj.GetLabels(), m.Labels, "labels", importing, manager)
+	m.Labels = projectedStringMap(obj, obj.GetLabels(), m.Labels, "labels", importing)
 	m.Path = types.StringValue(nestedStringOr(obj, "", "spec", "path"))
 	m.StateStore = stateStoreRefValue(kratix.DestinationStateStore(obj))
 	m.StrictMatchLabels = types.BoolValue(nestedBoolOr(obj, false, "spec", "strictMatchLabels"))

@@ -178,6 +178,9 @@ func (r *destinationResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *destinationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// From the prior state first: a Read that removes the object from
+	// the state must still return its identity.
+	recordIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var state destinationModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)

@@ -236,6 +236,9 @@ func (r *gitStateStoreResource) apply(ctx context.Context, plan, prior *gitState
 }
 
 func (r *gitStateStoreResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// From the prior state first: a Read that removes the object from
+	// the state must still return its identity.
+	recordIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, nameIdentityAttrs)
 	var state gitStateStoreModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)

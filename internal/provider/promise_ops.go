@@ -322,8 +322,8 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 		m.Version = types.StringNull()
 	}
 	delete(labels, kratix.LabelPromiseVersion)
-	m.Labels = projectedStringMap(obj, labels, m.Labels, "labels", importing, manager)
-	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing, manager)
+	m.Labels = projectedStringMap(obj, labels, m.Labels, "labels", importing)
+	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing)
 	var owned fieldmask.Mask // on import: the spec fields this provider applied
 	if importing {
 		owned, _ = fieldmask.FromManagedFields(managedFields(obj), manager, "spec")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -22,7 +23,10 @@ import (
 // configuration names another.
 const DefaultFieldManager = "terraform-provider-kratix"
 
-var _ provider.Provider = (*kratixProvider)(nil)
+var (
+	_ provider.Provider                  = (*kratixProvider)(nil)
+	_ provider.ProviderWithListResources = (*kratixProvider)(nil)
+)
 
 // kratixProvider is the provider implementation.
 type kratixProvider struct {
@@ -71,6 +75,7 @@ func (p *kratixProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	})
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *kratixProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -94,6 +99,10 @@ func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.Data
 		NewDestinationsDataSource,
 		NewStateStoreDataSource,
 	}
+}
+
+func (p *kratixProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return listResources()
 }
 
 func (p *kratixProvider) Functions(_ context.Context) []func() function.Function {

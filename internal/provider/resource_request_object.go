@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/fieldmask"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 )
 
 // buildRequest turns the planned configuration into the object to apply.
@@ -64,12 +65,12 @@ func stringMap(m types.Map) (map[string]string, error) {
 }
 
 // projectedSpec is the live spec restricted to the fields the configuration
-// manages: the prior value's fields, or on import the fields this
-// provider's field manager owns (all of spec when it owns none yet).
-func projectedSpec(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool, manager string) types.Dynamic {
+// manages: the prior value's fields, or on import the fields the object's
+// writers own (all of spec when it has no managed fields).
+func projectedSpec(ctx context.Context, obj *unstructured.Unstructured, prior types.Dynamic, importing bool) types.Dynamic {
 	live, found, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec")
 	var importMask fieldmask.Mask
-	if owned, ok := fieldmask.FromManagedFields(managedFields(obj), manager, "spec"); ok && importing {
+	if owned, ok := fieldmask.FromAllManagedFields(managedFields(obj), "spec"); ok && importing {
 		importMask = owned
 	}
 	return projectedMasked(ctx, live, found, prior, importing, importMask)
@@ -104,16 +105,17 @@ func projectedMasked(ctx context.Context, live any, found bool, prior types.Dyna
 }
 
 // projectedStringMap keeps only the keys the configuration manages, so
-// Kratix's own labels and annotations never show as drift.
-func projectedStringMap(obj *unstructured.Unstructured, live map[string]string, prior types.Map, field string, importing bool, manager string) types.Map {
+// Kratix's own labels and annotations never show as drift. On import those
+// are the keys the object's writers own, except Kratix's and kubectl's own.
+func projectedStringMap(obj *unstructured.Unstructured, live map[string]string, prior types.Map, field string, importing bool) types.Map {
 	keys := map[string]bool{}
 	switch {
 	case importing:
-		if owned, ok := fieldmask.FromManagedFields(managedFields(obj), manager, "metadata"); ok {
+		if owned, ok := fieldmask.FromAllManagedFields(managedFields(obj), "metadata"); ok {
 			for k := range owned[field] {
 				// A key the caller took out of live (a Promise's version
-				// label) is not this map's.
-				if _, ok := live[k]; ok {
+				// label) is not this map's, nor are Kratix's own keys.
+				if _, ok := live[k]; ok && !kratix.IsKratixMetadata(k) {
 					keys[k] = true
 				}
 			}

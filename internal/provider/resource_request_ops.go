@@ -337,9 +337,9 @@ func (r *resourceRequestResource) fillFromObject(ctx context.Context, m *resourc
 	}
 	m.ID = types.StringValue(requestID(m))
 	m.UID = types.StringValue(string(obj.GetUID()))
-	m.Spec = projectedSpec(ctx, obj, m.Spec, importing, r.fieldManager())
-	m.Labels = projectedStringMap(obj, obj.GetLabels(), m.Labels, "labels", importing, r.fieldManager())
-	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing, r.fieldManager())
+	m.Spec = projectedSpec(ctx, obj, m.Spec, importing)
+	m.Labels = projectedStringMap(obj, obj.GetLabels(), m.Labels, "labels", importing)
+	m.Annotations = projectedStringMap(obj, obj.GetAnnotations(), m.Annotations, "annotations", importing)
 	observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
 	m.ObservedGeneration = types.Int64Value(observed)
 	msg, _, _ := unstructured.NestedString(obj.Object, "status", "message")
@@ -347,13 +347,6 @@ func (r *resourceRequestResource) fillFromObject(ctx context.Context, m *resourc
 	m.Status = statusValue(ctx, obj)
 	m.Conditions = conditionStatusMap(obj)
 	m.Workflows = pipelinePhaseMap(obj)
-}
-
-func (r *resourceRequestResource) fieldManager() string {
-	if r.data == nil {
-		return DefaultFieldManager
-	}
-	return r.data.FieldManager
 }
 
 func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resourceRequestModel, diags *diag.Diagnostics) {

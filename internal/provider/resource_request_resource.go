@@ -228,6 +228,9 @@ func (r *resourceRequestResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// From the prior state first: a Read that removes the object from
+	// the state must still return its identity.
+	recordIdentity(ctx, &req.State, resp.Identity, &resp.Diagnostics, requestIdentityAttrs)
 	defer recordIdentity(ctx, &resp.State, resp.Identity, &resp.Diagnostics, requestIdentityAttrs)
 	var state resourceRequestModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
