@@ -93,50 +93,20 @@ spec:
 `, tag, kind, gitURL, s3Endpoint)
 }
 
-func adoptRequestYAML(kind, namespace, name string, replicas int) string {
+func adoptRequestYAML(tag, kind, namespace, name string, replicas int) string {
 	return fmt.Sprintf(`apiVersion: test.kratix.io/v1alpha1
 kind: %s
 metadata:
   name: %s
   namespace: %s
-  labels: {team: data}
+  labels: {team: data, adopt: %s}
 spec:
   replicas: %d
-`, kind, name, namespace, replicas)
-}
-
-// adoptQuery is the guide's query file: every kind, narrowed to this
-// test's objects (the shared cluster holds other tests' objects too).
-func adoptQuery(tag string) string {
-	return fmt.Sprintf(`list "kratix_git_state_store" "platform" {
-  provider = kratix
-  config { labels = { adopt = %[1]q } }
-}
-
-list "kratix_bucket_state_store" "platform" {
-  provider = kratix
-  config { labels = { adopt = %[1]q } }
-}
-
-list "kratix_destination" "platform" {
-  provider = kratix
-  config { labels = { adopt = %[1]q } }
-}
-
-list "kratix_promise" "platform" {
-  provider = kratix
-  config { labels = { adopt = %[1]q } }
-}
-
-list "kratix_resource_request" "platform" {
-  provider = kratix
-  config { promise = %[1]q }
-}
-`, tag)
+`, kind, name, namespace, tag, replicas)
 }
 
 // TestAccAdopt_platformWithQuery follows the guide "Adopt an existing
-// Kratix platform": objects applied outside Terraform (server-side, as
+// Kratix platform" with its query file: objects applied outside Terraform (server-side, as
 // kubectl apply --server-side does, and one request created as kubectl
 // create does, in another namespace) are found by terraform query, which
 // writes an import and a resource block for each. The blocks hold what the
@@ -158,17 +128,19 @@ func TestAccAdopt_platformWithQuery(t *testing.T) {
 		kubectlApply(t, doc, false)
 	}
 	waitForPromiseAvailable(t, harness.Current().Dynamic(t), tag)
-	kubectlApply(t, adoptRequestYAML(kind, "default", "first", 1), false)
-	kubectlApply(t, adoptRequestYAML(kind, team, "second", 2), true)
+	kubectlApply(t, adoptRequestYAML(tag, kind, "default", "first", 1), false)
+	kubectlApply(t, adoptRequestYAML(tag, kind, team, "second", 2), true)
 
 	cli := newTerraformCLI(t, harness.Current().ProviderConfig())
-	cli.writeFile("adopt.tfquery.hcl", adoptQuery(tag))
-	cli.run("query", "-generate-config-out=generated.tf")
+	// The guide's query file, narrowed to this test's objects: the cluster
+	// holds other tests' objects too.
+	cli.copyFile(harness.RepoFile("examples", "guides", "adopt", "platform.tfquery.hcl"))
+	cli.run("query", "-var", fmt.Sprintf("labels={adopt=%q}", tag), "-generate-config-out=generated.tf")
 	generated := cli.readFile("generated.tf")
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`identity = \{`),
 		regexp.MustCompile(`version += "v1.0.0"`),
-		regexp.MustCompile(`team = "data"`),
+		regexp.MustCompile(`team += "data"`),
 		regexp.MustCompile(`namespace += "` + team + `"`),
 		// Applied server-side: only what was written, not the defaulted
 		// size. (kubectl create's request shows size: the API server
@@ -257,6 +229,15 @@ func (c *terraformCLI) writeFile(name, content string) {
 	if err := os.WriteFile(filepath.Join(c.dir, name), []byte(content), 0o644); err != nil {
 		c.t.Fatal(err)
 	}
+}
+
+func (c *terraformCLI) copyFile(src string) {
+	c.t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.writeFile(filepath.Base(src), string(b))
 }
 
 func (c *terraformCLI) readFile(name string) string {

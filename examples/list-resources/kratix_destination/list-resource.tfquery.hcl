@@ -1,0 +1,7 @@
+# Every object of this kind labelled team = "platform".
+list "kratix_destination" "platform" {
+  provider = kratix
+  config {
+    labels = { team = "platform" }
+  }
+}
