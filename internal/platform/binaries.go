@@ -62,8 +62,8 @@ type cachedBuild struct {
 	// pinned are the versions and hashes a build without a tools module
 	// is keyed on.
 	pinned []string
-	check     func(dir string) error
-	build     func(ctx context.Context, dir string) error
+	check  func(dir string) error
+	build  func(ctx context.Context, dir string) error
 }
 
 // ensure returns the cache entry, building it on a miss. A cold build takes
