@@ -7,12 +7,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/hashicorp/go-version"
 )
 
 // CurrentTerraformVersion is the Terraform CLI that EnsureCurrentTerraform
 // builds: tests of resource identity, list resources (`terraform query`)
 // and actions need Terraform 1.14 or later.
 const CurrentTerraformVersion = "v1.16.4"
+
+// MinCurrentTerraform is the oldest Terraform $KRATIX_TF_CURRENT_PATH may
+// name: the first with list resources and actions.
+const MinCurrentTerraform = "1.14.0"
 
 // currentTerraformSum is the go.sum hash of the module at
 // CurrentTerraformVersion. The go command already checks the download
@@ -27,7 +33,8 @@ const terraformPatchRevision = "1"
 const terraformModule = "github.com/hashicorp/terraform"
 
 // EnvCurrentTerraformPath points EnsureCurrentTerraform at a Terraform CLI
-// (1.14 or later) the user already has, instead of building one.
+// (MinCurrentTerraform or later) the user already has, instead of building
+// one.
 const EnvCurrentTerraformPath = "KRATIX_TF_CURRENT_PATH"
 
 // EnsureCurrentTerraform returns the path of a Terraform CLI at
@@ -42,9 +49,9 @@ const EnvCurrentTerraformPath = "KRATIX_TF_CURRENT_PATH"
 // builds it there.
 func EnsureCurrentTerraform(ctx context.Context, logf func(string, ...any)) (string, error) {
 	if path := os.Getenv(EnvCurrentTerraformPath); path != "" {
-		if err := checkExecutable(path); err != nil {
-			return "", fmt.Errorf("%s=%s: %w (point it at a Terraform %s or later binary, or unset it to build %s)",
-				EnvCurrentTerraformPath, path, err, "1.14", CurrentTerraformVersion)
+		if err := checkCurrentTerraform(ctx, path); err != nil {
+			return "", fmt.Errorf("%s=%s: %w; point it at Terraform %s or later, or unset it to build %s",
+				EnvCurrentTerraformPath, path, err, MinCurrentTerraform, CurrentTerraformVersion)
 		}
 		return path, nil
 	}
@@ -59,6 +66,30 @@ func EnsureCurrentTerraform(ctx context.Context, logf func(string, ...any)) (str
 		return "", err
 	}
 	return filepath.Join(dir, "terraform"), nil
+}
+
+// checkCurrentTerraform runs the CLI at path and checks its version.
+func checkCurrentTerraform(ctx context.Context, path string) error {
+	cmd := exec.CommandContext(ctx, path, "version", "-json")
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("running %s version -json: %w", path, err)
+	}
+	var v struct {
+		TerraformVersion string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return fmt.Errorf("reading the output of %s version -json: %w", path, err)
+	}
+	got, err := version.NewVersion(v.TerraformVersion)
+	if err != nil {
+		return fmt.Errorf("%s reports version %q: %w", path, v.TerraformVersion, err)
+	}
+	if got.LessThan(version.Must(version.NewVersion(MinCurrentTerraform))) {
+		return fmt.Errorf("it is Terraform %s", got)
+	}
+	return nil
 }
 
 func checkExecutable(path string) error {
