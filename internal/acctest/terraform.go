@@ -34,6 +34,7 @@ func isolateTerraform() error {
 		return fmt.Errorf("no terraform on PATH and TF_ACC_TERRAFORM_PATH unset, and building Terraform %s failed: %w",
 			platform.CurrentTerraformVersion, err)
 	}
+	logf("no terraform on PATH: using Terraform %s, %s", platform.CurrentTerraformVersion, path)
 	return os.Setenv("TF_ACC_TERRAFORM_PATH", path)
 }
 

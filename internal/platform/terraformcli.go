@@ -57,7 +57,7 @@ func EnsureCurrentTerraform(ctx context.Context, logf func(string, ...any)) (str
 	}
 	dir, err := cachedBuild{
 		prefix: "terraform-" + CurrentTerraformVersion, what: "Terraform " + CurrentTerraformVersion, module: "Terraform",
-		coldBuild: "about 5 minutes on 2 cores",
+		coldBuild: "5 to 8 minutes on 2 cores",
 		pinned:    []string{CurrentTerraformVersion, currentTerraformSum, terraformPatchRevision},
 		check:     func(dir string) error { return checkExecutable(filepath.Join(dir, "terraform")) },
 		build:     buildCurrentTerraform,
