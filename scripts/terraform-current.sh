@@ -6,4 +6,5 @@
 # for it instead of building it a second time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TF_ACC=1 go test -count=1 -v -run '^TestAccCurrentTerraform$' ./internal/acctest/
+# A cold build under load takes longer than go test's default 10 minutes.
+TF_ACC=1 go test -count=1 -v -timeout 30m -run '^TestAccCurrentTerraform$' ./internal/acctest/

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -115,7 +116,6 @@ func buildCurrentTerraform(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(tmp) }()
 	moduleDir, err := downloadTerraformModule(ctx, tmp)
 	if err != nil {
 		return err
@@ -136,7 +136,12 @@ func buildCurrentTerraform(ctx context.Context, dir string) error {
 		return fmt.Errorf("building Terraform %s in %s failed: %w\n%s", CurrentTerraformVersion, src, err, out)
 	}
 	_ = os.RemoveAll(dir)
-	return os.Rename(bin, dir)
+	if err := os.Rename(bin, dir); err != nil {
+		return err
+	}
+	// The patched source stays after a failure, for a look; the next build
+	// starts afresh.
+	return os.RemoveAll(tmp)
 }
 
 // downloadTerraformModule fetches the module into the Go module cache and
@@ -152,7 +157,11 @@ func downloadTerraformModule(ctx context.Context, workDir string) (string, error
 		err = jsonErr
 	}
 	if err != nil || mod.Error != "" {
-		return "", fmt.Errorf("downloading %s from the Go module proxy: %v %s", ref, err, mod.Error)
+		var stderr []byte
+		if exitErr := (*exec.ExitError)(nil); errors.As(err, &exitErr) {
+			stderr = exitErr.Stderr
+		}
+		return "", fmt.Errorf("downloading %s from the Go module proxy: %v %s%s", ref, err, mod.Error, stderr)
 	}
 	if mod.Sum != currentTerraformSum {
 		return "", fmt.Errorf("%s has hash %s, want the pinned %s", ref, mod.Sum, currentTerraformSum)
