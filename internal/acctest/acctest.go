@@ -77,7 +77,7 @@ func Run(m *testing.M) int {
 }
 
 func setup(ctx context.Context) (func(), error) {
-	if err := isolateTerraform(ctx); err != nil {
+	if err := isolateTerraform(); err != nil {
 		return nil, err
 	}
 	clearKubeEnv()

@@ -1,7 +1,6 @@
 package acctest
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,13 +9,9 @@ import (
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
 )
 
-// fallbackTerraformVersion is built from the Go module proxy when no CLI is
-// installed. Newer tags carry replace directives that `go install` refuses.
-const fallbackTerraformVersion = "v1.8.5"
-
 // isolateTerraform picks the Terraform CLI and keeps the user's own CLI
 // configuration, and HashiCorp's update check, out of the tests.
-func isolateTerraform(ctx context.Context) error {
+func isolateTerraform() error {
 	_ = os.Setenv("CHECKPOINT_DISABLE", "1")
 	// Serve the provider under its Registry address, kratix-community/kratix.
 	_ = os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "kratix-community")
@@ -32,10 +27,14 @@ func isolateTerraform(ctx context.Context) error {
 	if path, err := exec.LookPath("terraform"); err == nil {
 		return os.Setenv("TF_ACC_TERRAFORM_PATH", path)
 	}
-	path, err := buildTerraform(ctx)
+	// No CLI installed: use the current Terraform the tests of newer
+	// features need anyway, so that a machine builds only one.
+	path, err := currentTerraform()
 	if err != nil {
-		return err
+		return fmt.Errorf("no terraform on PATH and TF_ACC_TERRAFORM_PATH unset, and building Terraform %s failed: %w",
+			platform.CurrentTerraformVersion, err)
 	}
+	logf("no terraform on PATH: using Terraform %s, %s", platform.CurrentTerraformVersion, path)
 	return os.Setenv("TF_ACC_TERRAFORM_PATH", path)
 }
 
@@ -49,26 +48,4 @@ func writeCLIConfig() error {
 		return err
 	}
 	return os.Setenv("TF_CLI_CONFIG_FILE", path)
-}
-
-// buildTerraform installs a pinned Terraform into the cache, once.
-func buildTerraform(ctx context.Context) (string, error) {
-	cache, err := platform.CacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cache, "terraform-"+fallbackTerraformVersion)
-	bin := filepath.Join(dir, "terraform")
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	logf("no terraform on PATH: building terraform %s into %s", fallbackTerraformVersion, dir)
-	cmd := exec.CommandContext(ctx, "go", "install",
-		"-ldflags", "-X github.com/hashicorp/terraform/version.dev=no",
-		"github.com/hashicorp/terraform@"+fallbackTerraformVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building terraform %s: %w\n%s", fallbackTerraformVersion, err, out)
-	}
-	return bin, nil
 }

@@ -53,14 +53,17 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 }
 
 // cachedBuild is a set of binaries built from a pinned tools module into the
-// cache, keyed by the module's files and the Go version.
+// cache, keyed by the module's files (or pinned strings) and the Go version.
 type cachedBuild struct {
 	prefix, what, module string
 	// coldBuild says how long a build from an empty Go cache takes.
 	coldBuild string
 	keyFiles  []string
-	check     func(dir string) error
-	build     func(ctx context.Context, dir string) error
+	// pinned are the versions and hashes a build without a tools module
+	// is keyed on.
+	pinned []string
+	check  func(dir string) error
+	build  func(ctx context.Context, dir string) error
 }
 
 // ensure returns the cache entry, building it on a miss. A cold build takes
@@ -120,6 +123,9 @@ func (b cachedBuild) key(ctx context.Context, toolsDir string) (string, error) {
 			return "", fmt.Errorf("reading the pinned %s module: %w", b.module, err)
 		}
 		h.Write(data)
+	}
+	for _, pin := range b.pinned {
+		h.Write([]byte(pin + "\n"))
 	}
 	goVersion, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
 	if err != nil {
