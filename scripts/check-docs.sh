@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
 
-(cd tools && go generate ./...)
+scripts/generate.sh
 if ! git diff --exit-code --stat -- docs examples; then
   echo "docs/ or examples/ are stale: run 'make generate' and commit the result" >&2
   exit 1

@@ -1,7 +1,8 @@
 //go:build generate
 
-// Package tools runs code generators: `make generate` (cd tools && go
-// generate ./...) formats the examples and renders docs/ from templates/ and
+// Package tools runs code generators: `make generate` (scripts/generate.sh,
+// which puts the current Terraform first on PATH, then go generate ./...
+// here) formats the examples and renders docs/ from templates/ and
 // examples/ with tfplugindocs, using the terraform on PATH (never a
 // download).
 package tools

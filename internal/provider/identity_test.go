@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
@@ -127,8 +126,10 @@ resource "kratix_resource_request" "test" {
 	})
 }
 
-// TEMP until acctest.CurrentTerraform lands.
+// useCurrentTerraform runs the test's Terraform commands with the current
+// Terraform (identity, query and actions need 1.12 to 1.14 and later),
+// built into the cache on first use.
 func useCurrentTerraform(t *testing.T) {
 	t.Helper()
-	t.Setenv("TF_ACC_TERRAFORM_PATH", os.Getenv("TF_CURRENT"))
+	t.Setenv("TF_ACC_TERRAFORM_PATH", harness.CurrentTerraform(t))
 }
