@@ -49,6 +49,14 @@ func TestFromManagedFields(t *testing.T) {
 	if _, found := FromManagedFields(managed, "someone-else", "spec"); found {
 		t.Fatal("found fields for a manager that owns none")
 	}
+	all, found := FromAllManagedFields(managed, "spec")
+	want["replicas"] = nil
+	if !found || !reflect.DeepEqual(all, want) {
+		t.Fatalf("all managers' mask = %#v, want %#v", all, want)
+	}
+	if _, found := FromAllManagedFields(managed, "status"); found {
+		t.Fatal("found fields under a top-level field no manager owns")
+	}
 }
 
 func TestEqualTreatsNumbersAlike(t *testing.T) {

@@ -10,6 +10,11 @@ var kratixMetadataKeys = map[string]bool{
 	LabelManualReconciliation:       true,
 	LabelWorkflowSuspended:          true,
 	"kratix.io/reconcile-resources": true,
+	// OpenTelemetry trace context, written when Kratix's tracing is on.
+	"kratix.io/trace-parent":     true,
+	"kratix.io/trace-state":      true,
+	"kratix.io/trace-timestamp":  true,
+	"kratix.io/trace-generation": true,
 	// kubectl apply's record of its last input.
 	"kubectl.kubernetes.io/last-applied-configuration": true,
 }
