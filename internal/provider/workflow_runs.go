@@ -164,9 +164,8 @@ func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, l
 func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
 	// A merge patch, not an apply: it can never re-create an object that
 	// vanished meanwhile, and the uid pins it to the object we saw.
-	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"labels":{%q:"true"}}}`, obj.GetUID(), kratix.LabelManualReconciliation)
 	tflog.Info(ctx, "asking Kratix to run the workflow again", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
-	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), []byte(patch), kube.WriteOptions{FieldManager: fieldManager})
+	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), kratix.RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
 	if kube.IsNotFound(err) || kube.IsKindNotServed(err) || kube.IsConflict(err) {
 		return nil // the object went or changed meanwhile; the wait sees it
 	}
