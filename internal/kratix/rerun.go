@@ -127,15 +127,17 @@ func FollowRequestsRerun(ctx context.Context, c *kube.Client, gvk schema.GroupVe
 	}
 }
 
-// MarkRequestsForRerun gives every listed request that is not being
-// deleted the label kratix.io/manual-reconciliation=true, which makes
-// Kratix run its configure workflow again, and returns how many it
-// labelled. A request deleted or changed meanwhile is skipped.
+// MarkRequestsForRerun gives every listed request the label
+// kratix.io/manual-reconciliation=true, which makes Kratix run its
+// configure workflow again, and returns how many it labelled. It leaves
+// out requests being deleted, deleted or changed meanwhile, and those that
+// cannot run now (paused, suspended, their Promise unavailable): Kratix
+// would keep their label, and they are reported as blocked instead.
 func MarkRequestsForRerun(ctx context.Context, c *kube.Client, fieldManager string, gvk schema.GroupVersionKind, items []unstructured.Unstructured) (int, error) {
 	marked := 0
 	for i := range items {
 		obj := &items[i]
-		if obj.GetDeletionTimestamp() != nil {
+		if _, blocked := blockedSummary(obj); blocked || obj.GetDeletionTimestamp() != nil {
 			continue
 		}
 		_, err := c.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
@@ -149,3 +151,7 @@ func MarkRequestsForRerun(ctx context.Context, c *kube.Client, fieldManager stri
 	}
 	return marked, nil
 }
+
+// Blocked says why Kratix will not run the object's workflow now (paused,
+// suspended, its Promise unavailable), if it will not.
+func Blocked(obj *unstructured.Unstructured) (string, bool) { return blockedSummary(obj) }

@@ -94,7 +94,7 @@ func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 }
 
-// describeFailures says, for each failed request (the first few), which
+// describeRerunFailures says, for each failed request (the first few), which
 // pipeline failed and why, with the failing container's message read from
 // its Job's Pod when Kratix does not publish it in the request's status.
 func describeRerunFailures(ctx context.Context, client *kube.Client, promise string, failed []kratix.RerunFailure) []string {
