@@ -76,30 +76,37 @@ func (w *RunWatch) observeResume(obj *unstructured.Unstructured, suspended bool)
 	if !w.scheduled {
 		return Outcome{State: Waiting, Summary: "waiting for the label " + LabelWorkflowSuspended + " to go"}
 	}
-	summary := "the workflow suspended itself again"
-	for _, p := range Pipelines(obj) {
-		if p.Phase == PhaseSuspended {
-			summary = fmt.Sprintf("pipeline %q suspended the workflow again: %s", p.Name, p.Message)
-		}
-	}
-	return Outcome{State: Failed, Summary: summary}
+	return suspendedOutcome(obj, "the workflow suspended itself again")
 }
 
 // observeRun applies the usual completion rules, plus the pipeline
-// phases, which tell a new failure from an old one.
+// phases, which tell a failure or a suspension of this run from an old
+// one.
 func (w *RunWatch) observeRun(obj *unstructured.Unstructured) Outcome {
 	out := w.inner.Observe(obj)
 	if out.State != Waiting {
 		return out
 	}
 	for _, p := range Pipelines(obj) {
-		switch p.Phase {
-		case PhasePending, PhaseRunning:
+		switch {
+		case p.Phase == PhasePending || p.Phase == PhaseRunning:
 			w.pipelineSeen = true
-		case PhaseFailed:
-			if w.pipelineSeen {
-				return Outcome{State: Failed, Pipeline: p.Name, Summary: fmt.Sprintf("configure pipeline %q failed: %s", p.Name, p.Message)}
-			}
+		case p.Phase == PhaseFailed && w.pipelineSeen:
+			return Outcome{State: Failed, Pipeline: p.Name, Summary: fmt.Sprintf("configure pipeline %q failed: %s", p.Name, p.Message)}
+		case p.Phase == PhaseSuspended && w.pipelineSeen:
+			return suspendedOutcome(obj, "the workflow suspended itself")
+		}
+	}
+	return out
+}
+
+// suspendedOutcome names the pipeline that suspended the workflow and
+// carries its message.
+func suspendedOutcome(obj *unstructured.Unstructured, fallback string) Outcome {
+	out := Outcome{State: Failed, Suspended: true, Summary: fallback}
+	for _, p := range Pipelines(obj) {
+		if p.Phase == PhaseSuspended {
+			out.Pipeline, out.Summary = p.Name, fmt.Sprintf("pipeline %q suspended the workflow: %s", p.Name, p.Message)
 		}
 	}
 	return out

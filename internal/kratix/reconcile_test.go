@@ -93,7 +93,7 @@ func TestRunWatchResume(t *testing.T) {
 		t.Fatalf("resumed, pipeline not restarted yet: got %+v", got)
 	}
 	got := w.Observe(labelled(request(1, status), suspendedAgain))
-	if got.State != Failed || !strings.Contains(got.Summary, `pipeline "configure" suspended the workflow again: pipeline said Suspended`) {
+	if got.State != Failed || !got.Suspended || !strings.Contains(got.Summary, `pipeline "configure" suspended the workflow: pipeline said Suspended`) {
 		t.Fatalf("suspended again: got %+v", got)
 	}
 
@@ -101,6 +101,16 @@ func TestRunWatchResume(t *testing.T) {
 	w = NewRequestRerun(1, applied, true)
 	if got := w.Observe(labelled(request(1, status), suspendedAgain)); got.State != Waiting {
 		t.Fatalf("label still there: got %+v, want waiting", got)
+	}
+}
+
+func TestRunWatchRerunSuspended(t *testing.T) {
+	w := NewRequestRerun(1, applied, false)
+	w.Observe(request(1, map[string]any{"kratix": pipelines("configure", PhaseRunning)}))
+	got := w.Observe(labelled(request(1, map[string]any{"kratix": pipelines("configure", PhaseSuspended)}),
+		map[string]string{LabelWorkflowSuspended: "true"}))
+	if got.State != Failed || !got.Suspended || got.Pipeline != "configure" {
+		t.Fatalf("got %+v, want the suspension reported", got)
 	}
 }
 

@@ -252,6 +252,10 @@ func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget,
 	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
 	case err == nil && last.State == kratix.Done:
+	case last.Suspended:
+		diags.AddError("The workflow of "+t.String()+" suspended itself", fmt.Sprintf("%s.\n\nOnce what it waits for is "+
+			"done, resume it with the kratix_resume_workflow action, or with:\n  kubectl label %s %s-%s",
+			capitalise(last.Summary), t.kubectl(), kratix.LabelWorkflowSuspended, history))
 	case last.State == kratix.Failed:
 		labels, ns := t.jobLabels()
 		diags.AddError("Configure workflow failed for "+t.String(), fmt.Sprintf("%s.%s\n\nFix the cause (the pipeline in the "+
