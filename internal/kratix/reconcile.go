@@ -84,7 +84,10 @@ func (w *RunWatch) observeResume(obj *unstructured.Unstructured, suspended bool)
 // one.
 func (w *RunWatch) observeRun(obj *unstructured.Unstructured) Outcome {
 	out := w.inner.Observe(obj)
-	if out.State != Waiting {
+	switch out.State {
+	case Done:
+		return Outcome{State: Done, Summary: "configure workflow completed"}
+	case Failed:
 		return out
 	}
 	for _, p := range Pipelines(obj) {
