@@ -24,12 +24,16 @@ type Observer interface {
 // the object, in order, from after the label was written.
 type RunWatch struct {
 	inner Observer
+	since time.Time
 	// resume: the run continues a suspended workflow instead of starting
 	// over.
 	resume bool
 	// scheduled: Kratix has taken up the request (a re-run's label is gone,
 	// or a resumed object was seen without the suspension label).
 	scheduled bool
+	// runSeen: the run was seen started (a pipeline Pending or Running,
+	// or ConfigureWorkflowCompleted=False with PipelinesInProgress).
+	runSeen bool
 	// pipelineSeen: a pipeline of this run was seen Pending or Running,
 	// so a pipeline Failed afterwards failed in this run, even when the
 	// ConfigureWorkflowCompleted condition still shows the previous run's
@@ -42,13 +46,13 @@ type RunWatch struct {
 // was labelled for a re-run (resume false) or resumed (resume true) at
 // since.
 func NewPromiseRerun(since time.Time, resume bool) *RunWatch {
-	return &RunWatch{resume: resume, inner: &PromiseWatch{AppliedAt: since, SpecChanged: true, HasConfigurePipelines: true}}
+	return &RunWatch{since: since, resume: resume, inner: &PromiseWatch{AppliedAt: since, SpecChanged: true, HasConfigurePipelines: true}}
 }
 
 // NewRequestRerun follows a resource request's configure workflow after it
 // was labelled for a re-run or resumed at since.
 func NewRequestRerun(generation int64, since time.Time, resume bool) *RunWatch {
-	return &RunWatch{resume: resume, inner: &RequestWatch{Generation: generation, AppliedAt: since, Rerun: true}}
+	return &RunWatch{since: since, resume: resume, inner: &RequestWatch{Generation: generation, AppliedAt: since, Rerun: true}}
 }
 
 // Observe evaluates one version of the object.
@@ -76,14 +80,48 @@ func (w *RunWatch) observeResume(obj *unstructured.Unstructured, suspended bool)
 	if !w.scheduled {
 		return Outcome{State: Waiting, Summary: "waiting for the label " + LabelWorkflowSuspended + " to go"}
 	}
-	return suspendedOutcome(obj, "the workflow suspended itself again")
+	// The label is back: the workflow suspended itself again. Kratix
+	// labels the object before it records which pipeline did and why.
+	ps := Pipelines(obj)
+	for _, p := range ps {
+		if p.Phase == PhaseSuspended && w.pipelineSeen {
+			return suspendedOutcome(obj, "")
+		}
+		w.notePipeline(p)
+	}
+	if len(ps) == 0 {
+		return suspendedOutcome(obj, "the workflow suspended itself again")
+	}
+	return Outcome{State: Waiting, Summary: "the workflow is suspending itself again"}
+}
+
+// endedAfterSince: ConfigureWorkflowCompleted changed in a later second
+// than the one in which the run was asked for (Kubernetes keeps whole
+// seconds, so a change in that same second may be the previous run's).
+func (w *RunWatch) endedAfterSince(obj *unstructured.Unstructured) bool {
+	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
+	return ok && !c.TransitionedBefore(w.since.Add(time.Second))
+}
+
+func (w *RunWatch) notePipeline(p PipelineStatus) {
+	if p.Phase == PhasePending || p.Phase == PhaseRunning {
+		w.pipelineSeen = true
+	}
 }
 
 // observeRun applies the usual completion rules, plus the pipeline
 // phases, which tell a failure or a suspension of this run from an old
 // one.
 func (w *RunWatch) observeRun(obj *unstructured.Unstructured) Outcome {
+	if c, ok := FindCondition(obj, CondConfigureWorkflowCompleted); ok && c.IsFalse() && c.Reason == ReasonPipelinesInProgress {
+		w.runSeen = true
+	}
 	out := w.inner.Observe(obj)
+	if out.State != Waiting && !w.runSeen && !w.pipelineSeen && !w.endedAfterSince(obj) {
+		// Kratix removes the label just before it resets the status: what
+		// the status says is still the previous run's.
+		out = Outcome{State: Waiting, Summary: "waiting for Kratix to start the run"}
+	}
 	switch out.State {
 	case Done:
 		return Outcome{State: Done, Summary: "configure workflow completed"}
@@ -91,9 +129,8 @@ func (w *RunWatch) observeRun(obj *unstructured.Unstructured) Outcome {
 		return out
 	}
 	for _, p := range Pipelines(obj) {
+		w.notePipeline(p)
 		switch {
-		case p.Phase == PhasePending || p.Phase == PhaseRunning:
-			w.pipelineSeen = true
 		case p.Phase == PhaseFailed && w.pipelineSeen:
 			return Outcome{State: Failed, Pipeline: p.Name, Summary: fmt.Sprintf("configure pipeline %q failed: %s", p.Name, p.Message)}
 		case p.Phase == PhaseSuspended && w.pipelineSeen:

@@ -49,6 +49,21 @@ func TestRunWatchRerunWaitsForKratixToTakeTheLabel(t *testing.T) {
 // Kratix leaves ConfigureWorkflowCompleted=False as it was when a failed
 // object runs again, so only the pipeline phases tell that the new run
 // failed too.
+// The label goes a moment before Kratix resets the status, so a
+// completion in the second the run was asked for proves nothing.
+func TestRunWatchRerunIgnoresACompletionOfTheSameSecond(t *testing.T) {
+	sameSecond := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", 0)
+	status := map[string]any{"observedGeneration": int64(1), "conditions": []any{sameSecond}}
+	w := NewRequestRerun(1, applied, false)
+	if got := w.Observe(request(1, status)); got.State != Waiting {
+		t.Fatalf("got %+v, want waiting for the run to start", got)
+	}
+	later := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", 2*time.Second)
+	if got := w.Observe(request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{later}})); got.State != Done {
+		t.Fatalf("got %+v, want done once the completion is newer", got)
+	}
+}
+
 func TestRunWatchRerunOfAFailedObjectThatFailsAgain(t *testing.T) {
 	oldFailure := cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: configure", -time.Minute)
 	at := func(phase string) *unstructured.Unstructured {
@@ -91,6 +106,14 @@ func TestRunWatchResume(t *testing.T) {
 	w := NewRequestRerun(1, applied, true)
 	if got := w.Observe(request(1, status)); got.State != Waiting || !strings.Contains(got.Summary, "suspended") {
 		t.Fatalf("resumed, pipeline not restarted yet: got %+v", got)
+	}
+	running := map[string]any{"kratix": pipelines("configure", PhaseRunning)}
+	if got := w.Observe(request(1, running)); got.State != Waiting {
+		t.Fatalf("running again: got %+v, want waiting", got)
+	}
+	// Kratix labels the object before it records the suspension.
+	if got := w.Observe(labelled(request(1, running), suspendedAgain)); got.State != Waiting {
+		t.Fatalf("label back, pipeline still running: got %+v, want waiting", got)
 	}
 	got := w.Observe(labelled(request(1, status), suspendedAgain))
 	if got.State != Failed || !got.Suspended || !strings.Contains(got.Summary, `pipeline "configure" suspended the workflow: pipeline said Suspended`) {
