@@ -166,17 +166,14 @@ func ResumePatch(uid string) []byte {
 }
 
 // FollowRun watches one object until observer reports Done or Failed, or
-// ctx ends. progress is called with each new summary. It never polls.
+// ctx ends; progress sees every outcome. It never polls.
 func FollowRun(ctx context.Context, c *kube.Client, gvk schema.GroupVersionKind, namespace, name string,
 	observer Observer, progress func(Outcome)) (Outcome, error) {
 	var last Outcome
 	_, err := c.WaitFor(ctx, gvk, namespace, name, func(obj *unstructured.Unstructured) (bool, error) {
-		out := observer.Observe(obj)
-		if out.Summary != last.Summary || out.State != last.State {
-			progress(out)
-		}
-		last = out
-		return out.State != Waiting, nil
+		last = observer.Observe(obj)
+		progress(last)
+		return last.State != Waiting, nil
 	})
 	return last, err
 }

@@ -244,10 +244,11 @@ func readPromise(ctx context.Context, client *kube.Client, name string, attr pat
 func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget, watch *kratix.RunWatch, since time.Time,
 	send func(string), diags *diag.Diagnostics) {
 	timeline := kratix.NewTimeline(since)
-	last, err := kratix.FollowRun(ctx, client, t.gvk, t.namespace, t.name, watch, func(out kratix.Outcome) {
-		timeline.Note(time.Now(), out.Summary)
-		tflog.Info(ctx, "workflow progress", map[string]any{"object": t.String(), "progress": out.Summary})
-		send(t.String() + ": " + out.Summary)
+	last, err := awaitRun(ctx, client, t, watch, since, func(out kratix.Outcome) {
+		if timeline.Note(time.Now(), out.Summary) {
+			tflog.Info(ctx, "workflow progress", map[string]any{"object": t.String(), "progress": out.Summary})
+			send(t.String() + ": " + out.Summary)
+		}
 	})
 	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
@@ -270,6 +271,28 @@ func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget,
 			"Last seen: "+last.Summary+". Kratix goes on with the workflow.")
 	default:
 		diags.AddError("Cannot follow the configure workflow of "+t.String(), err.Error())
+	}
+}
+
+// awaitRun watches the object until the run ends. Every resyncInterval
+// without an end it also looks for a configure Job of this run that
+// failed: when an object whose last run failed fails again, Kratix leaves
+// its conditions as they were and, without pipeline phases in its status
+// (older Kratix releases), the object shows nothing.
+func awaitRun(ctx context.Context, client *kube.Client, t *workflowTarget, watch *kratix.RunWatch, since time.Time,
+	progress func(kratix.Outcome)) (kratix.Outcome, error) {
+	labels, ns := t.jobLabels()
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, resyncInterval)
+		last, err := kratix.FollowRun(waitCtx, client, t.gvk, t.namespace, t.name, watch, progress)
+		cancel()
+		if err == nil || ctx.Err() != nil || waitCtx.Err() == nil {
+			return last, err
+		}
+		if run, failed := failedRunSince(ctx, client, "configure", labels, ns, since.Truncate(time.Second)); failed {
+			return kratix.Outcome{State: kratix.Failed, Pipeline: run.Pipeline,
+				Summary: fmt.Sprintf("configure pipeline %q failed: %s", run.Pipeline, run.Message)}, nil
+		}
 	}
 }
 

@@ -208,7 +208,7 @@ action "kratix_reconcile_requests" "gold" {
 // reports a new suspension, and refuses an object that is not suspended.
 func TestAccActionResumeWorkflow(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, "the Kratix the platform serves has no workflow-control")
+	harness.SkipInRealMode(t, harness.RealNoWorkflowControl)
 	useCurrentTerraformForActions(t)
 	p := newTestPromise()
 	suspendInput := p.Name + "-suspend"

@@ -133,17 +133,25 @@ func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, 
 
 // deleteFailedSince reports whether a delete Job created after since failed.
 func deleteFailedSince(ctx context.Context, client *kube.Client, labels map[string]string, ns string, since time.Time) bool {
-	jobs, err := listWorkflowJobs(ctx, client, "delete", labels)
+	_, failed := failedRunSince(ctx, client, "delete", labels, ns, since)
+	return failed
+}
+
+// failedRunSince finds a Job of the workflow action created after since
+// that failed: the only trace of a run that fails after a failed run, as
+// Kratix then leaves the object's conditions as they were.
+func failedRunSince(ctx context.Context, client *kube.Client, action string, labels map[string]string, ns string, since time.Time) (kratix.WorkflowRun, bool) {
+	jobs, err := listWorkflowJobs(ctx, client, action, labels)
 	if err != nil {
-		return false
+		return kratix.WorkflowRun{}, false
 	}
 	for i := range jobs {
 		run := kratix.RunFromJob(&jobs[i])
 		if run.Phase == kratix.PhaseFailed && !jobs[i].GetCreationTimestamp().Time.Before(since) && (ns == "" || runBelongsTo(run, &jobs[i], ns)) {
-			return true
+			return run, true
 		}
 	}
-	return false
+	return kratix.WorkflowRun{}, false
 }
 
 func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, labels map[string]string) ([]unstructured.Unstructured, error) {
