@@ -31,8 +31,8 @@ type RunWatch struct {
 	// scheduled: Kratix has taken up the request (a re-run's label is gone,
 	// or a resumed object was seen without the suspension label).
 	scheduled bool
-	// runSeen: the run was seen started (a pipeline Pending or Running,
-	// or ConfigureWorkflowCompleted=False with PipelinesInProgress).
+	// runSeen: ConfigureWorkflowCompleted=False with PipelinesInProgress
+	// was seen after Kratix took up the request: the run started.
 	runSeen bool
 	// pipelineSeen: a pipeline of this run was seen Pending or Running,
 	// so a pipeline Failed afterwards failed in this run, even when the
