@@ -230,7 +230,7 @@ func readPromise(ctx context.Context, client *kube.Client, name string, attr pat
 	obj, err := client.Get(ctx, kratix.PromiseGVK, "", name)
 	switch {
 	case kube.IsNotFound(err):
-		diags.AddAttributeError(attr, "No Promise named "+name, promiseNameHint(ctx, client, name))
+		diags.AddAttributeError(attr, "No Promise named "+name, "Check "+attr.String()+". "+promiseNameHint(ctx, client, name))
 		return nil
 	case err != nil:
 		diags.AddError("Cannot read Promise "+name, err.Error())

@@ -313,8 +313,8 @@ action "kratix_reconcile" "no_request" {
 }
 `)
 	for name, want := range map[string][]string{
-		"kratix_reconcile.missing":          {`Error: No Promise named ` + p.Name + `-missing`},
-		"kratix_reconcile_requests.missing": {`Error: No Promise named ` + p.Name + `-missing`},
+		"kratix_reconcile.missing":          {`Error: No Promise named ` + p.Name + `-missing`, `Check promise\.`},
+		"kratix_reconcile_requests.missing": {`Error: No Promise named ` + p.Name + `-missing`, `Check promise\.`},
 		"kratix_reconcile.no_workflow":      {`Error: Promise ` + p.Name + ` has no promise configure workflow`, `use the kratix_reconcile_requests action`},
 		"kratix_reconcile.no_request":       {`Error: No resource request ` + p.Kind + ` default/nobody`, `Check request.name and request.namespace`},
 	} {
