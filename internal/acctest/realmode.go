@@ -26,6 +26,9 @@ const (
 	// the Promise's pipelineNamespace when one is set, so it reports the
 	// request's Works succeeded before they are scheduled.
 	RealWorksSucceededInRequestNamespace = "Kratix reads a request's Works for WorksSucceeded in the request's namespace, not in the Promise's pipelineNamespace where it writes them, so WorksSucceeded is True before they are scheduled"
+	// RealNoWorkflowControl: the served Kratix has no workflow-control, so
+	// a pipeline cannot suspend its workflow.
+	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control, so no pipeline can suspend its workflow"
 )
 
 // Real reports whether the tests run against the real Kratix manager.

@@ -26,6 +26,9 @@ type Outcome struct {
 	Summary string
 	// Pipeline names the failed pipeline, when one failed.
 	Pipeline string
+	// Suspended is set, with State Failed, when a pipeline suspended the
+	// workflow (workflow-control) in the run being followed.
+	Suspended bool
 	// Delivering is set while the workflow is done and the wait is for its
 	// Works to be delivered: the time to check that Kratix can schedule them.
 	Delivering bool

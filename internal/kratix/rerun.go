@@ -1,10 +1,16 @@
 package kratix
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // RequestsRerun follows every resource request of a Promise after an update
@@ -96,3 +102,56 @@ func (r *RequestsRerun) observeOne(key string, obj *unstructured.Unstructured, p
 		p.Pending = append(p.Pending, key+": "+out.Summary)
 	}
 }
+
+// FollowRequestsRerun lists the requests (of kind gvk, in namespace or all
+// namespaces when empty, matching opts) every interval and feeds them to
+// rerun until none is left to wait for or ctx ends. progress is called
+// with each listing's verdict.
+func FollowRequestsRerun(ctx context.Context, c *kube.Client, gvk schema.GroupVersionKind, namespace string, opts metav1.ListOptions,
+	rerun *RequestsRerun, interval time.Duration, progress func(RerunProgress)) (RerunProgress, error) {
+	for {
+		list, err := c.List(ctx, gvk, namespace, opts)
+		if err != nil {
+			return RerunProgress{}, err
+		}
+		p := rerun.Observe(list.Items)
+		progress(p)
+		if p.Finished() {
+			return p, nil
+		}
+		select {
+		case <-ctx.Done():
+			return p, ctx.Err()
+		case <-time.After(interval):
+		}
+	}
+}
+
+// MarkRequestsForRerun gives every listed request the label
+// kratix.io/manual-reconciliation=true, which makes Kratix run its
+// configure workflow again, and returns how many it labelled. It leaves
+// out requests being deleted, deleted or changed meanwhile, and those that
+// cannot run now (paused, suspended, their Promise unavailable): Kratix
+// would keep their label, and they are reported as blocked instead.
+func MarkRequestsForRerun(ctx context.Context, c *kube.Client, fieldManager string, gvk schema.GroupVersionKind, items []unstructured.Unstructured) (int, error) {
+	marked := 0
+	for i := range items {
+		obj := &items[i]
+		if _, blocked := blockedSummary(obj); blocked || obj.GetDeletionTimestamp() != nil {
+			continue
+		}
+		_, err := c.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
+		switch {
+		case kube.IsNotFound(err) || kube.IsConflict(err):
+			continue
+		case err != nil:
+			return marked, fmt.Errorf("labelling %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+		}
+		marked++
+	}
+	return marked, nil
+}
+
+// Blocked says why Kratix will not run the object's workflow now (paused,
+// suspended, its Promise unavailable), if it will not.
+func Blocked(obj *unstructured.Unstructured) (string, bool) { return blockedSummary(obj) }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // rerunPollInterval is how often the requests of an updated Promise are
@@ -54,7 +55,7 @@ func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstr
 				"Fix the pipeline in the Promise, or the request. A request runs its workflow again when its spec or the "+
 				"Promise's spec changes, or when it gets the label kratix.io/manual-reconciliation=true. Their Jobs:\n"+
 				"  kubectl get jobs -A -l kratix.io/promise-name=%s,kratix.io/workflow-type=resource",
-			progress.Total, bullets(r.describeFailures(ctx, name, progress.Failed)), name))
+			progress.Total, bullets(describeRerunFailures(ctx, r.data.Client, name, progress.Failed)), name))
 	}
 }
 
@@ -70,25 +71,12 @@ func (r *promiseResource) followRerun(ctx context.Context, name string, generati
 		return kratix.RerunProgress{Pending: []string{fmt.Sprintf("Kratix to mark the requests for a re-run "+
 			"(it sets the Promise's status.observedGeneration to %d once it has)", generation)}}, err
 	}
-	rerun := &kratix.RequestsRerun{Since: since}
-	for {
-		list, err := r.data.Client.List(ctx, gvk, "", metav1.ListOptions{})
-		if err != nil {
-			return kratix.RerunProgress{}, err
-		}
-		progress := rerun.Observe(list.Items)
-		tflog.Info(ctx, "waiting for the requests of the updated promise to re-run", map[string]any{
-			"promise": name, "total": progress.Total, "done": progress.Done, "failed": len(progress.Failed), "pending": len(progress.Pending),
+	return kratix.FollowRequestsRerun(ctx, r.data.Client, gvk, "", metav1.ListOptions{}, &kratix.RequestsRerun{Since: since}, rerunPollInterval,
+		func(progress kratix.RerunProgress) {
+			tflog.Info(ctx, "waiting for the requests of the updated promise to re-run", map[string]any{
+				"promise": name, "total": progress.Total, "done": progress.Done, "failed": len(progress.Failed), "pending": len(progress.Pending),
+			})
 		})
-		if progress.Finished() {
-			return progress, nil
-		}
-		select {
-		case <-ctx.Done():
-			return progress, ctx.Err()
-		case <-time.After(rerunPollInterval):
-		}
-	}
 }
 
 // ValidateConfig checks `manifest` against the typed arguments
@@ -106,17 +94,17 @@ func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 }
 
-// describeFailures says, for each failed request (the first few), which
+// describeRerunFailures says, for each failed request (the first few), which
 // pipeline failed and why, with the failing container's message read from
 // its Job's Pod when Kratix does not publish it in the request's status.
-func (r *promiseResource) describeFailures(ctx context.Context, promise string, failed []kratix.RerunFailure) []string {
+func describeRerunFailures(ctx context.Context, client *kube.Client, promise string, failed []kratix.RerunFailure) []string {
 	const detailed = 3
 	out := make([]string, 0, len(failed))
 	for i, f := range failed {
 		line := f.String()
 		if i < detailed {
 			jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelPromiseName: promise, kratix.LabelResourceName: f.Name}
-			if run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, f.Namespace); run != "" {
+			if run := failedRunDetail(ctx, client, "configure", jobLabels, f.Namespace); run != "" {
 				line += "\n    " + strings.ReplaceAll(run, "\n", "\n    ")
 			}
 		}

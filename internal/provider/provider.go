@@ -8,6 +8,7 @@ import (
 	"context"
 	"net"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -26,6 +27,7 @@ const DefaultFieldManager = "terraform-provider-kratix"
 var (
 	_ provider.Provider                  = (*kratixProvider)(nil)
 	_ provider.ProviderWithListResources = (*kratixProvider)(nil)
+	_ provider.ProviderWithActions       = (*kratixProvider)(nil)
 )
 
 // kratixProvider is the provider implementation.
@@ -76,6 +78,7 @@ func (p *kratixProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *kratixProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -103,6 +106,11 @@ func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.Data
 
 func (p *kratixProvider) ListResources(_ context.Context) []func() list.ListResource {
 	return listResources()
+}
+
+// Actions need Terraform 1.14 or later; older CLIs ignore them.
+func (p *kratixProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{NewReconcileAction, NewReconcileRequestsAction, NewResumeWorkflowAction}
 }
 
 func (p *kratixProvider) Functions(_ context.Context) []func() function.Function {

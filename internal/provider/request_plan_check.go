@@ -181,7 +181,7 @@ func (r *resourceRequestResource) plannedAPI(ctx context.Context, plan *resource
 	api, err := r.currentPromiseAPI(ctx, promise, planCheckTimeout)
 	switch {
 	case isNotFound(err):
-		hint := r.promiseNameHint(ctx, promise)
+		hint := promiseNameHint(ctx, r.data.Client, promise)
 		r.data.missingPromises.Store(promise, hint)
 		warnMissing(hint)
 		return schema.GroupVersionKind{}, false
@@ -204,8 +204,8 @@ func (r *resourceRequestResource) plannedAPI(ctx context.Context, plan *resource
 
 // promiseNameHint lists the existing Promises whose names are closest to
 // name (a typo), or, when none is close, the Promises that exist.
-func (r *resourceRequestResource) promiseNameHint(ctx context.Context, name string) string {
-	list, err := r.data.Client.List(ctx, kratix.PromiseGVK, "", metav1.ListOptions{})
+func promiseNameHint(ctx context.Context, client *kube.Client, name string) string {
+	list, err := client.List(ctx, kratix.PromiseGVK, "", metav1.ListOptions{})
 	if err != nil {
 		tflog.Debug(ctx, "cannot list Promises for a name hint", map[string]any{"error": err.Error()})
 		return ""

@@ -232,7 +232,7 @@ func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise stri
 	}
 	return fmt.Errorf("no Promise named %q exists: the apply waited %s for one created in the same apply. %s\n\n"+
 		"Check the promise attribute. If this configuration creates the Promise, refer to it (promise = "+
-		"kratix_promise.NAME.name) so that Terraform creates the Promise first", promise, promiseGrace, r.promiseNameHint(ctx, promise))
+		"kratix_promise.NAME.name) so that Terraform creates the Promise first", promise, promiseGrace, promiseNameHint(ctx, r.data.Client, promise))
 }
 
 // promiseAPIProgress says why a Promise has not published its API yet.

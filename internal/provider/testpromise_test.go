@@ -19,6 +19,11 @@ type testPromise struct {
 	DeleteEnv    map[string]string
 	// PromiseConfigureEnv adds a promise configure pipeline.
 	PromiseConfigureEnv map[string]string
+	// ConfigureEnvFrom adds env vars to the resource configure pipeline
+	// whose values come from the key "value" of the named ConfigMap in the
+	// request's namespace, when it exists: a test changes what the next
+	// run does by creating or deleting the ConfigMap.
+	ConfigureEnvFrom map[string]string
 	// Versions of the API; nil means v1alpha1 alone, served and stored.
 	Versions []apiVersionSpec
 	// Extra is HCL added to the resource's body (e.g. "force_destroy = true").
@@ -109,20 +114,20 @@ func (p testPromise) versionsHCL() string {
 func (p testPromise) workflowsHCL() string {
 	var b strings.Builder
 	if p.PromiseConfigureEnv != nil {
-		fmt.Fprintf(&b, "    promise = {\n      configure = [%s]\n    }\n", pipelineHCL("promise-configure", p.PromiseConfigureEnv))
+		fmt.Fprintf(&b, "    promise = {\n      configure = [%s]\n    }\n", pipelineHCL("promise-configure", p.PromiseConfigureEnv, nil))
 	}
 	b.WriteString("    resource = {\n")
 	if p.ConfigureEnv != nil {
-		fmt.Fprintf(&b, "      configure = [%s]\n", pipelineHCL("configure", p.ConfigureEnv))
+		fmt.Fprintf(&b, "      configure = [%s]\n", pipelineHCL("configure", p.ConfigureEnv, p.ConfigureEnvFrom))
 	}
 	if p.DeleteEnv != nil {
-		fmt.Fprintf(&b, "      delete = [%s]\n", pipelineHCL("cleanup", p.DeleteEnv))
+		fmt.Fprintf(&b, "      delete = [%s]\n", pipelineHCL("cleanup", p.DeleteEnv, nil))
 	}
 	b.WriteString("    }\n")
 	return b.String()
 }
 
-func pipelineHCL(name string, env map[string]string) string {
+func pipelineHCL(name string, env, envFrom map[string]string) string {
 	keys := make([]string, 0, len(env))
 	for k := range env {
 		keys = append(keys, k)
@@ -131,6 +136,9 @@ func pipelineHCL(name string, env map[string]string) string {
 	vars := make([]string, 0, len(keys))
 	for _, k := range keys {
 		vars = append(vars, fmt.Sprintf("{ name = %q, value = %q }", k, env[k]))
+	}
+	for _, k := range sortedKeys(envFrom) {
+		vars = append(vars, fmt.Sprintf("{ name = %q, valueFrom = { configMapKeyRef = { name = %q, key = \"value\", optional = true } } }", k, envFrom[k]))
 	}
 	return fmt.Sprintf(`{
         apiVersion = "platform.kratix.io/v1alpha1"

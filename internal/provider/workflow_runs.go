@@ -133,17 +133,25 @@ func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, 
 
 // deleteFailedSince reports whether a delete Job created after since failed.
 func deleteFailedSince(ctx context.Context, client *kube.Client, labels map[string]string, ns string, since time.Time) bool {
-	jobs, err := listWorkflowJobs(ctx, client, "delete", labels)
+	_, failed := failedRunSince(ctx, client, "delete", labels, ns, since)
+	return failed
+}
+
+// failedRunSince finds a Job of the workflow action created after since
+// that failed: the only trace of a run that fails after a failed run, as
+// Kratix then leaves the object's conditions as they were.
+func failedRunSince(ctx context.Context, client *kube.Client, action string, labels map[string]string, ns string, since time.Time) (kratix.WorkflowRun, bool) {
+	jobs, err := listWorkflowJobs(ctx, client, action, labels)
 	if err != nil {
-		return false
+		return kratix.WorkflowRun{}, false
 	}
 	for i := range jobs {
 		run := kratix.RunFromJob(&jobs[i])
 		if run.Phase == kratix.PhaseFailed && !jobs[i].GetCreationTimestamp().Time.Before(since) && (ns == "" || runBelongsTo(run, &jobs[i], ns)) {
-			return true
+			return run, true
 		}
 	}
-	return false
+	return kratix.WorkflowRun{}, false
 }
 
 func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, labels map[string]string) ([]unstructured.Unstructured, error) {
@@ -164,9 +172,8 @@ func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, l
 func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
 	// A merge patch, not an apply: it can never re-create an object that
 	// vanished meanwhile, and the uid pins it to the object we saw.
-	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"labels":{%q:"true"}}}`, obj.GetUID(), kratix.LabelManualReconciliation)
 	tflog.Info(ctx, "asking Kratix to run the workflow again", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
-	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), []byte(patch), kube.WriteOptions{FieldManager: fieldManager})
+	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), kratix.RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
 	if kube.IsNotFound(err) || kube.IsKindNotServed(err) || kube.IsConflict(err) {
 		return nil // the object went or changed meanwhile; the wait sees it
 	}
