@@ -24,7 +24,7 @@ func nameIdentity(what string) identityschema.Schema {
 	}}
 }
 
-// requestIdentity names a request the way its import ID does: by Promise,
+// requestIdentitySchema names a request the way its import ID does: by Promise,
 // or, for a request made without one, by api_version and kind. The
 // api_version is left out when the Promise names the request, because it
 // follows the Promise's served version and an identity must not change.
@@ -43,9 +43,10 @@ var (
 	requestIdentityAttrs = []string{"promise", "api_version", "kind", "namespace", "name"}
 )
 
-// recordIdentity copies the identity attributes from the state the resource
-// is about to return. It does nothing without identity support (Terraform
-// before 1.12) or without state (a create that failed before writing any).
+// recordIdentity copies the identity attributes from a state (the one the
+// resource is about to return, or the prior one). It does nothing without
+// an identity to fill or without state (a create that failed before
+// writing any), and leaves the identity alone while a value is unknown.
 func recordIdentity(ctx context.Context, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics, attrs []string) {
 	if identity == nil || state.Raw.IsNull() {
 		return
