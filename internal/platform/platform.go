@@ -92,7 +92,10 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 			return nil, err
 		}
 	}
-	p = &Platform{WorkDir: opts.WorkDir, Mode: opts.Mode}
+	// started, not the named result (a failed return sets that to nil),
+	// is what the deferred cleanup stops.
+	started := &Platform{WorkDir: opts.WorkDir, Mode: opts.Mode}
+	p = started
 	if p.Mode == "" {
 		p.Mode = ModeEmulator
 	}
@@ -104,7 +107,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	}
 	defer func() {
 		if err != nil {
-			_ = p.Stop()
+			_ = started.Stop()
 		}
 	}()
 	if p.Mode == ModeReal {
