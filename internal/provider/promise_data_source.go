@@ -37,6 +37,7 @@ type promiseDataSourceModel struct {
 	RequiredBy types.List   `tfsdk:"required_by"`
 	Pipelines  types.List   `tfsdk:"pipelines"`
 	Workflows  types.List   `tfsdk:"workflows"`
+	Placements types.List   `tfsdk:"placements"`
 }
 
 var pipelineRefAttrTypes = map[string]attr.Type{"type": types.StringType, "action": types.StringType, "name": types.StringType}
@@ -61,7 +62,8 @@ func (d *promiseDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				MarkdownDescription: "Promises that require this one: `name`, `version` and `required_version`."},
 			"pipelines": schema.ListAttribute{Computed: true, ElementType: types.ObjectType{AttrTypes: pipelineRefAttrTypes},
 				MarkdownDescription: "Every pipeline the Promise defines: `type` (`promise` or `resource`), `action` (`configure` or `delete`) and `name`."},
-			"workflows": dsWorkflowsSchema(),
+			"workflows":  dsWorkflowsSchema(),
+			"placements": placementsDataSourceAttribute(),
 		},
 	}
 }
@@ -96,6 +98,7 @@ func (d *promiseDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		}
 	}
 	m.Pipelines = types.ListValueMust(types.ObjectType{AttrTypes: pipelineRefAttrTypes}, refs)
+	m.Placements = placementsNow(ctx, d.data, kratix.WorkSelector{Promise: obj.GetName()}, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

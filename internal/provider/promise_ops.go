@@ -54,6 +54,9 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
 	if !plan.Wait.ValueBool() || diags.HasError() {
+		if !diags.HasError() {
+			r.recordPlacements(ctx, plan, state, diags)
+		}
 		return false
 	}
 	requestsRerun := prior != nil && specChanged
@@ -73,6 +76,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
+	r.recordPlacements(ctx, plan, state, diags)
 	if waitErr != nil {
 		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
 		return true
@@ -172,7 +176,14 @@ func (r *promiseResource) recordApplied(ctx context.Context, plan *promiseModel,
 	configured.API, configured.Workflows, configured.Dependencies = plan.API, plan.Workflows, plan.Dependencies
 	configured.DestinationSelectors, configured.RequiredPromises = plan.DestinationSelectors, plan.RequiredPromises
 	configured.PipelineNamespace, configured.ReconciliationInterval, configured.Version = plan.PipelineNamespace, plan.ReconciliationInterval, plan.Version
+	if configured.Placements.IsUnknown() {
+		configured.Placements = types.ListNull(placementObjectType) // read once the wait is over
+	}
 	diags.Append(state.Set(ctx, &configured)...)
+}
+
+func (r *promiseResource) recordPlacements(ctx context.Context, plan *promiseModel, state *tfsdk.State, diags *diag.Diagnostics) {
+	recordPlacements(ctx, r.data, kratix.WorkSelector{Promise: plan.Name.ValueString()}, state, diags)
 }
 
 func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kratix.PromiseWatch) (*unstructured.Unstructured, *waitError) {

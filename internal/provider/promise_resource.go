@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 )
 
 var (
@@ -67,6 +69,7 @@ type promiseModel struct {
 	APIVersion             types.String   `tfsdk:"api_version"`
 	Kind                   types.String   `tfsdk:"kind"`
 	RequiredBy             types.List     `tfsdk:"required_by"`
+	Placements             types.List     `tfsdk:"placements"`
 }
 
 var selectorAttrTypes = map[string]attr.Type{"match_labels": types.MapType{ElemType: types.StringType}}
@@ -152,6 +155,9 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			"kind":        schema.StringAttribute{Computed: true, MarkdownDescription: "Kind of the API the Promise offers."},
 			"required_by": schema.ListAttribute{Computed: true, ElementType: types.ObjectType{AttrTypes: requiredByAttrTypes},
 				MarkdownDescription: "Promises that require this one: `name`, `version` and `required_version`."},
+			"placements": placementsResourceAttribute("The Promise's own work: what its promise workflows and " +
+				"`dependencies` write, scheduled by its `destination_selectors` (its requests' work is on each " +
+				"`kratix_resource_request`). Read when an apply of the Promise returns and at every refresh."),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
@@ -229,6 +235,7 @@ func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	r.fillFromObject(ctx, &state, obj)
+	state.Placements = placementsOnRefresh(ctx, r.data, kratix.WorkSelector{Promise: obj.GetName()}, state.Placements, &resp.Diagnostics)
 	warnIfTerminating(obj, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -272,5 +279,6 @@ func emptyPromiseState(name string) promiseModel {
 		Timeouts:             timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
 		Conditions:           types.ListNull(conditionObjectType),
 		RequiredBy:           types.ListNull(types.ObjectType{AttrTypes: requiredByAttrTypes}),
+		Placements:           types.ListNull(placementObjectType),
 	}
 }

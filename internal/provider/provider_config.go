@@ -167,6 +167,8 @@ type providerData struct {
 	FieldManager     string
 	DefaultNamespace string
 	promiseAPIs      *promiseAPICache
+	// placements is the refresh's shared read of where Kratix put work.
+	placements placementSnapshot
 	// ConfigKnown is false during a plan whose provider settings depend on
 	// values known only after apply; reads are then skipped rather than
 	// failing.

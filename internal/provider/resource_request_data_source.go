@@ -59,6 +59,7 @@ type requestDataSourceModel struct {
 	Conditions         types.List     `tfsdk:"conditions"`
 	Workflows          types.List     `tfsdk:"workflows"`
 	Health             types.String   `tfsdk:"health"`
+	Placements         types.List     `tfsdk:"placements"`
 }
 
 func (d *requestDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -96,6 +97,7 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"conditions":          dsConditionsSchema("Kratix's conditions on the request."),
 			"workflows":           dsWorkflowsSchema(),
 			"health":              computedString("Aggregated health from HealthRecords (`status.healthStatus.state`: `ready`, `healthy`, `degraded`, `unhealthy` or `unknown`); empty when none."),
+			"placements":          placementsDataSourceAttribute(),
 		},
 		Blocks: map[string]schema.Block{"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
 			ReadDescription: "How long the read may take, waiting for `wait_for` included, and retrying an unreachable or " +
@@ -139,6 +141,7 @@ func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	fillRequestDataSource(ctx, &m, obj)
+	m.Placements = placementsNow(ctx, d.data, requestWorkSelector(obj, m.Promise), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -53,6 +53,9 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	tflog.Debug(ctx, "applied resource request", map[string]any{"id": plan.ID.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
 	if plan.WaitFor.ValueString() == waitNone || diags.HasError() {
+		if !diags.HasError() {
+			recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
+		}
 		return false
 	}
 	rerunning := rerun && sameRequestObject(plan, prior)
@@ -70,7 +73,9 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch)
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
+		applied = final // labelled with its Promise by now
 	}
+	recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
 	if waitErr != nil {
 		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("request", prior == nil))
 	}
@@ -89,6 +94,9 @@ func (r *resourceRequestResource) recordApplied(ctx context.Context, plan *resou
 	configured := *plan
 	r.fillFromObject(ctx, &configured, obj)
 	configured.Spec, configured.Labels, configured.Annotations = plan.Spec, plan.Labels, plan.Annotations
+	if configured.Placements.IsUnknown() {
+		configured.Placements = types.ListNull(placementObjectType) // read once the wait is over
+	}
 	diags.Append(state.Set(ctx, &configured)...)
 }
 

@@ -66,6 +66,7 @@ type resourceRequestModel struct {
 	Status             types.Dynamic  `tfsdk:"status"`
 	Conditions         types.Map      `tfsdk:"conditions"`
 	Workflows          types.Map      `tfsdk:"workflows"`
+	Placements         types.List     `tfsdk:"placements"`
 }
 
 func (r *resourceRequestResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -166,6 +167,10 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 					"pipeline name, from `status.kratix.workflows.pipelines`; empty with a Kratix that does not publish it, such as Kratix `main` of 2025-09. Attempts, retries and messages are on the " +
 					"`kratix_resource_request` and `kratix_workflows` data sources.",
 			},
+			"placements": placementsResourceAttribute("Read when an apply of the request returns and at every refresh. " +
+				"Kratix schedules the work after the configure workflow writes it, so a request applied with `wait_for = " +
+				"\"delivered\"` has its placements when apply returns; with another `wait_for` they can appear only at the " +
+				"next refresh."),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true,
@@ -252,6 +257,7 @@ func (r *resourceRequestResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	r.fillFromObject(ctx, &state, obj)
+	state.Placements = placementsOnRefresh(ctx, r.data, requestWorkSelector(obj, state.Promise), state.Placements, &resp.Diagnostics)
 	warnIfTerminating(obj, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -309,6 +315,7 @@ func importedRequestState(rawID string, id requestIdentity) resourceRequestModel
 		Status:         types.DynamicNull(),
 		Conditions:     types.MapNull(types.StringType),
 		Workflows:      types.MapNull(types.StringType),
+		Placements:     types.ListNull(placementObjectType),
 	}
 }
 

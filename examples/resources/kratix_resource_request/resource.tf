@@ -23,6 +23,12 @@ output "cache_pipeline_output" {
   value = try(kratix_resource_request.cache.status.connectionDetails, null)
 }
 
+# Where Kratix put the output: the Destination, and the directory in its
+# state store.
+output "cache_placements" {
+  value = [for p in kratix_resource_request.cache.placements : "${p.destination}: ${p.state_store_kind}/${p.state_store_name} ${p.path}"]
+}
+
 # The typed arguments, without a YAML file.
 resource "kratix_resource_request" "sessions" {
   promise   = "redis"
