@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -122,6 +123,10 @@ func kratixModuleDir(ctx context.Context, toolsDir string) (string, error) {
 		out, err = cmd.Output()
 	}
 	if err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			err = fmt.Errorf("%w\n%s", err, exitErr.Stderr)
+		}
 		return "", fmt.Errorf("finding the %s module source from %s: %w", KratixModule, toolsDir, err)
 	}
 	return strings.TrimSpace(string(out)), nil

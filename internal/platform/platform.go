@@ -86,11 +86,24 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	if err := ReapOrphans(); err != nil {
 		logf("reaping orphaned platform processes: %v", err)
 	}
+	// In real mode Kratix's binaries build alongside the platform's: on a
+	// cold cache the two builds are the longest part of a start.
+	var kratixBins *KratixBinaries
+	var kratixErr error
+	kratixBuilt := make(chan struct{})
+	go func() {
+		defer close(kratixBuilt)
+		if opts.Mode == ModeReal {
+			kratixBins, kratixErr = EnsureKratixBinaries(ctx, logf)
+		}
+	}()
 	binDir := opts.BinDir
 	if binDir == "" {
-		if binDir, err = EnsureBinaries(ctx, logf); err != nil {
-			return nil, err
-		}
+		binDir, err = EnsureBinaries(ctx, logf)
+	}
+	<-kratixBuilt
+	if err = errors.Join(err, kratixErr); err != nil {
+		return nil, err
 	}
 	// started, not the named result (a failed return sets that to nil),
 	// is what the deferred cleanup stops.
@@ -110,11 +123,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 			_ = started.Stop()
 		}
 	}()
-	if p.Mode == ModeReal {
-		if p.Kratix, err = EnsureKratixBinaries(ctx, logf); err != nil {
-			return nil, err
-		}
-	}
+	p.Kratix = kratixBins
 	if err = p.start(ctx, binDir, logf); err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func up(dir string) error {
 		return err
 	}
 	fmt.Println("Starting the local Kratix platform. The first run builds kube-apiserver and etcd (about 5 minutes on 2 cores) " +
-		"and, in real mode, Kratix (about 15 more); its progress follows.")
+		"and, in real mode, Kratix beside them (about 15 minutes in all); its progress follows.")
 	if err := waitForReady(dir, cmd.Process.Pid); err != nil {
 		return err
 	}
