@@ -102,6 +102,12 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		binDir, err = EnsureBinaries(ctx, logf)
 	}
 	<-kratixBuilt
+	if err == nil && kratixErr != nil && ctx.Err() == nil {
+		// Once seen on a cold machine, with go's module cache filling up
+		// beside it; the cause was not kept. Try once more before failing.
+		logf("finding or building the Kratix binaries failed (%v); trying once more", kratixErr)
+		kratixBins, kratixErr = EnsureKratixBinaries(ctx, logf)
+	}
 	if err = errors.Join(err, kratixErr); err != nil {
 		return nil, err
 	}
