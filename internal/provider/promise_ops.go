@@ -259,7 +259,7 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 	var requests []string
 	var total int64
 	if err == nil {
-		requests, total, err = liveRequests(ctx, r.data.Client, promise)
+		requests, total, err = liveRequestsAfterGrace(ctx, r.data.Client, promise)
 	}
 	if err != nil {
 		diags.AddError("Cannot check the requests of Promise "+name, fmt.Sprintf("Before deleting a Promise the provider checks "+
@@ -277,6 +277,30 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 			"force_destroy = true on this Promise, run terraform apply, then destroy (or replace) it.",
 		name, strings.Join(requests, ", ")+more(total, len(requests))))
 	return true
+}
+
+// promiseDeleteGrace is how long a Promise's delete waits for its live
+// requests to start going. A destroy deletes a Promise and its requests side
+// by side when nothing in the configuration orders them (a generated
+// configuration names the Promise by its name, not by a reference): those
+// requests are being deleted a moment later.
+var promiseDeleteGrace = 10 * time.Second
+
+// liveRequestsAfterGrace is liveRequests once no request is left, or once
+// promiseDeleteGrace has passed with some still live.
+func liveRequestsAfterGrace(ctx context.Context, client *kube.Client, promise *unstructured.Unstructured) ([]string, int64, error) {
+	deadline := time.Now().Add(promiseDeleteGrace)
+	for {
+		names, total, err := liveRequests(ctx, client, promise)
+		if err != nil || total == 0 || time.Now().After(deadline) {
+			return names, total, err
+		}
+		select {
+		case <-ctx.Done():
+			return names, total, nil
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // liveRequests lists up to a few requests of the Promise's API that are not
