@@ -53,10 +53,11 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
-	if !plan.Wait.ValueBool() || diags.HasError() {
-		if !diags.HasError() {
-			r.recordPlacements(ctx, plan, state, diags)
-		}
+	if diags.HasError() {
+		return false
+	}
+	if !plan.Wait.ValueBool() {
+		r.recordPlacements(ctx, plan, state, diags)
 		return false
 	}
 	requestsRerun := prior != nil && specChanged

@@ -52,10 +52,11 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	}
 	tflog.Debug(ctx, "applied resource request", map[string]any{"id": plan.ID.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
-	if plan.WaitFor.ValueString() == waitNone || diags.HasError() {
-		if !diags.HasError() {
-			recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
-		}
+	if diags.HasError() {
+		return false
+	}
+	if plan.WaitFor.ValueString() == waitNone {
+		recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
 		return false
 	}
 	rerunning := rerun && sameRequestObject(plan, prior)
