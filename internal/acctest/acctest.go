@@ -105,7 +105,7 @@ func startLocal(ctx context.Context) (func(), error) {
 	}
 	current = &Env{
 		KubeconfigPath: p.KubeconfigPath, Context: platform.KubeconfigContext, Host: p.Host, CAData: p.CAData,
-		AdminToken: p.AdminToken, LimitedToken: p.LimitedToken, LimitedUser: p.LimitedUser, config: p.AdminConfig(),
+		AdminToken: p.AdminToken, LimitedToken: p.LimitedToken, LimitedUser: p.LimitedUser, config: withWebhookRetry(p.AdminConfig()),
 		Mode: mode, stores: kratix.Stores,
 	}
 	logf("Kratix mode: %s; Git server %s, S3 server %s", mode, kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint())
@@ -140,7 +140,7 @@ func useExisting(path string) (func(), error) {
 		_ = os.RemoveAll(storeDir)
 		return nil, err
 	}
-	current = &Env{KubeconfigPath: path, Context: raw.CurrentContext, Host: cfg.Host, CAData: cfg.CAData, Existing: true, config: cfg, stores: stores}
+	current = &Env{KubeconfigPath: path, Context: raw.CurrentContext, Host: cfg.Host, CAData: cfg.CAData, Existing: true, config: withWebhookRetry(cfg), stores: stores}
 	return func() {
 		_ = stores.Close()
 		_ = os.RemoveAll(storeDir)
