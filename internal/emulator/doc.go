@@ -191,4 +191,9 @@
 //	                                                           (Failing), request WorksFailing                      selectors win over a pipeline's (scheduler_integration_test.go)
 //	                                                           (WorkReconciler.updateWork-
 //	                                                           Status)
+//	admission webhooks during    always up (none)              cmd/main.go restarts its         not emulated        the provider retries a 500 from the API server; the tests'
+//	  a manager restart                                        manager in-process two minutes                       own writes re-send a request refused for an unreachable
+//	                                                           after a Promise's API changes;                       webhook (acctest.webhookRetryTransport); the emulator does
+//	                                                           its webhook server on 9443 is                        not model the outage
+//	                                                           down for a moment
 package emulator
