@@ -62,6 +62,43 @@ func EnsureKratixBinaries(ctx context.Context, logf func(string, ...any)) (*Krat
 	return bins, checkKratixBinaries(dir)
 }
 
+// EnsureModeBinaries finds or builds what a platform of mode runs: the
+// platform's binaries (unless binDir names them) and, in real mode, Kratix's,
+// built side by side, since on a cold cache the two builds are the longest
+// part of a start.
+func EnsureModeBinaries(ctx context.Context, mode Mode, binDir string, logf func(string, ...any)) (string, *KratixBinaries, error) {
+	var kratixBins *KratixBinaries
+	var kratixErr error
+	kratixBuilt := make(chan struct{})
+	go func() {
+		defer close(kratixBuilt)
+		if mode == ModeReal {
+			kratixBins, kratixErr = ensureKratixBinariesRetrying(ctx, logf)
+		}
+	}()
+	var err error
+	if binDir == "" {
+		binDir, err = EnsureBinaries(ctx, logf)
+	}
+	<-kratixBuilt
+	if err = errors.Join(err, kratixErr); err != nil {
+		return "", nil, err
+	}
+	return binDir, kratixBins, nil
+}
+
+// ensureKratixBinariesRetrying is EnsureKratixBinaries tried once more after
+// a failure, still beside the platform's build. A failure was seen on a cold
+// machine with go's module cache filling up beside it.
+func ensureKratixBinariesRetrying(ctx context.Context, logf func(string, ...any)) (*KratixBinaries, error) {
+	bins, err := EnsureKratixBinaries(ctx, logf)
+	if err == nil || ctx.Err() != nil {
+		return bins, err
+	}
+	logf("finding or building the Kratix binaries failed (%v); trying once more", err)
+	return EnsureKratixBinaries(ctx, logf)
+}
+
 func cachedKratixBuild(ctx context.Context, toolsDir string, logf func(string, ...any)) (string, error) {
 	return cachedBuild{
 		prefix: "kratix", what: "the Kratix controller manager and pipeline adapter", module: "Kratix",

@@ -86,29 +86,8 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	if err := ReapOrphans(); err != nil {
 		logf("reaping orphaned platform processes: %v", err)
 	}
-	// In real mode Kratix's binaries build alongside the platform's: on a
-	// cold cache the two builds are the longest part of a start.
-	var kratixBins *KratixBinaries
-	var kratixErr error
-	kratixBuilt := make(chan struct{})
-	go func() {
-		defer close(kratixBuilt)
-		if opts.Mode == ModeReal {
-			kratixBins, kratixErr = EnsureKratixBinaries(ctx, logf)
-		}
-	}()
-	binDir := opts.BinDir
-	if binDir == "" {
-		binDir, err = EnsureBinaries(ctx, logf)
-	}
-	<-kratixBuilt
-	if err == nil && kratixErr != nil && ctx.Err() == nil {
-		// Once seen on a cold machine, with go's module cache filling up
-		// beside it; the cause was not kept. Try once more before failing.
-		logf("finding or building the Kratix binaries failed (%v); trying once more", kratixErr)
-		kratixBins, kratixErr = EnsureKratixBinaries(ctx, logf)
-	}
-	if err = errors.Join(err, kratixErr); err != nil {
+	binDir, kratixBins, err := EnsureModeBinaries(ctx, opts.Mode, opts.BinDir, logf)
+	if err != nil {
 		return nil, err
 	}
 	// started, not the named result (a failed return sets that to nil),

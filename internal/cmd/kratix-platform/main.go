@@ -11,6 +11,8 @@
 //	kratix-platform serve  run it in the foreground until interrupted
 //	kratix-platform stores print the state stores' addresses and credentials
 //	                       as shell variables (KRATIX_GIT_URL, ...)
+//	kratix-platform build  build (or find) the binaries the mode runs into the
+//	                       cache, without starting anything
 //
 // State lives in --dir (default .platform in the source tree).
 package main
@@ -53,6 +55,8 @@ func main() {
 		err = serve(*dir)
 	case "stores":
 		err = printStoreVariables(*dir)
+	case "build":
+		err = build()
 	default:
 		usage()
 	}
@@ -63,7 +67,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve|stores [--dir DIR]")
+	fmt.Fprintln(os.Stderr, "usage: kratix-platform up|down|serve|stores|build [--dir DIR]")
 	os.Exit(2)
 }
 
@@ -72,6 +76,26 @@ func defaultDir() string {
 		return filepath.Join(root, ".platform")
 	}
 	return ".platform"
+}
+
+// build fills the cache with the binaries a platform of the mode runs, so
+// that later starts take seconds.
+func build() error {
+	mode, err := platform.ModeFromEnv(platform.ModeReal)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	binDir, kratixBins, err := platform.EnsureModeBinaries(ctx, mode, "", logf)
+	if err != nil {
+		return err
+	}
+	logf("%s mode: platform binaries in %s", mode, binDir)
+	if kratixBins != nil {
+		logf("%s mode: Kratix binaries %s and %s", mode, kratixBins.Manager, kratixBins.PipelineAdapter)
+	}
+	return nil
 }
 
 // up starts `serve` detached from this terminal and waits until it is ready.
