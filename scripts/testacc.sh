@@ -33,8 +33,8 @@ run() {
 }
 
 slowest() {
-	echo "== slowest tests of the $1 pass (over $2)"
-	"$gotestsum" tool slowest --jsonfile "$timings/$1.json" --threshold "$2" | head -n 15
+	echo "== the 15 slowest tests of the $1 pass"
+	"$gotestsum" tool slowest --jsonfile "$timings/$1.json" --num 15
 }
 
 started=$SECONDS
@@ -72,7 +72,7 @@ wait "$real_pid"
 real_rc=$?
 echo "== acceptance tests of the provider against the real Kratix controller ($((SECONDS - started)) s in all)"
 cat "$log"
-slowest emulator 20s
-slowest real 60s
+slowest emulator
+slowest real
 echo "== emulator pass: exit $emulator_rc; real-Kratix pass: exit $real_rc"
 [ "$emulator_rc" -eq 0 ] && [ "$real_rc" -eq 0 ]
