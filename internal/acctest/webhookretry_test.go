@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 )
 
@@ -14,12 +14,15 @@ const webhookRefused = `{"kind":"Status","status":"Failure","message":"Internal 
 // serveFailures answers the first n requests with status and body, then 200,
 // and records every request body it received.
 func serveFailures(t *testing.T, n int32, body string) (*httptest.Server, *[]string) {
-	var calls atomic.Int32
+	var mu sync.Mutex
 	var bodies []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
 		bodies = append(bodies, string(b))
-		if calls.Add(1) <= n {
+		failing := int32(len(bodies)) <= n
+		mu.Unlock()
+		if failing {
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = io.WriteString(w, body)
 			return
