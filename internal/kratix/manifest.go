@@ -220,9 +220,11 @@ func parseRequiredPromises(raw any) ([]RequiredPromise, error) {
 }
 
 // RequestManifest is a resource request's YAML split along the provider's
-// arguments. Its apiVersion and kind are not used: the Promise named in the
-// configuration decides them.
+// arguments. Its apiVersion and kind do not decide anything: the Promise
+// named in the configuration does. They may be blank (`kratix init` writes
+// `kind: # kind`); the provider only warns when they name another kind.
 type RequestManifest struct {
+	APIVersion, Kind    string // "" when the manifest leaves them out or blank
 	Name, Namespace     string // Namespace is "" when the manifest has none
 	Labels, Annotations map[string]string
 	Spec                map[string]any // nil when absent
@@ -230,13 +232,10 @@ type RequestManifest struct {
 
 // ParseRequestManifest splits a decoded resource request.
 func ParseRequestManifest(doc map[string]any) (RequestManifest, error) {
-	var m RequestManifest
-	if kind := str(doc["kind"]); kind == "" || str(doc["apiVersion"]) == "" {
-		return m, errors.New("the manifest has no apiVersion or kind: give kratix_resource_request a whole request, " +
-			"as `kubectl apply -f` takes it (apiVersion, kind, metadata.name, spec)")
-	} else if strings.EqualFold(str(doc["apiVersion"]), PromiseGVK.GroupVersion().String()) {
+	m := RequestManifest{APIVersion: str(doc["apiVersion"]), Kind: str(doc["kind"])}
+	if strings.EqualFold(m.APIVersion, PromiseGVK.GroupVersion().String()) {
 		return m, fmt.Errorf("the manifest is a %s of Kratix itself, not a request of a Promise's API: "+
-			"give kratix_resource_request the request (e.g. resource-request.yaml), and a promise.yaml to kratix_promise", kind)
+			"give kratix_resource_request the request (e.g. resource-request.yaml), and a promise.yaml to kratix_promise", orNone(m.Kind))
 	}
 	meta, err := parseMetadata(doc)
 	if err != nil {

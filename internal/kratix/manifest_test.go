@@ -123,13 +123,20 @@ func TestParseRequestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := RequestManifest{Name: "cache", Labels: map[string]string{"team": "a"}, Spec: map[string]any{"size": "large"}}
+	want := RequestManifest{APIVersion: "marketplace.kratix.io/v1", Kind: "redis", Name: "cache", Labels: map[string]string{"team": "a"}, Spec: map[string]any{"size": "large"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
+	// As `kratix init` writes a request: the kind is left for the user.
+	doc, err = DecodeManifest("apiVersion: marketplace.kratix.io/v1\nkind: # kind\nmetadata:\n  name: cache\nspec: {size: large}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ParseRequestManifest(doc); err != nil || got.Kind != "" || got.Name != "cache" {
+		t.Errorf("blank kind: got %#v, %v; want the request with no kind", got, err)
+	}
 	for name, tc := range map[string]struct{ yaml, want string }{
 		"a Promise":  {promiseYAML, "a Promise of Kratix itself"},
-		"no kind":    {"metadata: {name: a}\n", "no apiVersion or kind"},
 		"spec list":  {"apiVersion: a/v1\nkind: b\nmetadata: {name: a}\nspec: [1]\n", "spec must be an object"},
 		"namespace?": {"apiVersion: a/v1\nkind: b\nmetadata: {name: a, namespace: 3}\n", "metadata.namespace must be a string"},
 	} {

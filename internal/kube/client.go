@@ -139,8 +139,8 @@ func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var version string
-	err = c.retry.do(ctx, "server version", func(context.Context) error {
-		info, err := cl.discovery.ServerVersion()
+	err = c.retry.do(ctx, "server version", func(ctx context.Context) error {
+		info, err := untilDone(ctx, cl.discovery.ServerVersion)
 		if err == nil {
 			version = info.GitVersion
 		}
@@ -194,6 +194,24 @@ func (c *Client) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace
 		return err
 	})
 	return obj, translate(err, op)
+}
+
+// GetWhenServed is Get for a refresh: when gvk is not served, it waits
+// within ctx for the kind to be served and reads again, rather than failing
+// at once. Discovery lists custom kinds again only some seconds after an API
+// server restarts, and a refresh in that window must neither fail nor call
+// the object gone. When the kind is still not served as ctx ends, the
+// error says so (IsKindNotServed stays true) and what the wait saw.
+func (c *Client) GetWhenServed(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
+	obj, err := c.Get(ctx, gvk, namespace, name)
+	if !IsKindNotServed(err) {
+		return obj, err
+	}
+	debug(ctx, c.log, "kind not served; waiting for it within the read's timeout", map[string]any{"kind": gvk.Kind, "apiVersion": gvk.GroupVersion().String()})
+	if _, werr := c.WaitForKind(ctx, gvk); werr != nil {
+		return nil, fmt.Errorf("%w\n\nThe provider waited for the kind until the read's timeout: %v", err, werr)
+	}
+	return c.Get(ctx, gvk, namespace, name)
 }
 
 // List lists objects of gvk; an empty namespace lists all namespaces.

@@ -26,9 +26,11 @@ func (c *Client) mapping(ctx context.Context, cl *clients, gvk schema.GroupVersi
 	for reset := false; ; reset = true {
 		gen := c.mapperGeneration()
 		var m *meta.RESTMapping
-		err := c.retry.do(ctx, "discovery", func(context.Context) error {
-			var err error
-			m, err = cl.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		err := c.retry.do(ctx, "discovery", func(ctx context.Context) error {
+			found, err := untilDone(ctx, func() (*meta.RESTMapping, error) {
+				return cl.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+			})
+			m = found
 			return err
 		})
 		if err == nil || reset || !meta.IsNoMatchError(err) {
@@ -62,4 +64,30 @@ func (c *Client) resetMapper(ctx context.Context, cl *clients, gen uint64) {
 func discoveryOp(gvk schema.GroupVersionKind, cl *clients) operation {
 	return operation{verb: "get", gvk: gvk, host: cl.cfg.Host, plugin: cl.plugin,
 		what: fmt.Sprintf("API discovery (/api, /apis) for kind %s (%s)", gvk.Kind, gvk.GroupVersion().String())}
+}
+
+// untilDone returns fn's result, or ctx's error as soon as ctx ends if fn
+// has not returned by then. client-go's discovery takes no context: its
+// requests end only at the HTTP client's own timeout, and the memory cache
+// lets one caller fetch at a time, so without this an unreachable server
+// would hold every lookup, Ctrl-C and timeouts.read included, for half a
+// minute. fn then finishes in the background and fills the cache for the
+// next caller.
+func untilDone[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	type result struct {
+		value T
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.value, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -120,5 +121,25 @@ func TestStaleResetIsSkipped(t *testing.T) {
 	}
 	if h := f.hits(); h != 2 {
 		t.Errorf("discovery fetched %d times, want 2: the stale reset was not skipped", h)
+	}
+}
+
+// TestUntilDone: a call that cannot be cancelled (client-go's discovery)
+// stops holding its caller when the caller's context ends.
+func TestUntilDone(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := untilDone(ctx, func() (int, error) {
+		<-release
+		return 1, nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	v, err := untilDone(context.Background(), func() (int, error) { return 7, nil })
+	if v != 7 || err != nil {
+		t.Fatalf("got %d, %v; want 7, nil", v, err)
 	}
 }

@@ -75,7 +75,7 @@ func (d *destinationDataSource) Read(ctx context.Context, req datasource.ReadReq
 	if resp.Diagnostics.HasError() || !requireKnownConfig(d.data, &resp.Diagnostics) {
 		return
 	}
-	obj, err := d.data.Client.Get(ctx, kratix.DestinationGVK, "", m.Name.ValueString())
+	obj, err := d.data.Client.GetWhenServed(ctx, kratix.DestinationGVK, "", m.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read Destination "+m.Name.ValueString(), err.Error())
 		return

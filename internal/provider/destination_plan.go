@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -78,10 +79,15 @@ func (r *destinationResource) ModifyPlan(ctx context.Context, req resource.Modif
 		others = append(others, &list.Items[i])
 	}
 	if other := kratix.DestinationPathConflict(plan.Name.ValueString(), plan.Path.ValueString(), ref, others); other != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("path"), "Destination path already in use",
+		var found diag.Diagnostics
+		found.AddAttributeError(path.Root("path"), "Destination path already in use",
 			fmt.Sprintf("The Destination %q already writes to path %q of %s. Kratix requires each Destination on a state "+
 				"store to have its own path (its webhook refuses the Destination otherwise). Choose another path, or "+
 				"another state store.", other, plan.Path.ValueString(), ref))
+		if req.State.Raw.IsNull() {
+			found = createRefusalsAsWarnings(found)
+		}
+		resp.Diagnostics.Append(found...)
 	}
 }
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -176,7 +175,7 @@ func TestAccPromise_replacementWarns(t *testing.T) {
 	cli := appliedCLI(t, harness.Current().ProviderConfig()+p.HCL())
 	renamed := p
 	renamed.Name = p.Name + "-v2"
-	writeFile(t, filepath.Join(cli.dir, "main.tf"), harness.Current().ProviderConfig()+renamed.HCL())
+	cli.write(harness.Current().ProviderConfig() + renamed.HCL())
 	out := cli.run("plan", "-input=false")
 	for _, want := range []string{"Warning: Promise will be replaced", "force_destroy is false", "must be replaced"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {

@@ -78,7 +78,7 @@ func (d *promiseDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() || !requireKnownConfig(d.data, &resp.Diagnostics) {
 		return
 	}
-	obj, err := d.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Name.ValueString())
+	obj, err := d.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", m.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read Promise "+m.Name.ValueString(), err.Error())
 		return

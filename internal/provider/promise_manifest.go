@@ -121,7 +121,7 @@ func promiseArgsFromManifest(ctx context.Context, manifest types.Dynamic, resp *
 	m := promiseModel{
 		Name: types.StringValue(parsed.Name), Version: optionalStringValue(parsed.Version),
 		Labels: optionalMapValue(parsed.Labels), Annotations: optionalMapValue(parsed.Annotations),
-		API: dynamicFromGo(ctx, parsed.API), Workflows: dynamicFromGo(ctx, parsed.Workflows), Dependencies: dynamicFromGo(ctx, parsed.Dependencies),
+		API: dynamicFromGo(ctx, parsed.API), Workflows: dynamicFromGo(ctx, parsed.Workflows), Dependencies: dynamicFromGo(ctx, nilIfEmptyList(parsed.Dependencies)),
 		DestinationSelectors: selectorsFromManifest(parsed.DestinationSelectors), RequiredPromises: requiredFromManifest(parsed.RequiredPromises),
 		PipelineNamespace: optionalStringValue(parsed.PipelineNamespace), ReconciliationInterval: optionalStringValue(parsed.ReconciliationInterval),
 	}
@@ -176,4 +176,14 @@ func requiredFromManifest(required []kratix.RequiredPromise) types.List {
 		}))
 	}
 	return types.ListValueMust(elemType, elems)
+}
+
+// nilIfEmptyList reads `dependencies: []` as no dependencies: the API server
+// stores an empty list as no field at all, so an import reads it back as
+// null, and planning [] would make every imported manifest an update.
+func nilIfEmptyList(v any) any {
+	if l, ok := v.([]any); ok && len(l) == 0 {
+		return nil
+	}
+	return v
 }

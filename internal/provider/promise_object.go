@@ -100,8 +100,8 @@ func setGo(into map[string]any, key string, v types.Dynamic, shapeOK func(any) b
 	if err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}
-	if g == nil {
-		return nil
+	if g = nilIfEmptyList(g); g == nil {
+		return nil // what the API server stores for [] too
 	}
 	if !shapeOK(g) {
 		return fmt.Errorf("%s has the wrong shape (%T); see the attribute's documentation", key, g)
@@ -159,9 +159,6 @@ func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		return
 	}
 	creating := req.State.Raw.IsNull()
-	if terraformIsDestroying() {
-		return // the refresh plan before a destroy; see terraformIsDestroying
-	}
 	validatePromiseWorkflows(&plan, resp)
 	if api, err := toGo(plan.API); err == nil && api != nil {
 		apiMap, _ := api.(map[string]any)

@@ -89,14 +89,17 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 }
 
 // writeIfChanged applies the Promise, unless an update changes nothing
-// Kratix sees (only timeouts, wait or force_destroy, say): then it only
-// reads the Promise back. Applying an unchanged Promise is not free: the
-// API server raises the generation of one whose API carries the
-// `creationTimestamp: null` that generated CRDs have at every apply
-// (checked with kubectl apply --server-side on the corpus runtime Promise),
-// and a new generation makes Kratix reconcile every request of the Promise.
+// Kratix sees (only timeouts, wait or force_destroy, say, or only manifest
+// on the first apply after an import): then it only reads the Promise back.
+// Applying an unchanged Promise is not free: the API server raises the
+// generation of one whose API carries the `creationTimestamp: null` that
+// generated CRDs have at every apply (checked with kubectl apply
+// --server-side on the corpus runtime Promise), and a new generation makes
+// Kratix reconcile every request of the Promise. An imported Promise stays
+// marked as adopted until an update writes it (see Update), so the first
+// real change still takes its fields over.
 func (r *promiseResource) writeIfChanged(ctx context.Context, obj *unstructured.Unstructured, plan, prior *promiseModel, adopted bool) (*unstructured.Unstructured, error) {
-	if prior != nil && !adopted && promiseObjectUnchanged(plan, prior) {
+	if prior != nil && promiseObjectUnchanged(plan, prior) {
 		tflog.Debug(ctx, "promise unchanged; not writing it", map[string]any{"name": plan.Name.ValueString()})
 		return r.data.Client.Get(ctx, promiseGVK(), "", plan.Name.ValueString())
 	}

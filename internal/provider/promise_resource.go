@@ -209,7 +209,8 @@ func (r *promiseResource) Update(ctx context.Context, req resource.UpdateRequest
 	adopted := flagAdopted.get(ctx, req.Private, &resp.Diagnostics)
 	pending := flagWorkflowPending.get(ctx, req.Private, &resp.Diagnostics)
 	unfinished := r.applyAndWait(ctx, &plan, &prior, adopted, pending, &resp.State, &resp.Diagnostics)
-	settleUpdate(ctx, resp, adopted, unfinished)
+	// Adoption ends with the first update that writes the Promise.
+	settleUpdate(ctx, resp, adopted && !promiseObjectUnchanged(&plan, &prior), unfinished)
 }
 
 func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -224,7 +225,7 @@ func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
 	defer cancel()
-	obj, err := r.data.Client.Get(ctx, promiseGVK(), "", state.Name.ValueString())
+	obj, err := r.data.Client.GetWhenServed(ctx, promiseGVK(), "", state.Name.ValueString())
 	if isNotFound(err) {
 		tflog.Info(ctx, "promise no longer exists; removing it from state so it is planned for creation", map[string]any{"name": state.Name.ValueString()})
 		resp.State.RemoveResource(ctx)

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -9,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 )
@@ -29,8 +32,8 @@ func requestManifestAttribute() schema.DynamicAttribute {
 		"(`file(\"resource-request.yaml\")`) or decoded (`yamldecode(file(\"resource-request.yaml\"))`). It sets `name`, " +
 		"`namespace` (the provider's `default_namespace` when the manifest has none), `labels`, `annotations` and `spec`, " +
 		"which then cannot be set alongside it; the plan shows its changes on those arguments. Its `apiVersion` and `kind` " +
-		"are not used: `promise` (or `api_version` and `kind`) still says what is requested, so a request written for " +
-		"another version of the API works as is. Other metadata and `status` are ignored. It must hold one document with " +
+		"are not used and may be blank, as `kratix init` writes them: `promise` (or `api_version` and `kind`) still says what is requested, so a request written for " +
+		"another version of the API works as is; a `kind` other than the Promise's API's gives a warning at plan. Other metadata and `status` are ignored. It must hold one document with " +
 		"a `metadata.name`. Unset by default."}
 }
 
@@ -84,18 +87,19 @@ func (r *resourceRequestResource) ValidateConfig(ctx context.Context, req resour
 // from the manifest, or exactly as configured without one (they are
 // Computed only so that the manifest can fill them). The namespace keeps
 // its own defaulting without a manifest.
-func (r *resourceRequestResource) planFromManifest(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+// It returns the apiVersion and kind the manifest names, if any.
+func (r *resourceRequestResource) planFromManifest(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) (declared declaredKind) {
 	manifest, planned := readRequestArgs(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
-		return
+		return declared
 	}
 	values := planned.values()
 	if manifest.IsNull() {
 		delete(values, "namespace")
 	} else {
-		planned = r.requestArgsFromManifest(ctx, manifest, &resp.Diagnostics)
+		planned, declared = r.requestArgsFromManifest(ctx, manifest, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
-			return
+			return declared
 		}
 		values = planned.values()
 	}
@@ -105,13 +109,31 @@ func (r *resourceRequestResource) planFromManifest(ctx context.Context, req reso
 	if !req.State.Raw.IsNull() {
 		replaceWhenChanged(ctx, req, resp, "name", "namespace")
 	}
+	return declared
 }
 
-func (r *resourceRequestResource) requestArgsFromManifest(ctx context.Context, manifest types.Dynamic, diags *diag.Diagnostics) requestArgs {
+// declaredKind is the apiVersion and kind a request's manifest names. They
+// decide nothing (the Promise does); a kind other than the Promise's API's
+// is worth a warning, as the file may be the wrong one.
+type declaredKind struct{ apiVersion, kind string }
+
+// warnIfOtherKind warns when the manifest names a kind, and it is not the
+// one the request is made under.
+func (d declaredKind) warnIfOtherKind(who string, gvk k8sschema.GroupVersionKind, diags *diag.Diagnostics) {
+	if d.kind == "" || strings.EqualFold(d.kind, gvk.Kind) {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("manifest"), "The manifest names another kind",
+		fmt.Sprintf("The manifest of %s says apiVersion %q, kind %q, but its Promise's API is %s %s, so the request is "+
+			"made as a %s. If the manifest is the right file, change or remove its kind; otherwise check the file and promise.",
+			who, d.apiVersion, d.kind, gvk.Kind, gvk.GroupVersion(), gvk.Kind))
+}
+
+func (r *resourceRequestResource) requestArgsFromManifest(ctx context.Context, manifest types.Dynamic, diags *diag.Diagnostics) (requestArgs, declaredKind) {
 	doc, known, err := manifestDocument(manifest)
 	if !known {
 		return requestArgs{Name: types.StringUnknown(), Namespace: types.StringUnknown(), Labels: types.MapUnknown(types.StringType),
-			Annotations: types.MapUnknown(types.StringType), Spec: types.DynamicUnknown()}
+			Annotations: types.MapUnknown(types.StringType), Spec: types.DynamicUnknown()}, declaredKind{}
 	}
 	var parsed kratix.RequestManifest
 	if err == nil {
@@ -119,7 +141,7 @@ func (r *resourceRequestResource) requestArgsFromManifest(ctx context.Context, m
 	}
 	if err != nil {
 		manifestError("kratix_resource_request", err, diags)
-		return requestArgs{}
+		return requestArgs{}, declaredKind{}
 	}
 	namespace := types.StringValue(parsed.Namespace)
 	if parsed.Namespace == "" {
@@ -137,5 +159,5 @@ func (r *resourceRequestResource) requestArgsFromManifest(ctx context.Context, m
 	checkManifestString(ctx, "metadata.namespace", args.Namespace, dnsLabel(), diags)
 	checkManifestMap(ctx, "metadata.labels", args.Labels, metadataKeysValidator{labelValues: true}, diags)
 	checkManifestMap(ctx, "metadata.annotations", args.Annotations, metadataKeysValidator{}, diags)
-	return args
+	return args, declaredKind{parsed.APIVersion, parsed.Kind}
 }

@@ -39,7 +39,7 @@ const notCheckedSummary = "Resource request not checked at plan time"
 // types, formats, bounds, CEL rules, unknown fields) and also checks the
 // namespace and field ownership. Only a plan that creates or changes the
 // request pays for it; when the check cannot run, a warning says why.
-func (r *resourceRequestResource) checkPlannedRequest(ctx context.Context, req resource.ModifyPlanRequest, plan *resourceRequestModel, diags *diag.Diagnostics) {
+func (r *resourceRequestResource) checkPlannedRequest(ctx context.Context, req resource.ModifyPlanRequest, plan *resourceRequestModel, declared declaredKind, diags *diag.Diagnostics) {
 	var prior *resourceRequestModel
 	if !req.State.Raw.IsNull() {
 		prior = &resourceRequestModel{}
@@ -73,6 +73,7 @@ func (r *resourceRequestResource) checkPlannedRequest(ctx context.Context, req r
 	if !ok {
 		return
 	}
+	declared.warnIfOtherKind(describeRequest(plan), gvk, diags)
 	obj, err := buildRequest(plan, gvk)
 	if err != nil {
 		return // apply reports it on the attribute
@@ -84,15 +85,25 @@ func (r *resourceRequestResource) checkPlannedRequest(ctx context.Context, req r
 	out, err := r.data.Client.Apply(ctx, obj, kube.ApplyOptions{
 		FieldManager: r.data.FieldManager, Force: !creating && forceWanted(plan.ForceConflicts, adopted), DryRun: true, Strict: true,
 	})
+	var found diag.Diagnostics
+	switch {
 	// A dry-run create returns no resourceVersion; one that returns one, or
 	// that conflicts with other managers, met an existing object.
-	if creating && (kube.IsConflict(err) || err == nil && out.GetResourceVersion() != "") {
-		r.reportExisting(ctx, plan, obj, diags)
-		return
+	case creating && (kube.IsConflict(err) || err == nil && out.GetResourceVersion() != ""):
+		r.reportExisting(ctx, plan, obj, &found)
+	case err != nil:
+		r.reportRejection(ctx, plan, gvk, err, &found)
 	}
-	if err != nil {
-		r.reportRejection(ctx, plan, gvk, err, diags)
+	if newObject(plan, prior) {
+		found = createRefusalsAsWarnings(found)
 	}
+	diags.Append(found...)
+}
+
+// newObject reports whether the plan creates the request: no prior state,
+// or a replacement under another name or namespace.
+func newObject(plan, prior *resourceRequestModel) bool {
+	return prior == nil || !plan.Name.Equal(prior.Name) || !plan.Namespace.Equal(prior.Namespace)
 }
 
 // reportExisting fails the plan of a create that the apply would refuse:
@@ -278,10 +289,12 @@ func (r *resourceRequestResource) reportRejection(ctx context.Context, plan *res
 			"The API of Promise %q (%s %s) is not served yet, so %s is checked at apply instead of in this plan.",
 			plan.Promise.ValueString(), gvk.Kind, gvk.GroupVersion(), describeRequest(plan)))
 	case isMissingNamespace(err, plan.Namespace.ValueString()):
-		diags.AddAttributeError(path.Root("namespace"), "Namespace not found", fmt.Sprintf(
-			"Namespace %q does not exist, so %s cannot be created in it. Create the namespace first (for example with a "+
-				"kubernetes_namespace resource this request depends on), or set namespace to one that exists.",
-			plan.Namespace.ValueString(), who))
+		// The plan cannot know whether something else in this apply creates
+		// the namespace first: the apply decides.
+		diags.AddAttributeWarning(path.Root("namespace"), notCheckedSummary, fmt.Sprintf(
+			"Namespace %q does not exist yet, so %s is checked at apply instead of in this plan. If this apply creates "+
+				"the namespace before the request (the request refers to it, or depends_on it), nothing is wrong. "+
+				"Otherwise the apply fails: set namespace to one that exists.", plan.Namespace.ValueString(), who))
 	case kube.IsConflict(err):
 		diags.AddAttributeError(path.Root("spec"), "Field conflict", err.Error())
 	case kube.IsWebhookDenial(err):

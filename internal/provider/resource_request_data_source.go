@@ -147,7 +147,7 @@ func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceModel) (k8sschema.GroupVersionKind, error) {
 	if !m.Promise.IsNull() {
-		obj, err := d.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+		obj, err := d.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
 		if err != nil {
 			return k8sschema.GroupVersionKind{}, err
 		}
@@ -166,7 +166,7 @@ func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceMod
 func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) (*unstructured.Unstructured, error) {
 	ns, name, waitFor := m.Namespace.ValueString(), m.Name.ValueString(), m.WaitFor.ValueString()
 	if waitFor == "" {
-		return d.data.Client.Get(ctx, gvk, ns, name)
+		return d.data.Client.GetWhenServed(ctx, gvk, ns, name)
 	}
 	cond := requestCondition(waitFor)
 	var last kratix.Outcome

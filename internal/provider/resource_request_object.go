@@ -88,6 +88,10 @@ func projectedMasked(ctx context.Context, live any, found bool, prior types.Dyna
 		return types.DynamicNull() // not managed
 	case importing && !found:
 		return types.DynamicNull()
+	case !found && isEmptyCollection(prior):
+		// The API server stores an empty list or object as no field at all
+		// (server-side apply drops them): absent is what was configured.
+		return prior
 	case !found:
 		live = map[string]any{} // deleted out of band: the plan puts it back
 	}
@@ -182,4 +186,24 @@ func parseRequestID(id string) (requestIdentity, error) {
 func deleteOptions() metav1.DeleteOptions {
 	policy := metav1.DeletePropagationBackground
 	return metav1.DeleteOptions{PropagationPolicy: &policy}
+}
+
+// isEmptyCollection reports whether v is [] or {} (of any collection type).
+func isEmptyCollection(v types.Dynamic) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return false
+	}
+	switch tv := v.UnderlyingValue().(type) {
+	case types.Tuple:
+		return len(tv.Elements()) == 0
+	case types.List:
+		return len(tv.Elements()) == 0
+	case types.Set:
+		return len(tv.Elements()) == 0
+	case types.Object:
+		return len(tv.Attributes()) == 0
+	case types.Map:
+		return len(tv.Elements()) == 0
+	}
+	return false
 }

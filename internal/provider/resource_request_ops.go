@@ -46,6 +46,14 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	}
 	startedAt := time.Now()
 	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopt))
+	if isMissingNamespace(err, plan.Namespace.ValueString()) {
+		diags.AddAttributeError(path.Root("namespace"), "Namespace not found", fmt.Sprintf(
+			"Namespace %q does not exist, so resource request %s cannot be created in it. Nothing was written.\n\n"+
+				"If this configuration creates the namespace, make the request refer to it (namespace = "+
+				"kubernetes_namespace.NAME.metadata[0].name) or depend on it, so that Terraform creates it first; "+
+				"otherwise set namespace to one that exists.", plan.Namespace.ValueString(), describeRequest(plan)))
+		return false
+	}
 	if err != nil {
 		addApplyError(diags, "Resource request "+describeRequest(plan), "kratix_resource_request", requestID(plan), err)
 		return false
@@ -283,15 +291,11 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
-	obj, err = r.data.Client.Get(ctx, gvk, ns, name)
+	obj, err = r.data.Client.GetWhenServed(ctx, gvk, ns, name)
 	if kube.IsKindNotServed(err) {
-		tflog.Debug(ctx, "the request's kind is not served; waiting for it within the read timeout", map[string]any{"kind": gvk.Kind, "apiVersion": gvk.GroupVersion().String()})
-		if _, werr := r.data.Client.WaitForKind(ctx, gvk); werr != nil {
-			return nil, "", fmt.Errorf("the API of this request (%s %s) is not served, so the request cannot be read: %w\n\n"+
-				"If the API was removed on purpose and the request is gone with it, remove it from the state with "+
-				"terraform state rm", gvk.Kind, gvk.GroupVersion(), werr)
-		}
-		obj, err = r.data.Client.Get(ctx, gvk, ns, name)
+		return nil, "", fmt.Errorf("the API of this request (%s %s) is not served, so the request cannot be read: %w\n\n"+
+			"If the API was removed on purpose and the request is gone with it, remove it from the state with "+
+			"terraform state rm", gvk.Kind, gvk.GroupVersion(), err)
 	}
 	if isNotFound(err) {
 		return nil, "the object no longer exists", nil
@@ -312,7 +316,7 @@ func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise
 			ctx, cancel = context.WithTimeout(ctx, readTimeout)
 			defer cancel()
 		}
-		obj, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", promise)
+		obj, err := r.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", promise)
 		if err != nil {
 			return promiseAPIVersionKind{}, err
 		}
@@ -361,6 +365,10 @@ func (r *resourceRequestResource) fillFromObject(ctx context.Context, m *resourc
 func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resourceRequestModel, diags *diag.Diagnostics) {
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	if r.goneWithPromise(ctx, m, gvk) {
+		tflog.Info(ctx, "the request's Promise and API are gone, so the request is too", map[string]any{"request": describeRequest(m)})
+		return
+	}
 	deleteSent := time.Now().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
@@ -376,18 +384,47 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 				"then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling the "+
 				"request, as you could yourself with:\n  kubectl label %s %s -n %s %s=true",
 			last.Summary, withDetail("", detail), strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation))
-	case err != nil:
+	case errors.Is(err, context.DeadlineExceeded):
 		diags.AddError("Timed out deleting resource request "+describeRequest(m), fmt.Sprintf(
 			"Last seen: %s. The delete was requested; Kratix may still finish it. Raise timeouts.delete or inspect the delete "+
 				"pipeline's Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=delete\n\n%v",
 			last.Summary, ns, name, err))
+	case err != nil:
+		diags.AddError("Cannot follow the deletion of resource request "+describeRequest(m), fmt.Sprintf(
+			"The delete was requested, but the provider could not confirm that the request is gone: %v\n\n"+
+				"Run terraform destroy again once the cluster answers; the request stays in the state until then.", err))
 	}
 }
 
+// goneWithPromise reports whether the request went with its Promise: its
+// kind is no longer served and the API server confirms (404) that the
+// Promise is gone. Deleting a Promise deletes its requests and then its
+// API, so nothing is left to delete or wait for. A kind that is only
+// briefly unserved (an API server restart) still has its Promise.
+func (r *resourceRequestResource) goneWithPromise(ctx context.Context, m *resourceRequestModel, gvk schema.GroupVersionKind) bool {
+	if m.Promise.IsNull() {
+		return false
+	}
+	if _, err := r.data.Client.Mapping(ctx, gvk); !kube.IsKindNotServed(err) {
+		return false
+	}
+	_, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+	return isNotFound(err)
+}
+
+// describeRequest names a request for messages: "redis default/cache", or
+// "redis cache (namespace known after apply)" at plan.
 func describeRequest(m *resourceRequestModel) string {
 	kind := m.Kind.ValueString()
 	if kind == "" || m.Kind.IsUnknown() {
 		kind = m.Promise.ValueString()
 	}
-	return fmt.Sprintf("%s %s/%s", kind, m.Namespace.ValueString(), m.Name.ValueString())
+	name := m.Name.ValueString()
+	if m.Name.IsUnknown() {
+		name = "(name known after apply)"
+	}
+	if m.Namespace.IsUnknown() || m.Namespace.ValueString() == "" {
+		return fmt.Sprintf("%s %s (namespace known after apply)", kind, name)
+	}
+	return fmt.Sprintf("%s %s/%s", kind, m.Namespace.ValueString(), name)
 }

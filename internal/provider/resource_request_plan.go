@@ -20,7 +20,7 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	r.planFromManifest(ctx, req, resp)
+	declared := r.planFromManifest(ctx, req, resp)
 	if r.data == nil || resp.Diagnostics.HasError() {
 		return
 	}
@@ -48,9 +48,9 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if plan.ID.IsUnknown() && known(plan.Promise, plan.Namespace, plan.Name) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), requestID(&plan))...)
 	}
-	if plan.ValidateSpec.ValueBool() && !terraformIsDestroying() {
+	if plan.ValidateSpec.ValueBool() {
 		req.Plan = resp.Plan // with what the manifest set
-		r.checkPlannedRequest(ctx, req, &plan, &resp.Diagnostics)
+		r.checkPlannedRequest(ctx, req, &plan, declared, &resp.Diagnostics)
 	}
 }
 

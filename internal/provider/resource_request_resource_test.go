@@ -338,34 +338,30 @@ func fixDeletePipeline(t *testing.T, p testPromise) {
 }
 
 // TestAccResourceRequest_invalidSpecAtPlan: with the Promise installed, the
-// API server checks a planned request (a dry-run), so every rule of the
-// Promise's API fails the plan on the attribute at fault, and what the
-// server would accept (a required field with a default) passes.
+// API server checks a planned change of a request (a dry-run), so every rule
+// of the Promise's API fails the plan on the attribute at fault, and what the
+// server would accept (a required field with a default) passes. A request
+// that does not exist yet is refused with a warning at plan and an error at
+// apply (TestAccDestroy_notBlockedByPlanChecksOfNewObjects).
 func TestAccResourceRequest_invalidSpecAtPlan(t *testing.T) {
 	testAccPreCheck(t)
 	p := newTestPromise()
 	base := harness.Current().ProviderConfig() + p.HCL()
-	planFails := func(spec, extra, pattern string) resource.TestStep {
-		return resource.TestStep{Config: base + requestHCL(spec, extra), PlanOnly: true, ExpectError: regexp.MustCompile(pattern)}
+	planFails := func(spec, pattern string) resource.TestStep {
+		return resource.TestStep{Config: base + requestHCL(spec, "  wait_for = \"none\"\n"), PlanOnly: true, ExpectError: regexp.MustCompile(pattern)}
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: base},
-			planFails(`{ size = "huge", replicas = 1 }`, "", `(?s)Invalid resource request.*spec\.size:\s+Unsupported\s+value:\s+"huge"`),
-			planFails(`{ size = "small" }`, "", `(?s)spec\.replicas:\s+Required\s+value`),
-			planFails(`{ replicas = 9 }`, "", `(?s)more\s+than\s+5\s+replicas\s+need\s+size\s+large`),
-			planFails(`{ replicas = 1, tier = 0 }`, "", `(?s)spec\.tier:.*greater\s+than\s+0`),
-			planFails(`{ replicas = 1, region = "Europe" }`, "", `(?s)spec\.region:.*should\s+match`),
-			planFails(`{ replicas = 1, contact = "not-an-address" }`, "", `(?s)spec\.contact:.*must\s+be\s+of\s+type\s+email`),
-			planFails(`{ replicas = 1, sise = "typo" }`, "", `(?s)spec\.sise:\s+field\s+not\s+declared\s+in\s+the\s+Promise's\s+API`),
-			planFails(`{ replicas = 1 }`, "  namespace = \"no-such-namespace\"\n", `(?s)Namespace\s+"no-such-namespace"\s+does\s+not\s+exist`),
-			{
-				// size is required but has a default: the server fills it in.
-				Config:             base + requestHCL(`{ replicas = 1 }`, "  wait_for = \"none\"\n"),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
+			// size is required but has a default: the server fills it in.
+			{Config: base + requestHCL(`{ replicas = 1 }`, "  wait_for = \"none\"\n")},
+			planFails(`{ size = "huge", replicas = 1 }`, `(?s)Invalid resource request.*spec\.size:\s+Unsupported\s+value:\s+"huge"`),
+			planFails(`{ size = "small" }`, `(?s)spec\.replicas:\s+Required\s+value`),
+			planFails(`{ replicas = 9 }`, `(?s)more\s+than\s+5\s+replicas\s+need\s+size\s+large`),
+			planFails(`{ replicas = 1, tier = 0 }`, `(?s)spec\.tier:.*greater\s+than\s+0`),
+			planFails(`{ replicas = 1, region = "Europe" }`, `(?s)spec\.region:.*should\s+match`),
+			planFails(`{ replicas = 1, contact = "not-an-address" }`, `(?s)spec\.contact:.*must\s+be\s+of\s+type\s+email`),
+			planFails(`{ replicas = 1, sise = "typo" }`, `(?s)spec\.sise:\s+field\s+not\s+declared\s+in\s+the\s+Promise's\s+API`),
 			{
 				// The escape hatch for an apply that also changes the API.
 				Config:             base + requestHCL(`{ size = "small", replicas = 1, sise = "typo" }`, "  validate_spec = false\n  wait_for = \"none\"\n"),

@@ -74,7 +74,7 @@ func (d *requestsDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() || !requireKnownConfig(d.data, &resp.Diagnostics) {
 		return
 	}
-	promise, err := d.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+	promise, err := d.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read Promise "+m.Promise.ValueString(), err.Error())
 		return

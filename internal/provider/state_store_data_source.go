@@ -69,7 +69,7 @@ func (d *stateStoreDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	}
 	gvk, _ := kratix.StateStoreGVK(m.Kind.ValueString())
 	what := m.Kind.ValueString() + "/" + m.Name.ValueString()
-	obj, err := d.data.Client.Get(ctx, gvk, "", m.Name.ValueString())
+	obj, err := d.data.Client.GetWhenServed(ctx, gvk, "", m.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot read "+what, err.Error())
 		return

@@ -1,0 +1,276 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+)
+
+// Tests of what a platform team meets in its first week: files as
+// repositories keep them, imported into a fresh state, and namespaces and
+// Promises that come and go around the configuration.
+
+// manifestPromiseHCL is a kratix_promise from a promise.yaml as generated
+// CRDs and `kratix init` write it: no promise workflows, an API whose
+// metadata carries `creationTimestamp: null`, and empty dependencies.
+func manifestPromiseHCL(p testPromise) string {
+	return fmt.Sprintf(`
+resource "kratix_promise" "test" {
+  manifest = <<-EOT
+    apiVersion: platform.kratix.io/v1alpha1
+    kind: Promise
+    metadata:
+      name: %[1]s
+      labels:
+        kratix.io/promise-version: v1.0.0
+    spec:
+      dependencies: []
+      api:
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          creationTimestamp: null
+          name: %[2]ss.test.kratix.io
+        spec:
+          group: test.kratix.io
+          scope: Namespaced
+          names: {kind: %[2]s, plural: %[2]ss, singular: %[2]s}
+          versions:
+          - name: v1alpha1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    properties:
+                      size: {type: string}
+      workflows:
+        resource:
+          configure:
+          - apiVersion: platform.kratix.io/v1alpha1
+            kind: Pipeline
+            metadata: {name: configure}
+            spec:
+              containers:
+              - {name: main, image: "ghcr.io/example/pipeline:v1"}
+  EOT
+}
+`, p.Name, p.Kind)
+}
+
+func importBlockHCL(to, id string) string {
+	return fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", to, id)
+}
+
+func promiseGeneration(t *testing.T, name string) int64 {
+	t.Helper()
+	obj, err := harness.Current().Dynamic(t).Resource(promisesGVR).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading Promise %s: %v", name, err)
+	}
+	return obj.GetGeneration()
+}
+
+// TestAccPromise_importThenApply: a Promise created from a promise.yaml
+// without promise workflows, imported into a fresh state with an import
+// block and the same manifest, applies without "inconsistent result" and
+// without writing the Promise (a write raises the generation of an API with
+// `creationTimestamp: null`, which makes Kratix reconcile every request);
+// the plan after it is empty, and dependencies: [] is no perpetual diff.
+func TestAccPromise_importThenApply(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	config := harness.Current().ProviderConfig() + manifestPromiseHCL(p)
+
+	first := newTerraformCLI(t, config)
+	first.run("apply", "-auto-approve", "-input=false")
+	t.Cleanup(func() { first.try("destroy", "-auto-approve", "-input=false") })
+	if out, err := first.try("plan", "-detailed-exitcode", "-input=false"); err != nil {
+		t.Fatalf("the plan after the apply is not empty: %v\n%s", err, out)
+	}
+	generation := promiseGeneration(t, p.Name)
+
+	second := newTerraformCLI(t, config+importBlockHCL("kratix_promise.test", p.Name))
+	second.run("apply", "-auto-approve", "-input=false")
+	if out, err := second.try("plan", "-detailed-exitcode", "-input=false"); err != nil {
+		t.Fatalf("the plan after the import is not empty: %v\n%s", err, out)
+	}
+	if got := promiseGeneration(t, p.Name); got != generation {
+		t.Errorf("the apply after the import changed the Promise: generation %d, was %d", got, generation)
+	}
+
+	// The first real change after the import is written, and adoption
+	// ends with it.
+	second.write(strings.Replace(config, "version: v1.0.0", "version: v1.0.1", 1))
+	second.run("apply", "-auto-approve", "-input=false")
+	if out, err := second.try("plan", "-detailed-exitcode", "-input=false"); err != nil {
+		t.Fatalf("the plan after the update is not empty: %v\n%s", err, out)
+	}
+	second.run("destroy", "-auto-approve", "-input=false")
+	if _, err := harness.Current().Dynamic(t).Resource(promisesGVR).Get(context.Background(), p.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Promise %s still exists after destroy (err=%v)", p.Name, err)
+	}
+}
+
+// TestAccPromise_emptyCollectionsRoundTrip: empty lists and objects in the
+// dynamic arguments, set directly rather than through a manifest, plan
+// nothing after the apply and after a refresh.
+func TestAccPromise_emptyCollectionsRoundTrip(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
+		`version = "v1.0.0"`, `version = "v1.0.0"
+  dependencies = []`,
+		`workflows = {
+`, `workflows = {
+    promise = {}
+`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{Config: config, PlanOnly: true},
+		},
+	})
+}
+
+// TestAccResourceRequest_templateWithBlankKind: a request as `kratix init`
+// writes it (`kind:` left blank) works when promise is set; a manifest that
+// names another kind plans with a warning that says so.
+func TestAccResourceRequest_templateWithBlankKind(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	request := func(kind string) string {
+		return fmt.Sprintf(`
+resource "kratix_resource_request" "test" {
+  promise  = kratix_promise.test.name
+  wait_for = "none"
+  manifest = <<-EOT
+    apiVersion: test.kratix.io/v1alpha1
+    kind: %s
+    metadata:
+      name: from-template
+    spec:
+      replicas: 1
+  EOT
+}
+`, kind)
+	}
+	base := harness.Current().ProviderConfig() + p.HCL()
+	cli := appliedCLI(t, base+request("# kind"))
+
+	cli.write(base + strings.Replace(request("Database"), "from-template", "other-kind", 1))
+	out := cli.run("plan", "-input=false")
+	if !regexp.MustCompile(`(?s)Warning: The manifest names another kind.*kind "Database", but its Promise's API is ` + p.Kind).MatchString(out) {
+		t.Errorf("the plan does not warn about the manifest's kind:\n%s", out)
+	}
+}
+
+// TestAccResourceRequest_namespaceCreatedInTheSameApply: the plan of a
+// request whose namespace does not exist yet warns instead of failing (a
+// dependency may create it first), and names the request correctly; the
+// apply then succeeds once the namespace exists, and fails with what to do
+// when it still does not.
+func TestAccResourceRequest_namespaceCreatedInTheSameApply(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	namespace := "tfacc-ns-" + strings.TrimPrefix(p.Name, "tfacc-")
+	base := harness.Current().ProviderConfig() + p.HCL()
+	cli := appliedCLI(t, base)
+	cli.write(base + requestHCL(`{ replicas = 1 }`, fmt.Sprintf("  namespace = %q\n  wait_for = \"none\"\n", namespace)))
+	out := cli.run("plan", "-input=false", "-out=tfplan")
+	if !regexp.MustCompile(`(?s)Warning: Resource request not checked at plan time.*Namespace\s+"` + namespace + `"\s+does\s+not\s+exist\s+yet`).MatchString(out) {
+		t.Errorf("the plan does not warn about the namespace:\n%s", out)
+	}
+	if strings.Contains(out, "Error:") {
+		t.Fatalf("the plan failed:\n%s", out)
+	}
+
+	// Apply fails, saying what to do, while the namespace is missing.
+	failed, err := cli.try("apply", "-auto-approve", "-input=false")
+	if err == nil || !regexp.MustCompile(`(?s)Namespace not found.*Namespace\s+"`+namespace+`"\s+does\s+not\s+exist.*refer\s+to\s+it`).MatchString(failed) {
+		t.Fatalf("apply without the namespace: want the missing namespace named, got err=%v\n%s", err, failed)
+	}
+
+	// What a dependency in the same apply does: create the namespace
+	// between the plan and the request's create.
+	createNamespace(t, namespace)
+	cli.run("apply", "-auto-approve", "-input=false", "tfplan")
+	if _, err := harness.Current().Dynamic(t).Resource(p.gvr()).Namespace(namespace).Get(context.Background(), "example", metav1.GetOptions{}); err != nil {
+		t.Errorf("the request was not created in %s: %v", namespace, err)
+	}
+}
+
+// TestAccResourceRequest_destroyAfterPromiseDeletedOutOfBand: once the
+// Promise is gone (it took its requests and API with it), `terraform
+// destroy -refresh=false` finishes at once instead of waiting out the
+// delete timeout.
+func TestAccResourceRequest_destroyAfterPromiseDeletedOutOfBand(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	p.Extra = "  force_destroy = true\n"
+	cli := newTerraformCLI(t, harness.Current().ProviderConfig()+p.HCL()+requestHCL(`{ replicas = 1 }`, "  timeouts = { delete = \"3m\" }\n"))
+	cli.run("apply", "-auto-approve", "-input=false")
+
+	promises := harness.Current().Dynamic(t).Resource(promisesGVR)
+	if err := promises.Delete(context.Background(), p.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("deleting Promise %s: %v", p.Name, err)
+	}
+	err := wait.PollUntilContextTimeout(context.Background(), 500*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := promises.Get(ctx, p.Name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Fatalf("Promise %s was not deleted: %v", p.Name, err)
+	}
+	out, err := cli.try("destroy", "-auto-approve", "-input=false", "-refresh=false")
+	if err != nil {
+		t.Fatalf("destroy -refresh=false after the Promise was deleted: %v\n%s", err, out)
+	}
+}
+
+// TestAccDestroy_notBlockedByPlanChecksOfNewObjects: a request whose spec
+// the API server refuses, added next to an installed Promise, plans with a
+// warning and fails at apply; the destroy that follows, whose refresh plans
+// the same create again, is not blocked by it. A plan file named "destroy"
+// is an ordinary plan.
+func TestAccDestroy_notBlockedByPlanChecksOfNewObjects(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	base := harness.Current().ProviderConfig() + p.HCL()
+	cli := newTerraformCLI(t, base)
+	cli.run("apply", "-auto-approve", "-input=false")
+
+	cli.write(base + requestHCL(`{ replicas = 0 }`, ""))
+	out := cli.run("plan", "-input=false", "-out=destroy")
+	if !regexp.MustCompile(`(?s)Warning: Invalid resource request \(the apply will refuse it\).*spec\.replicas`).MatchString(out) {
+		t.Errorf("the plan of a refused new request does not warn:\n%s", out)
+	}
+	if out, err := cli.try("apply", "-input=false", "destroy"); err == nil || !regexp.MustCompile(`(?s)Error:.*spec\.replicas`).MatchString(out) {
+		t.Fatalf("apply: want the API server to refuse spec.replicas, got err=%v\n%s", err, out)
+	}
+	if out, err := cli.try("destroy", "-auto-approve", "-input=false"); err != nil {
+		t.Fatalf("destroy was blocked: %v\n%s", err, out)
+	}
+	if _, err := harness.Current().Dynamic(t).Resource(promisesGVR).Get(context.Background(), p.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Promise %s still exists after destroy (err=%v)", p.Name, err)
+	}
+}
