@@ -124,9 +124,9 @@ func (d declaredKind) warnIfOtherKind(who string, gvk k8sschema.GroupVersionKind
 		return
 	}
 	diags.AddAttributeWarning(path.Root("manifest"), "The manifest names another kind",
-		fmt.Sprintf("The manifest of %s says apiVersion %q, kind %q, but its Promise's API is %s %s, so the request is "+
-			"made as a %s. If the manifest is the right file, change or remove its kind; otherwise check the file and promise.",
-			who, d.apiVersion, d.kind, gvk.Kind, gvk.GroupVersion(), gvk.Kind))
+		fmt.Sprintf("The manifest of %s says apiVersion %q, kind %q, but its Promise's API is kind %s (%s), and the "+
+			"request is made as that. If the manifest is the right file, change or remove its kind; otherwise check "+
+			"the file and promise.", who, d.apiVersion, d.kind, gvk.Kind, gvk.GroupVersion()))
 }
 
 func (r *resourceRequestResource) requestArgsFromManifest(ctx context.Context, manifest types.Dynamic, diags *diag.Diagnostics) (requestArgs, declaredKind) {

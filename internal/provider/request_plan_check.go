@@ -51,7 +51,7 @@ func (r *resourceRequestResource) checkPlannedRequest(ctx context.Context, req r
 	} {
 		diags.Append(req.Plan.GetAttribute(ctx, path.Root(name), target)...)
 	}
-	if diags.HasError() || sameRequestObject(plan, prior) && plan.Namespace.Equal(prior.Namespace) {
+	if diags.HasError() || !newObject(plan, prior) && sameRequestObject(plan, prior) {
 		return
 	}
 	if !r.data.ConfigKnown {
