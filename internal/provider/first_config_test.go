@@ -278,3 +278,31 @@ func TestAccDestroy_notBlockedByPlanChecksOfNewObjects(t *testing.T) {
 		t.Errorf("Promise %s still exists after destroy (err=%v)", p.Name, err)
 	}
 }
+
+// TestAccRefresh_ridesOutKratixKindsNotServedYet: right after an API server
+// restarts, discovery leaves out Kratix's own API group for some seconds. A
+// refresh of a Promise and its request waits for it within timeouts.read
+// instead of failing with "kind Promise is not served".
+func TestAccRefresh_ridesOutKratixKindsNotServedYet(t *testing.T) {
+	testAccPreCheck(t)
+	proxy := harness.Current().StartFaultProxy(t)
+	p := newTestPromise()
+	config := proxy.ProviderConfig() + p.HCL() + requestHCL(`{ replicas = 1 }`, "  wait_for = \"none\"\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					proxy.HideGroup(kratixGroup, true)
+					time.AfterFunc(3*time.Second, func() { proxy.HideGroup(kratixGroup, false) })
+				},
+				Config:   config,
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+const kratixGroup = "platform.kratix.io"
