@@ -22,8 +22,9 @@ import (
 // FaultProxy stands between the provider and the platform's API server and
 // injects the faults a real cluster shows, which a healthy loopback API
 // server never does on its own: an outage (every connection dropped, as
-// while kube-apiserver restarts) and discovery that does not list an API
-// group yet (as right after a restart, before the CRD groups are back).
+// while kube-apiserver restarts), discovery that does not list an API
+// group yet (as right after a restart, before the CRD groups are back), and
+// admission webhooks that do not answer.
 // Everything else is passed through unchanged, watches included.
 type FaultProxy struct {
 	server *httptest.Server
@@ -39,6 +40,9 @@ type FaultProxy struct {
 	failing  func(*http.Request) bool
 	failLeft int32
 	faults   int32
+	// webhookDown answers writes under these API groups as the API server
+	// does when their admission webhook's server is down.
+	webhookDown map[string]bool
 }
 
 // StartFaultProxy starts a proxy to the platform's API server for the test.
@@ -107,6 +111,34 @@ func (p *FaultProxy) FailFirst(n int32, match func(*http.Request) bool) {
 	p.failing, p.failLeft = match, n
 }
 
+// RefuseWebhooks makes every write (POST, PUT, PATCH) under /apis/<group>
+// fail with the 500 the API server gives when it cannot call the group's
+// admission webhook: what Kratix's own kinds get while Kratix's controller
+// manager, which serves their webhooks, is not running.
+func (p *FaultProxy) RefuseWebhooks(group string, refused bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.webhookDown == nil {
+		p.webhookDown = map[string]bool{}
+	}
+	p.webhookDown[group] = refused
+}
+
+func (p *FaultProxy) webhookRefused(r *http.Request) bool {
+	group, ok := apiGroupOf(r.URL.Path)
+	if !ok || r.Method == http.MethodGet || r.Method == http.MethodDelete {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.webhookDown[group]
+}
+
+// webhookDownStatus is the API server's answer for a webhook it cannot call.
+const webhookDownStatus = `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Internal error occurred: ` +
+	`failed calling webhook \"mpromise.kb.io\": failed to call webhook: Post \"https://127.0.0.1:9443/mutate-platform-kratix-io-v1alpha1-promise?timeout=10s\": ` +
+	`dial tcp 127.0.0.1:9443: connect: connection refused","reason":"InternalError","details":{"causes":[{"message":"failed calling webhook"}]},"code":500}`
+
 // Faults is how many requests FailFirst has answered with a 503, so a test
 // can check that its fault was met.
 func (p *FaultProxy) Faults() int32 {
@@ -152,6 +184,12 @@ func (p *FaultProxy) handler(next http.Handler) http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","message":"the server is restarting","reason":"ServiceUnavailable","code":503}`))
+			return
+		}
+		if p.webhookRefused(r) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(webhookDownStatus))
 			return
 		}
 		if group, ok := apiGroupOf(r.URL.Path); ok && p.isHidden(group) {

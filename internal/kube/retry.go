@@ -65,6 +65,26 @@ func transientStatus(s metav1.Status) bool {
 	return false
 }
 
+// WebhookUnreachableBound is how long a write keeps being retried while the
+// API server cannot reach an admission webhook. A controller restarting its
+// webhook server is back within seconds; one that is not running never is,
+// and its error, not a timeout minutes later, is what the caller must see.
+var WebhookUnreachableBound = time.Minute
+
+// IsWebhookUnreachable reports the API server's 500 for an admission
+// webhook it could not call: the webhook's server is down or unreachable.
+func IsWebhookUnreachable(err error) bool {
+	var status apierrors.APIStatus
+	if err == nil || !errors.As(err, &status) || status.Status().Code != http.StatusInternalServerError {
+		return false
+	}
+	msg := status.Status().Message
+	return strings.Contains(msg, "failed calling webhook") &&
+		(strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
+			strings.Contains(msg, "no endpoints available") || strings.Contains(msg, "i/o timeout") ||
+			strings.Contains(msg, "context deadline exceeded") || strings.Contains(msg, "no route to host"))
+}
+
 // retrier runs an operation until it succeeds, fails for good, the attempts
 // run out or ctx ends.
 type retrier struct {
@@ -99,6 +119,7 @@ func (r retrier) unbounded() retrier {
 // without a deadline is bounded by the backoff's number of attempts.
 func (r retrier) do(ctx context.Context, what string, fn func(context.Context) error) error {
 	_, hasDeadline := ctx.Deadline()
+	var webhookDownSince time.Time
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
 		if err == nil || !IsTransient(err) {
@@ -106,6 +127,13 @@ func (r retrier) do(ctx context.Context, what string, fn func(context.Context) e
 		}
 		if !hasDeadline && r.backoff.Steps > 0 && attempt >= r.backoff.Steps {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+		}
+		if IsWebhookUnreachable(err) {
+			if webhookDownSince.IsZero() {
+				webhookDownSince = time.Now()
+			} else if time.Since(webhookDownSince) >= WebhookUnreachableBound {
+				return fmt.Errorf("%w (the webhook did not answer for %s)", err, WebhookUnreachableBound)
+			}
 		}
 		delay := r.delay(attempt)
 		if secs, ok := apierrors.SuggestsClientDelay(err); ok && time.Duration(secs)*time.Second > delay {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -225,5 +226,32 @@ func TestRetryWithinDeadlineIgnoresSteps(t *testing.T) {
 	})
 	if err != nil || calls != 12 || len(*delays) != 11 {
 		t.Errorf("err %v calls %d sleeps %d: want success on the 12th call despite Steps=3", err, calls, len(*delays))
+	}
+}
+
+// TestRetryGivesUpOnAnUnreachableWebhook: an admission webhook that does not
+// answer is retried for WebhookUnreachableBound, not until the operation's
+// deadline, and its own error is what the caller gets.
+func TestRetryGivesUpOnAnUnreachableWebhook(t *testing.T) {
+	defer func(bound time.Duration) { WebhookUnreachableBound = bound }(WebhookUnreachableBound)
+	WebhookUnreachableBound = 20 * time.Millisecond
+	r := newRetrier(wait.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 3}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	webhookDown := apierrors.NewInternalError(errors.New(`failed calling webhook "mpromise.kb.io": failed to call webhook: ` +
+		`Post "https://127.0.0.1:9443/mutate": dial tcp 127.0.0.1:9443: connect: connection refused`))
+	if !IsWebhookUnreachable(webhookDown) || !IsTransient(webhookDown) {
+		t.Fatalf("a refused webhook call must be transient and unreachable: %v", webhookDown)
+	}
+	started := time.Now()
+	err := r.do(ctx, "apply", func(context.Context) error { return webhookDown })
+	if !IsWebhookUnreachable(err) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("err = %v, want the webhook's own error", err)
+	}
+	if elapsed := time.Since(started); elapsed > time.Minute {
+		t.Errorf("gave up after %s, want about %s", elapsed, WebhookUnreachableBound)
+	}
+	if IsWebhookUnreachable(apierrors.NewInternalError(errors.New("etcdserver: request timed out"))) {
+		t.Error("an internal error that names no webhook is not an unreachable webhook")
 	}
 }

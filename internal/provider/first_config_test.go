@@ -8,13 +8,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // Tests of what a platform team meets in its first week: files as
@@ -306,3 +310,74 @@ func TestAccRefresh_ridesOutKratixKindsNotServedYet(t *testing.T) {
 }
 
 const kratixGroup = "platform.kratix.io"
+
+// TestAccPromise_webhookDownFailsWithinItsBound: while the API server
+// cannot reach Kratix's admission webhooks (Kratix's controller manager is
+// not running), a Promise's apply fails once the bound on webhook retries is
+// over, reporting the webhook's own error and what to check, instead of a
+// bare "context deadline exceeded" at the end of the create timeout.
+func TestAccPromise_webhookDownFailsWithinItsBound(t *testing.T) {
+	testAccPreCheck(t)
+	defer func(bound time.Duration) { kube.WebhookUnreachableBound = bound }(kube.WebhookUnreachableBound)
+	kube.WebhookUnreachableBound = 5 * time.Second
+	proxy := harness.Current().StartFaultProxy(t)
+	proxy.RefuseWebhooks(kratixGroup, true)
+	p := newTestPromise()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{{
+			Config: proxy.ProviderConfig() + p.HCL(),
+			ExpectError: wrappedInOrder("an admission webhook does not answer", `failed calling webhook "mpromise.kb.io"`,
+				"connection refused", "could not call the admission webhook named above for 5s", "kubectl -n kratix-platform-system get pods"),
+		}},
+	})
+}
+
+// TestAccResourceRequest_notPickedUpByKratix: a request Kratix never
+// touches (here of an API no Promise offers, as when Kratix's controller is
+// down) fails its apply once the pickup bound is over, naming Kratix's
+// controller and how to check it, instead of waiting out its timeout.
+func TestAccResourceRequest_notPickedUpByKratix(t *testing.T) {
+	testAccPreCheck(t)
+	defer func(bound time.Duration) { kratixPickupBound = bound }(kratixPickupBound)
+	kratixPickupBound = 5 * time.Second
+	kind := "tfnopromise" + strings.ToLower(acctest.RandStringFromCharSet(6, acctest.CharSetAlpha))
+	createPlainCRD(t, kind)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: harness.Current().ProviderConfig() + fmt.Sprintf(`
+resource "kratix_resource_request" "test" {
+  api_version = "test.kratix.io/v1alpha1"
+  kind        = %q
+  name        = "orphan"
+  spec        = {}
+}
+`, kind),
+			ExpectError: wrappedInOrder("Kratix did not pick up resource request", "in 5s Kratix did not touch it",
+				"kubectl -n kratix-platform-system get pods"),
+		}},
+	})
+}
+
+// createPlainCRD installs a namespaced CRD that no Promise offers, and
+// deletes it after the test.
+func createPlainCRD(t *testing.T, kind string) {
+	t.Helper()
+	crds := harness.Current().Dynamic(t).Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
+	crd := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": map[string]any{"name": kind + "s.test.kratix.io"},
+		"spec": map[string]any{
+			"group": "test.kratix.io", "scope": "Namespaced",
+			"names": map[string]any{"kind": kind, "plural": kind + "s", "singular": kind},
+			"versions": []any{map[string]any{"name": "v1alpha1", "served": true, "storage": true,
+				"schema": map[string]any{"openAPIV3Schema": map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}},
+		},
+	}}
+	if _, err := crds.Create(context.Background(), crd, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating CRD for %s: %v", kind, err)
+	}
+	t.Cleanup(func() { _ = crds.Delete(context.Background(), crd.GetName(), metav1.DeleteOptions{}) })
+}

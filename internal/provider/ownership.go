@@ -48,6 +48,13 @@ func applyOwned(ctx context.Context, data *providerData, obj *unstructured.Unstr
 // addApplyError reports a failed apply of what (e.g. "Promise redis"). An
 // object that already exists gets the way to import it.
 func addApplyError(diags *diag.Diagnostics, what, resourceType, importID string, err error) {
+	if kube.IsWebhookUnreachable(err) {
+		diags.AddError("Cannot apply "+what+": an admission webhook does not answer", fmt.Sprintf(
+			"%v\n\nThe API server could not call the admission webhook named above for %s, so it refused the write. "+
+				"Nothing was written. Kratix serves the webhooks of its own objects (Promises, Destinations, state stores): "+
+				"if it is one of those, %s", err, kube.WebhookUnreachableBound, kratixControllerAdvice))
+		return
+	}
 	if !kube.IsAlreadyExists(err) {
 		diags.AddError("Cannot apply "+what, err.Error())
 		return

@@ -73,7 +73,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
 	}
-	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch)
+	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(applied))
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
@@ -190,14 +190,20 @@ func (r *promiseResource) recordPlacements(ctx context.Context, plan *promiseMod
 	recordPlacements(ctx, r.data, kratix.WorkSelector{Promise: plan.Name.ValueString()}, state, diags)
 }
 
-func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kratix.PromiseWatch) (*unstructured.Unstructured, *waitError) {
+func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kratix.PromiseWatch, pickup *pickupGuard) (*unstructured.Unstructured, *waitError) {
 	var last kratix.Outcome
 	var lastObj *unstructured.Unstructured
-	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
-		last, lastObj = watch.Observe(obj), obj
-		return last.State != kratix.Waiting, nil
+	var err error
+	notPickedUp := pickup.run(ctx, func(ctx context.Context) {
+		_, err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+			last, lastObj = watch.Observe(obj), obj
+			pickup.observe(obj)
+			return last.State != kratix.Waiting, nil
+		})
 	})
 	switch {
+	case notPickedUp && last.State == kratix.Waiting:
+		return lastObj, notPickedUpError("Promise " + name)
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:

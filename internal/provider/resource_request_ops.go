@@ -79,7 +79,7 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
 		Delivered: plan.WaitFor.ValueString() == waitDelivered, Rerun: rerunning,
 	}
-	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch)
+	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(applied))
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 		applied = final // labelled with its Promise by now
@@ -111,27 +111,33 @@ func (r *resourceRequestResource) recordApplied(ctx context.Context, plan *resou
 
 type waitError struct{ summary, detail string }
 
-func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch) (*unstructured.Unstructured, *waitError) {
+func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch, pickup *pickupGuard) (*unstructured.Unstructured, *waitError) {
 	var last kratix.Outcome
 	var lastObj *unstructured.Unstructured
 	who := describeRequest(plan)
 	timeline := kratix.NewTimeline(time.Now())
 	guard := newScheduleGuard(r.data.Client)
 	var err error
-	unschedulable := guard.run(ctx, func(ctx context.Context) {
-		_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
-			last, lastObj = watch.Observe(obj), obj
-			guard.observe(obj, last)
-			if timeline.Note(time.Now(), last.Summary) {
-				tflog.Info(ctx, "resource request workflow progress", map[string]any{
-					"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
-				})
-			}
-			return last.State != kratix.Waiting, nil
+	var unschedulable string
+	notPickedUp := pickup.run(ctx, func(ctx context.Context) {
+		unschedulable = guard.run(ctx, func(ctx context.Context) {
+			_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
+				last, lastObj = watch.Observe(obj), obj
+				guard.observe(obj, last)
+				pickup.observe(obj)
+				if timeline.Note(time.Now(), last.Summary) {
+					tflog.Info(ctx, "resource request workflow progress", map[string]any{
+						"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
+					})
+				}
+				return last.State != kratix.Waiting, nil
+			})
 		})
 	})
 	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
+	case notPickedUp && last.State == kratix.Waiting:
+		return lastObj, notPickedUpError("resource request " + who)
 	case unschedulable != "":
 		return lastObj, &waitError{
 			summary: "Cannot deliver " + who,
