@@ -143,8 +143,9 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Have the API server check a new or changed request at plan time, with a server-side " +
 					"dry-run apply: every rule of the Promise's API (types, enums, patterns, bounds, formats, required fields " +
-					"after defaulting, CEL rules, undeclared fields), the namespace, and field ownership. Errors sit on the " +
-					"attribute at fault. The check needs the Promise to exist with its API installed and every value to be " +
+					"after defaulting, CEL rules, undeclared fields), the namespace, and field ownership. Refusals sit on the " +
+					"attribute at fault: errors for a change to an existing request, warnings (the apply then fails) for a " +
+					"request that does not exist yet, so that they never block `terraform destroy`. The check needs the Promise to exist with its API installed and every value to be " +
 					"known; otherwise the plan warns that the request is checked at apply instead. An unchanged request costs " +
 					"nothing. Default `true`. Set it to `false` for an apply that changes the Promise's API and uses the change " +
 					"in the same plan.",
