@@ -53,10 +53,16 @@ func StartGit(opts GitOptions) (*Git, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storeserver: the Git server runs `git http-backend`, and git is not on PATH: %w", err)
 	}
-	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
+	// git http-backend runs in the root and resolves GIT_PROJECT_ROOT from
+	// there: a relative root would name a directory inside itself.
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
 		return nil, err
 	}
-	g := &Git{root: opts.Root, username: opts.Username, password: opts.Password, gitPath: gitPath, tokens: map[string]map[string]bool{}}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	g := &Git{root: root, username: opts.Username, password: opts.Password, gitPath: gitPath, tokens: map[string]map[string]bool{}}
 	g.server, err = serve(g)
 	if err != nil {
 		return nil, err

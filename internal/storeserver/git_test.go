@@ -155,3 +155,18 @@ func TestGitAddTokenAcceptsEachTokenOfAUser(t *testing.T) {
 		t.Fatal("a password was accepted for a user it does not belong to")
 	}
 }
+
+// A root given relative to the working directory, as `kratix-platform
+// --dir .platform` gives it, serves its repositories.
+func TestGitRelativeRoot(t *testing.T) {
+	t.Chdir(t.TempDir())
+	g, err := StartGit(GitOptions{Root: filepath.Join("state", "git"), Username: "kratix", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	mustGit(t, ".", "clone", "--quiet", authURL(g, "platform/state.git", "kratix", "s3cret"), "clone")
+	if _, err := os.Stat(filepath.Join("clone", "README.md")); err != nil {
+		t.Fatalf("the clone lacks the initial commit: %v", err)
+	}
+}

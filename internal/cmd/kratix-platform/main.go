@@ -45,16 +45,22 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	dir := fs.String("dir", defaultDir(), "directory for the platform's state, logs and kubeconfig")
 	_ = fs.Parse(os.Args[2:])
-	var err error
+	// Absolute from here on: `up` hands the directory to a detached `serve`,
+	// and the servers run processes in directories of their own.
+	stateDir, err := filepath.Abs(*dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kratix-platform:", err)
+		os.Exit(1)
+	}
 	switch os.Args[1] {
 	case "up":
-		err = up(*dir)
+		err = up(stateDir)
 	case "down":
-		err = down(*dir)
+		err = down(stateDir)
 	case "serve":
-		err = serve(*dir)
+		err = serve(stateDir)
 	case "stores":
-		err = printStoreVariables(*dir)
+		err = printStoreVariables(stateDir)
 	case "build":
 		err = build()
 	default:
