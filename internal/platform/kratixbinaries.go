@@ -148,16 +148,19 @@ func buildKratix(ctx context.Context, toolsDir, dir string) error {
 
 // kratixModuleDir downloads (or finds) the pinned Kratix module source.
 func kratixModuleDir(ctx context.Context, toolsDir string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", KratixModule)
-	cmd.Dir, cmd.Env = toolsDir, kratixGoEnv()
-	out, err := cmd.Output()
+	// A fresh command per run: an exec.Cmd runs once.
+	goCmd := func(args ...string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir, cmd.Env = toolsDir, kratixGoEnv()
+		return cmd
+	}
+	list := func() ([]byte, error) { return goCmd("list", "-m", "-f", "{{.Dir}}", KratixModule).Output() }
+	out, err := list()
 	if err == nil && strings.TrimSpace(string(out)) == "" {
-		dl := exec.CommandContext(ctx, "go", "mod", "download", KratixModule)
-		dl.Dir, dl.Env = toolsDir, kratixGoEnv()
-		if dlOut, dlErr := dl.CombinedOutput(); dlErr != nil {
+		if dlOut, dlErr := goCmd("mod", "download", KratixModule).CombinedOutput(); dlErr != nil {
 			return "", fmt.Errorf("downloading %s: %w\n%s", KratixModule, dlErr, dlOut)
 		}
-		out, err = cmd.Output()
+		out, err = list()
 	}
 	if err != nil {
 		var exitErr *exec.ExitError
