@@ -49,6 +49,8 @@ type Client struct {
 
 	mapperMu  sync.Mutex
 	mapperGen uint64 // bumped on every discovery reset, to coalesce concurrent resets
+
+	clock *serverClock
 }
 
 // clients is everything built from one rest.Config.
@@ -76,16 +78,17 @@ func NewForConfig(cfg *rest.Config, opts Options) *Client {
 }
 
 func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
-	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger)}
+	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger), clock: newServerClock()}
 	c.init = sync.OnceValues(func() (*clients, error) {
 		cfg, err := resolve()
 		if err != nil {
 			return nil, err
 		}
+		cfg = rest.CopyConfig(cfg)
 		if opts.Dial != nil {
-			cfg = rest.CopyConfig(cfg)
 			cfg.Dial = opts.Dial
 		}
+		cfg.Wrap(c.clock.wrap)
 		return buildClients(cfg, opts.Logger)
 	})
 	return c

@@ -243,7 +243,7 @@ func readPromise(ctx context.Context, client *kube.Client, name string, attr pat
 // streaming each change to the user, and turns the end into diagnostics.
 func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget, watch *kratix.RunWatch, since time.Time,
 	send func(string), diags *diag.Diagnostics) {
-	timeline := kratix.NewTimeline(since)
+	timeline := kratix.NewTimeline(time.Now()) // local: it measures how long the wait took
 	last, err := awaitRun(ctx, client, t, watch, since, func(out kratix.Outcome) {
 		if timeline.Note(time.Now(), out.Summary) {
 			tflog.Info(ctx, "workflow progress", map[string]any{"object": t.String(), "progress": out.Summary})

@@ -107,7 +107,7 @@ func (a *reconcileRequestsAction) Invoke(ctx context.Context, req action.InvokeR
 		return
 	}
 	send := progressSender(resp)
-	since := time.Now()
+	since := a.data.Client.ServerNow() // compared with the requests' lastTransitionTime
 	marked, err := kratix.MarkRequestsForRerun(ctx, a.data.Client, a.data.FieldManager, gvk, list.Items)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot ask Kratix to re-run the requests of Promise "+name, fmt.Sprintf(

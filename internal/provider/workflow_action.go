@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
@@ -110,7 +109,9 @@ func (a *workflowAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	if a.refuse(t, &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
-	since := time.Now()
+	// The server's clock: the watch compares it with lastTransitionTime
+	// and the Jobs' creationTimestamp.
+	since := a.data.Client.ServerNow()
 	tflog.Info(ctx, "asking Kratix to "+a.doing, map[string]any{"object": t.String()})
 	_, err := a.data.Client.MergePatch(ctx, t.gvk, t.namespace, t.name, a.patch(string(t.obj.GetUID())),
 		kube.WriteOptions{FieldManager: a.data.FieldManager})

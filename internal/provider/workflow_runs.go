@@ -118,7 +118,7 @@ func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, 
 		cancel()
 		switch {
 		case stale != nil:
-			rerunSince = time.Now().Add(-time.Second)
+			rerunSince = client.ServerNow() // compared with the Jobs' creationTimestamp
 			if err := requestRerun(ctx, client, fieldManager, gvk, stale); err != nil {
 				// Reported as the workflow's failure: the caller's diagnostic
 				// then says how to re-run it by hand.
