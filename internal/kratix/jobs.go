@@ -18,6 +18,21 @@ const (
 	legacyLabelWorkAction = "kratix.io/work-action"
 )
 
+// RequestJobLabels select the workflow Jobs of a request: by its name and
+// its Promise's, as Kratix labels them (labelsForJobs in
+// lib/workflow/reconciler.go), because requests of two Promises may share a
+// name and a namespace. promise is the request's kratix.io/promise-name
+// label, which Kratix sets before it runs any Job: with "" the selector
+// matches no Job, never another Promise's.
+func RequestJobLabels(promise, name string) map[string]string {
+	return map[string]string{LabelWorkflowType: "resource", LabelPromiseName: promise, LabelResourceName: name}
+}
+
+// RequestJobLabelsOf selects the workflow Jobs of the request obj.
+func RequestJobLabelsOf(obj *unstructured.Unstructured) map[string]string {
+	return RequestJobLabels(obj.GetLabels()[LabelPromiseName], obj.GetName())
+}
+
 // WorkflowRun is one pipeline run: one Job.
 type WorkflowRun struct {
 	Job            string

@@ -138,7 +138,7 @@ func (t *workflowTarget) jobLabels() (map[string]string, string) {
 	if t.isPromise {
 		return map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: t.name}, ""
 	}
-	return map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: t.name}, t.namespace
+	return kratix.RequestJobLabelsOf(t.obj), t.namespace
 }
 
 func (t *workflowTarget) newWatch(since time.Time, resume bool) *kratix.RunWatch {

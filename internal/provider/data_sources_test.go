@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -100,6 +102,53 @@ data "kratix_resource_request" "waiting" {
 `,
 				ExpectError: regexp.MustCompile(`(?s)"configure" failed.*quota\s+exceeded`),
 			},
+		},
+	})
+}
+
+// TestAccResourceRequestDataSource_failureOfItsOwnPromise: two requests
+// with the same name and namespace under two Promises both fail; waiting on
+// the first reports its own pipeline's failure, not the newer failure of
+// the other Promise's request.
+func TestAccResourceRequestDataSource_failureOfItsOwnPromise(t *testing.T) {
+	testAccPreCheck(t)
+	first, second := newTestPromise(), newTestPromise()
+	first.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "first-promise-broke"}
+	second.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "second-promise-broke"}
+	promises := harness.Current().ProviderConfig() + first.HCL() +
+		strings.Replace(second.HCL(), `resource "kratix_promise" "test"`, `resource "kratix_promise" "second"`, 1)
+	request := func(promise string) string {
+		return fmt.Sprintf(`
+resource "kratix_resource_request" %[1]q {
+  promise  = kratix_promise.%[1]s.name
+  name     = "example"
+  spec     = { replicas = 1 }
+  wait_for = "none"
+}
+`, promise)
+	}
+	wait := func(promise string) string {
+		return fmt.Sprintf(`
+data "kratix_resource_request" %[1]q {
+  promise    = kratix_promise.%[1]s.name
+  name       = "example"
+  wait_for   = "configured"
+  depends_on = [kratix_resource_request.%[1]s]
+}
+`, promise)
+	}
+	// The failed Job's own detail, whose message names its Promise.
+	failedRun := func(message string) *regexp.Regexp {
+		return regexp.MustCompile(`\(Job\s+\S+\)\s+failed:\s+(container\s+"main"\s+exited\s+\d+:\s+)?` + message)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: promises + request("test") + wait("test"), ExpectError: failedRun("first-promise-broke")},
+			// The second Promise's request fails after the first's...
+			{Config: promises + request("test") + request("second") + wait("second"), ExpectError: failedRun("second-promise-broke")},
+			// ...and is not blamed on the first.
+			{Config: promises + request("test") + request("second") + wait("test"), ExpectError: failedRun("first-promise-broke")},
 		},
 	})
 }

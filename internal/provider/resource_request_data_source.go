@@ -170,12 +170,12 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	}
 	cond := requestCondition(waitFor)
 	var last kratix.Outcome
-	var obj *unstructured.Unstructured
+	var obj, seen *unstructured.Unstructured
 	var err error
 	guard := newScheduleGuard(d.data.Client)
 	unschedulable := guard.run(ctx, func(ctx context.Context) {
 		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-			last = cond(obj)
+			last, seen = cond(obj), obj
 			guard.observe(obj, last)
 			return last.State != kratix.Waiting, nil
 		})
@@ -184,8 +184,7 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 	case unschedulable != "":
 		return nil, fmt.Errorf("the request's configure workflow finished, but it cannot be delivered. %s", unschedulable)
 	case last.State == kratix.Failed:
-		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
-		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", jobLabels, ns)))
+		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", kratix.RequestJobLabelsOf(seen), ns)))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, last.Summary)
 	}
