@@ -35,6 +35,10 @@ const (
 	annotationSecretOrigin = "terraform.kratix-community.github.io/secret-origin"
 	secretOriginCreated    = "created"
 	secretOriginAdopted    = "adopted"
+	// annotationSecretCreator names the store that created the Secret.
+	// Adopting the Secret leaves it as it is: only its creator ever deletes
+	// it, and it returns to its creator when the adopter lets it go.
+	annotationSecretCreator = "terraform.kratix-community.github.io/created-by"
 	// annotationCredentialsVersion on the store carries
 	// credentials_wo_version, so a rotation is an event Kratix reconciles.
 	annotationCredentialsVersion = "terraform.kratix-community.github.io/credentials-version"
@@ -176,7 +180,7 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 				diags.AddWarning("Cannot release the Secret "+released.String(), err.Error())
 			}
 		} else {
-			kept, err := deleteOwnedSecret(ctx, data, a.plan.owner(), *released, a.prior.AdoptSecret)
+			kept, err := deleteOwnedSecret(ctx, data, a.plan.owner(), *released)
 			switch {
 			case err != nil:
 				diags.AddWarning("Cannot delete the previous Secret "+released.String(), err.Error())
@@ -245,7 +249,7 @@ func deleteStateStore(ctx context.Context, data *providerData, c storeCommon, di
 		return
 	}
 	if t := secretTargetFrom(c.SecretRef); t != nil {
-		kept, err := deleteOwnedSecret(ctx, data, c.owner(), *t, c.AdoptSecret)
+		kept, err := deleteOwnedSecret(ctx, data, c.owner(), *t)
 		switch {
 		case err != nil:
 			diags.AddError("Cannot delete the Secret "+t.String()+" the provider wrote for "+c.owner(), err.Error())
@@ -316,8 +320,9 @@ func adoptExistingSecretSchema() schema.BoolAttribute {
 	return schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 		MarkdownDescription: "Whether the provider may take over a Secret named by `secret_ref` that already exists and " +
 			"that it did not create for this store. Default `false`: the apply fails and leaves such a Secret untouched. " +
-			"With `true`, the credentials are written into it (its other keys are kept), it is marked as the provider's, and " +
-			"destroy deletes it with all its keys. Only used with the write-only credentials."}
+			"With `true`, the credentials are written into it (its other keys are kept) and it is marked as adopted by this " +
+			"store. Destroy never deletes an adopted Secret: it stays, with the credentials written last, and loses this " +
+			"store's mark (a Secret another store created is handed back to that store). Only used with the write-only credentials."}
 }
 
 func storeComputedAttributes(what string) map[string]schema.Attribute {

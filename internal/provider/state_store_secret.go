@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -75,9 +76,13 @@ type secretOwnership int
 const (
 	// secretForeign: written by someone else, or for another store.
 	secretForeign secretOwnership = iota
-	// secretOwned: created by the provider for this store, or adopted with
-	// adopt_existing_secret.
-	secretOwned
+	// secretCreated: created by the provider for this store, the only
+	// Secret a store deletes.
+	secretCreated
+	// secretAdopted: taken over by this store with adopt_existing_secret.
+	// The store writes it but never deletes it: someone else made it, and
+	// may still use it.
+	secretAdopted
 	// secretEarlierMark: the owner mark of an earlier version of the
 	// provider, which also marked Secrets it overwrote: it does not prove
 	// that the provider created the Secret.
@@ -89,10 +94,28 @@ func ownershipOf(obj *unstructured.Unstructured, owner string) secretOwnership {
 	switch {
 	case ann[annotationSecretOwner] != owner:
 		return secretForeign
-	case ann[annotationSecretOrigin] == secretOriginCreated || ann[annotationSecretOrigin] == secretOriginAdopted:
-		return secretOwned
+	case ann[annotationSecretOrigin] == secretOriginCreated:
+		return secretCreated
+	case ann[annotationSecretOrigin] == secretOriginAdopted:
+		return secretAdopted
 	}
 	return secretEarlierMark
+}
+
+// writable reports whether a store may write the Secret without adopting it.
+func (o secretOwnership) writable() bool { return o == secretCreated || o == secretAdopted }
+
+// secretCreator is the store that created the Secret, "" when it was not a
+// store. Adoption keeps it, so that the adopter can hand the Secret back.
+func secretCreator(obj *unstructured.Unstructured) string {
+	ann := obj.GetAnnotations()
+	if c := ann[annotationSecretCreator]; c != "" {
+		return c
+	}
+	if ann[annotationSecretOrigin] == secretOriginCreated {
+		return ann[annotationSecretOwner] // written before the creator mark existed
+	}
+	return ""
 }
 
 // secretWrite is one write of a store's credentials into its Secret.
@@ -153,7 +176,7 @@ func (w secretWrite) newSecret() *unstructured.Unstructured {
 			"name":        w.target.Name,
 			"namespace":   w.target.Namespace,
 			"labels":      map[string]any{labelManagedBy: managedByProvider},
-			"annotations": map[string]any{annotationSecretOwner: w.owner, annotationSecretOrigin: secretOriginCreated},
+			"annotations": map[string]any{annotationSecretOwner: w.owner, annotationSecretOrigin: secretOriginCreated, annotationSecretCreator: w.owner},
 		},
 		"type": "Opaque",
 		"data": encoded,
@@ -164,12 +187,13 @@ func (w secretWrite) newSecret() *unstructured.Unstructured {
 // an error saying why the provider may not write it.
 func (w secretWrite) update(existing *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	origin := existing.GetAnnotations()[annotationSecretOrigin]
-	if ownership := ownershipOf(existing, w.owner); ownership != secretOwned {
+	if ownership := ownershipOf(existing, w.owner); !ownership.writable() {
 		if !w.adopt {
 			return nil, &notOwnedSecretError{target: w.target, owner: w.owner, ownership: ownership, keys: sortedKeys(secretData(existing))}
 		}
 		origin = secretOriginAdopted
 	}
+	creator := secretCreator(existing)
 	out := existing.DeepCopy()
 	stored := secretData(out)
 	for _, k := range w.credentialKeys {
@@ -190,6 +214,9 @@ func (w secretWrite) update(existing *unstructured.Unstructured) (*unstructured.
 		ann = map[string]string{}
 	}
 	ann[annotationSecretOwner], ann[annotationSecretOrigin] = w.owner, origin
+	if creator != "" {
+		ann[annotationSecretCreator] = creator
+	}
 	out.SetAnnotations(ann)
 	return out, nil
 }
@@ -222,12 +249,13 @@ func (e *notOwnedSecretError) Error() string {
 		"  - use the Secret as it is: keep secret_ref and remove the *_wo arguments and credentials_wo_version;\n" +
 		"  - or name a Secret that does not exist yet in secret_ref, and the provider creates and owns it;\n" +
 		"  - or set adopt_existing_secret = true to let the provider take this Secret over: it writes the credentials " +
-		"into it (other keys are kept), and destroy deletes the whole Secret."
+		"into it (other keys are kept), and destroy leaves it in place."
 }
 
-// deleteOwnedSecret deletes the Secret only if this provider owns it. It
-// returns why it kept a Secret that carries the provider's mark, or "".
-func deleteOwnedSecret(ctx context.Context, data *providerData, owner string, t secretTarget, adopt bool) (string, error) {
+// deleteOwnedSecret deletes the Secret only if the provider created it for
+// this store; a Secret the store adopted is released instead. It returns
+// why it kept a Secret that carries the provider's mark, or "".
+func deleteOwnedSecret(ctx context.Context, data *providerData, owner string, t secretTarget) (string, error) {
 	obj, err := data.Client.Get(ctx, secretGVK, t.Namespace, t.Name)
 	if isNotFound(err) {
 		return "", nil
@@ -238,13 +266,14 @@ func deleteOwnedSecret(ctx context.Context, data *providerData, owner string, t 
 	switch ownershipOf(obj, owner) {
 	case secretForeign:
 		tflog.Debug(ctx, "not deleting a Secret the provider does not own", map[string]any{"secret": t.String(), "store": owner})
-		return "", nil
+		return "", disclaimCreation(ctx, data, obj, owner)
+	case secretAdopted:
+		tflog.Debug(ctx, "releasing, not deleting, a Secret the store adopted", map[string]any{"secret": t.String(), "store": owner})
+		return "", releaseSecret(ctx, data, obj)
 	case secretEarlierMark:
-		if !adopt {
-			return fmt.Sprintf("The Secret %s carries the mark of an earlier version of the provider, which cannot tell whether "+
-				"the provider created it, so it was kept. Delete it yourself if nothing else uses it: kubectl delete secret -n %s %s",
-				t, t.Namespace, t.Name), nil
-		}
+		return fmt.Sprintf("The Secret %s carries the mark of an earlier version of the provider, which cannot tell whether "+
+			"the provider created it, so it was kept. Delete it yourself if nothing else uses it: kubectl delete secret -n %s %s",
+			t, t.Namespace, t.Name), nil
 	}
 	opts := deleteOptions()
 	uid, rv := obj.GetUID(), obj.GetResourceVersion()
@@ -256,8 +285,8 @@ func deleteOwnedSecret(ctx context.Context, data *providerData, owner string, t 
 	return "", err
 }
 
-// disownSecret removes the provider's marks from a Secret it owns, keeping
-// its data, so that a later destroy leaves it alone.
+// disownSecret releases a Secret the store owns, keeping its data, so that
+// a later destroy leaves it alone.
 func disownSecret(ctx context.Context, data *providerData, owner string, t secretTarget) error {
 	obj, err := data.Client.Get(ctx, secretGVK, t.Namespace, t.Name)
 	if isNotFound(err) {
@@ -266,9 +295,38 @@ func disownSecret(ctx context.Context, data *providerData, owner string, t secre
 	if err != nil || ownershipOf(obj, owner) == secretForeign {
 		return err
 	}
-	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"annotations":{%q:null,%q:null},"labels":{%q:null}}}`,
-		obj.GetUID(), annotationSecretOwner, annotationSecretOrigin, labelManagedBy)
-	_, err = data.Client.MergePatch(ctx, secretGVK, t.Namespace, t.Name, []byte(patch), kube.WriteOptions{FieldManager: data.FieldManager})
+	return releaseSecret(ctx, data, obj)
+}
+
+// releaseSecret removes the releasing store's marks. A Secret another store
+// created goes back to that store, which may write and delete it again;
+// any other loses the provider's marks.
+func releaseSecret(ctx context.Context, data *providerData, obj *unstructured.Unstructured) error {
+	owner, origin, managedBy := "null", "null", "null"
+	if creator := secretCreator(obj); creator != "" && creator != obj.GetAnnotations()[annotationSecretOwner] {
+		owner, origin, managedBy = strconv.Quote(creator), strconv.Quote(secretOriginCreated), strconv.Quote(managedByProvider)
+	}
+	patch := fmt.Sprintf(`{"metadata":{"uid":%q,"annotations":{%q:%s,%q:%s,%q:%s},"labels":{%q:%s}}}`, obj.GetUID(),
+		annotationSecretOwner, owner, annotationSecretOrigin, origin, annotationSecretCreator, owner, labelManagedBy, managedBy)
+	return patchSecret(ctx, data, obj, patch)
+}
+
+// disclaimCreation drops the creator mark of a store that goes away while
+// another store holds the Secret it created, so that the Secret is never
+// handed back to a store that no longer exists.
+func disclaimCreation(ctx context.Context, data *providerData, obj *unstructured.Unstructured, owner string) error {
+	if obj.GetAnnotations()[annotationSecretCreator] != owner {
+		return nil
+	}
+	return patchSecret(ctx, data, obj, fmt.Sprintf(`{"metadata":{"uid":%q,"annotations":{%q:null}}}`, obj.GetUID(), annotationSecretCreator))
+}
+
+// patchSecret merge-patches the Secret obj; the patch pins its uid.
+func patchSecret(ctx context.Context, data *providerData, obj *unstructured.Unstructured, patch string) error {
+	_, err := data.Client.MergePatch(ctx, secretGVK, obj.GetNamespace(), obj.GetName(), []byte(patch), kube.WriteOptions{FieldManager: data.FieldManager})
+	if isNotFound(err) {
+		return nil
+	}
 	return err
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
@@ -33,7 +35,7 @@ func storeWithCredentials(name, secret, password, extra string) string {
 // whose secret_ref names a Secret someone else created fail the apply
 // without touching it, and say how to opt in; with
 // adopt_existing_secret = true the credentials go in, the other keys stay,
-// and destroy deletes the adopted Secret.
+// and destroy leaves the adopted Secret, without the provider's marks.
 func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 	testAccPreCheck(t)
 	name := acctest.RandomWithPrefix("tf-acc-git")
@@ -44,7 +46,11 @@ func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		CheckDestroy:             checkGone(t, gone(gitStateStoresGVR, name), goneSecret("default", secret)),
+		CheckDestroy: resource.ComposeTestCheckFunc(
+			checkGone(t, gone(gitStateStoresGVR, name)),
+			checkSecretData(t, "default", secret, map[string]string{"username": "kratix-bot", "password": "our-token-Pq17", "unrelated": "keep-me"}),
+			checkSecretMarks(t, secret, "", ""),
+		),
 		Steps: []resource.TestStep{
 			{
 				Config:      storeWithCredentials(name, secret, "our-token-Pq17", ""),
@@ -64,6 +70,49 @@ func TestAccStateStore_existingSecretNotTakenOver(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(
 					checkSecretData(t, "default", secret, map[string]string{"username": "kratix-bot", "password": "our-token-Pq17", "unrelated": "keep-me"}),
 					checkSecretMarks(t, secret, "GitStateStore/"+name, secretOriginAdopted),
+				),
+			},
+		},
+	})
+}
+
+// TestAccStateStore_secretAdoptedFromAnotherStore: a store that adopts the
+// Secret another store created never deletes it: destroying the adopter
+// leaves the Secret, which goes back to its creator, whose own destroy
+// deletes it.
+func TestAccStateStore_secretAdoptedFromAnotherStore(t *testing.T) {
+	testAccPreCheck(t)
+	creator := acctest.RandomWithPrefix("tf-acc-git")
+	adopter, secret := creator+"-adopter", creator+"-creds"
+	const password = "shared-token-Kw38"
+	acceptGitToken("kratix-bot", password)
+	store := func(resourceName, name, extra string) string {
+		return strings.Replace(gitStoreHCL(name, fmt.Sprintf(`  url = %q
+  secret_ref = { name = %q }
+  username_wo = "kratix-bot"
+  password_wo = %q
+  credentials_wo_version = 1
+%s`, testGitURL(creator), secret, password, extra)), `"test"`, strconv.Quote(resourceName), 1)
+	}
+	first := harness.Current().ProviderConfig() + store("creator", creator, "")
+	both := first + store("adopter", adopter, "  adopt_existing_secret = true\n  depends_on = [kratix_git_state_store.creator]\n")
+	credentials := map[string]string{"username": "kratix-bot", "password": password}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		// The creator's destroy deletes the Secret it created.
+		CheckDestroy: checkGone(t, gone(gitStateStoresGVR, creator), goneSecret("default", secret)),
+		Steps: []resource.TestStep{
+			{Config: first, Check: checkSecretMarks(t, secret, "GitStateStore/"+creator, secretOriginCreated)},
+			{Config: both, Check: checkSecretMarks(t, secret, "GitStateStore/"+adopter, secretOriginAdopted)},
+			{
+				// Destroying the adopter keeps the Secret the creator still uses.
+				Config: first,
+				Check: resource.ComposeTestCheckFunc(
+					checkGone(t, gone(gitStateStoresGVR, adopter)),
+					checkSecretData(t, "default", secret, credentials),
+					checkSecretMarks(t, secret, "GitStateStore/"+creator, secretOriginCreated),
 				),
 			},
 		},
