@@ -236,7 +236,7 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 		return
 	}
 	r.data.promiseAPIs.forget(name)
-	deleteSent := time.Now().Add(-time.Second)
+	deleteSent := r.data.Client.ServerNow().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, promiseGVK(), "", name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete Promise "+name, err.Error())
 		return

@@ -147,8 +147,7 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:
-		jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: plan.Name.ValueString()}
-		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, plan.Namespace.ValueString())
+		run := failedRunDetail(ctx, r.data.Client, "configure", kratix.RequestJobLabelsOf(lastObj), plan.Namespace.ValueString())
 		return lastObj, &waitError{
 			summary: "Configure workflow failed for " + who,
 			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
@@ -375,12 +374,15 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 		tflog.Info(ctx, "the request's Promise and API are gone, so the request is too", map[string]any{"request": describeRequest(m)})
 		return
 	}
-	deleteSent := time.Now().Add(-time.Second)
+	deleteSent := r.data.Client.ServerNow().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
 		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
 		return
 	}
-	jobLabels := map[string]string{kratix.LabelWorkflowType: "resource", kratix.LabelResourceName: name}
+	jobLabels := kratix.RequestJobLabels(m.Promise.ValueString(), name)
+	if m.Promise.IsNull() { // a request by api_version and kind: its Promise is not known here
+		delete(jobLabels, kratix.LabelPromiseName)
+	}
 	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
 	switch {
 	case last.State == kratix.Failed:
