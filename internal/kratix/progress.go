@@ -149,6 +149,12 @@ func deliveredOutcome(obj *unstructured.Unstructured) Outcome {
 	if ok && c.IsTrue() {
 		return Outcome{State: Done, Summary: "configured and delivered to its Destinations"}
 	}
+	if _, hasWorkflow := FindCondition(obj, CondConfigureWorkflowCompleted); !ok && !hasWorkflow {
+		// A Promise without a resource configure pipeline writes nothing
+		// for its requests, and Kratix sets no condition on them
+		// (kratix-api.md §5): nothing is left to deliver.
+		return Outcome{State: Done, Summary: "configured; its Promise has no resource configure pipeline, so there is nothing to deliver"}
+	}
 	if !ok {
 		return Outcome{State: Waiting, Delivering: true, Summary: "configured; waiting for WorksSucceeded (Works are not scheduled yet)"}
 	}

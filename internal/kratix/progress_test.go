@@ -54,6 +54,7 @@ func TestRequestWatch(t *testing.T) {
 		{"failure after the apply counts on update", RequestWatch{Generation: 2, AppliedAt: applied}, request(2, map[string]any{"observedGeneration": int64(1), "conditions": []any{freshFailure}}), Failed, `"configure"`},
 		{"delivered waits for WorksSucceeded", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "Unknown", "WorksPending", "", 0)}}), Waiting, "WorksPending"},
 		{"delivered", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "True", "WorksSucceeded", "", 0)}}), Done, ""},
+		{"delivered without resource configure pipelines", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1)}), Done, "nothing to deliver"},
 		{"promise unavailable", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"conditions": []any{cond(CondPromiseAvailable, "False", "PromiseRequirementsNotInstalled", "Promise Requirements are not installed", 0)}}), Waiting, "not available"},
 	}
 	for _, tt := range tests {

@@ -155,7 +155,15 @@ func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 // resource maps gvk and returns its dynamic client together with the
 // operation description used for error messages.
 func (c *Client) resource(ctx context.Context, verb string, gvk schema.GroupVersionKind, namespace, name string) (dynamic.ResourceInterface, operation, error) {
-	op := operation{verb: verb, gvk: gvk, namespace: namespace, name: name}
+	return c.resourceIn(ctx, verb, gvk, namespace, namespace, name)
+}
+
+// resourceIn is resource sending namespaced requests to namespace, while
+// messages name only described, the namespace the caller gave: until
+// discovery says whether the kind is namespaced, a defaulted "default" may
+// be wrong (a Promise is cluster-scoped).
+func (c *Client) resourceIn(ctx context.Context, verb string, gvk schema.GroupVersionKind, described, namespace, name string) (dynamic.ResourceInterface, operation, error) {
+	op := operation{verb: verb, gvk: gvk, namespace: described, name: name}
 	cl, err := c.init()
 	if err != nil {
 		return nil, op, err
@@ -171,16 +179,18 @@ func (c *Client) resource(ctx context.Context, verb string, gvk schema.GroupVers
 		op.namespace, op.clusterScoped = "", true
 		return nri, op, nil
 	}
-	return nri.Namespace(op.namespace), op, nil
+	op.namespace = namespace
+	return nri.Namespace(namespace), op, nil
 }
 
 // objectResource is resource for one named object: a namespaced kind with no
 // namespace means "default", as with kubectl.
 func (c *Client) objectResource(ctx context.Context, verb string, gvk schema.GroupVersionKind, namespace, name string) (dynamic.ResourceInterface, operation, error) {
-	if namespace == "" {
-		namespace = metav1.NamespaceDefault // dropped again by resource for cluster-scoped kinds
+	used := namespace
+	if used == "" {
+		used = metav1.NamespaceDefault // dropped again for cluster-scoped kinds
 	}
-	return c.resource(ctx, verb, gvk, namespace, name)
+	return c.resourceIn(ctx, verb, gvk, namespace, used, name)
 }
 
 // Get reads one object. A missing object gives an error for which

@@ -115,8 +115,13 @@ func message(err error, op operation, notServed bool) string {
 	switch {
 	case notServed:
 		return kindNotServedMessage(op)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("%s %s: %v", op.verb, op.target(), err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Sprintf("%s %s: interrupted (%v)", op.verb, op.target(), err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s %s: the Kubernetes API server%s did not answer within the operation's timeout "+
+			"(timeouts.read for a refresh or a plan, timeouts.create, update or delete for changes). Check that it is "+
+			"running and reachable from here (host / the kubeconfig's server address, a VPN or proxy) (%v)",
+			op.verb, op.target(), op.at(), err)
 	case apierrors.IsForbidden(err):
 		return forbiddenMessage(err, op)
 	case apierrors.IsUnauthorized(err):

@@ -381,3 +381,22 @@ func createPlainCRD(t *testing.T, kind string) {
 	}
 	t.Cleanup(func() { _ = crds.Delete(context.Background(), crd.GetName(), metav1.DeleteOptions{}) })
 }
+
+// TestAccResourceRequest_deliveredWithoutConfigurePipeline: Kratix sets no
+// condition on a request whose Promise has no resource configure pipeline,
+// WorksSucceeded included; wait_for = "delivered" returns once the request
+// is configured instead of waiting out its timeout.
+func TestAccResourceRequest_deliveredWithoutConfigurePipeline(t *testing.T) {
+	testAccPreCheck(t)
+	p := newTestPromise()
+	p.ConfigureEnv = nil
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkPromisesGone(t),
+		Steps: []resource.TestStep{{
+			Config: harness.Current().ProviderConfig() + p.HCL() +
+				requestHCL(`{ replicas = 1 }`, "  wait_for = \"delivered\"\n  timeouts {\n    create = \"3m\"\n  }\n"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+		}},
+	})
+}
