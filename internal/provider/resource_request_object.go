@@ -89,8 +89,9 @@ func projectedMasked(ctx context.Context, live any, found bool, prior types.Dyna
 	case importing && !found:
 		return types.DynamicNull()
 	case !found && isEmptyCollection(prior):
-		// The API server stores an empty list or object as no field at all
-		// (server-side apply drops them): absent is what was configured.
+		// The API server may store an empty value as no field at all (it
+		// does for a Promise's dependencies: []): absent is what was
+		// configured.
 		return prior
 	case !found:
 		live = map[string]any{} // deleted out of band: the plan puts it back
