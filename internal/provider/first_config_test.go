@@ -334,31 +334,52 @@ func TestAccPromise_webhookDownFailsWithinItsBound(t *testing.T) {
 	})
 }
 
-// TestAccResourceRequest_notPickedUpByKratix: a request Kratix never
-// touches (here of an API no Promise offers, as when Kratix's controller is
-// down) fails its apply once the pickup bound is over, naming Kratix's
-// controller and how to check it, instead of waiting out its timeout.
+// TestAccResourceRequest_notPickedUpByKratix: a request Kratix has not
+// touched when the pickup bound is over fails its apply, naming Kratix's
+// controller and how to check it, only when Kratix's controller is confirmed
+// down (its webhooks do not answer); while the controller answers, the apply
+// waits on (a failed create would be replaced by the next apply). The request
+// is of an API no Promise offers, so that Kratix never touches it.
 func TestAccResourceRequest_notPickedUpByKratix(t *testing.T) {
 	testAccPreCheck(t)
 	defer func(bound time.Duration) { kratixPickupBound = bound }(kratixPickupBound)
 	kratixPickupBound = 5 * time.Second
 	kind := "tfnopromise" + strings.ToLower(acctest.RandStringFromCharSet(6, acctest.CharSetAlpha))
 	createPlainCRD(t, kind)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: harness.Current().ProviderConfig() + fmt.Sprintf(`
-resource "kratix_resource_request" "test" {
+	proxy := harness.Current().StartFaultProxy(t)
+	p := newTestPromise()
+	base := proxy.ProviderConfig() + p.HCL()
+	cli := appliedCLI(t, base)
+	t.Cleanup(func() { proxy.RefuseWebhooks(kratixGroup, false) }) // before the destroy
+	request := func(name, timeout string) string {
+		return fmt.Sprintf(`
+resource "kratix_resource_request" %[1]q {
   api_version = "test.kratix.io/v1alpha1"
-  kind        = %q
-  name        = "orphan"
+  kind        = %[2]q
+  name        = %[1]q
   spec        = {}
+  timeouts {
+    create = %[3]q
+  }
 }
-`, kind),
-			ExpectError: wrappedInOrder("Kratix did not pick up resource request", "in 5s Kratix did not touch it",
-				"kubectl -n kratix-platform-system get pods"),
-		}},
-	})
+`, name, kind, timeout)
+	}
+
+	// Kratix runs: past the bound the apply waits on, to its timeout.
+	cli.write(base + request("slow", "20s"))
+	out, err := cli.try("apply", "-auto-approve", "-input=false")
+	if err == nil || !strings.Contains(out, "Timed out waiting for") || strings.Contains(out, "did not pick up") {
+		t.Fatalf("with Kratix running, want the create timeout, not a pickup failure; err=%v\n%s", err, out)
+	}
+
+	// Kratix's controller is down: the apply fails at the bound.
+	proxy.RefuseWebhooks(kratixGroup, true)
+	cli.write(base + request("slow", "20s") + request("orphan", "10m"))
+	out, err = cli.try("apply", "-auto-approve", "-input=false", "-target=kratix_resource_request.orphan")
+	if err == nil || !wrappedInOrder("Kratix did not pick up resource request", "in 5s Kratix did not touch it",
+		"do not answer", "connection refused", "kubectl -n kratix-platform-system get pods").MatchString(out) {
+		t.Fatalf("with Kratix's controller down, want the pickup failure; err=%v\n%s", err, out)
+	}
 }
 
 // createPlainCRD installs a namespaced CRD that no Promise offers, and

@@ -7,33 +7,50 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // kratixPickupBound is how long an apply waits for Kratix to react to an
 // object it wrote (a finalizer, a label, a status: any change after the
-// write) before it says that Kratix's controller is not running. A running
-// controller reacts within seconds, also while it restarts.
+// write) before it checks whether Kratix's controller is running at all.
 var kratixPickupBound = time.Minute
+
+// kratixProbeTimeout bounds that check.
+const kratixProbeTimeout = 15 * time.Second
+
+// kratixProbeManager owns no field, so its dry-run applies change nothing.
+const kratixProbeManager = "terraform-provider-kratix-probe"
 
 // kratixControllerAdvice is what to check when Kratix does not react.
 const kratixControllerAdvice = "Kratix's controller manager may not be running, or may not reach the API server. Check it:\n" +
 	"  kubectl -n kratix-platform-system get pods\n" +
 	"  kubectl -n kratix-platform-system logs deployment/kratix-platform-controller-manager"
 
-var errNotPickedUp = errors.New("kratix did not react to the object")
+var errNotPickedUp = errors.New("kratix's controller does not answer")
 
 // pickupGuard ends a wait when Kratix has not touched the written object
-// within kratixPickupBound, so that a platform whose controller is down
-// fails an apply in a minute, saying so, instead of at the end of its
-// timeout.
+// within kratixPickupBound and Kratix's controller is confirmed down, so
+// that such a platform fails an apply in about a minute, saying so, instead
+// of at the end of its timeout. Slowness alone never ends the wait: a
+// failed create taints the object, and the next apply would replace it.
+// The check is a dry-run apply of a Promise that changes nothing: the API
+// server calls Kratix's admission webhooks for it, and those are served by
+// the controller manager's own process.
 type pickupGuard struct {
+	client         *kube.Client
+	promise        string // the Promise to probe; "" means any
 	appliedVersion string
 	touched        atomic.Bool
+	probeErr       error // why the controller was found down; set before the cancel
 }
 
-func newPickupGuard(applied *unstructured.Unstructured) *pickupGuard {
-	return &pickupGuard{appliedVersion: applied.GetResourceVersion()}
+func newPickupGuard(client *kube.Client, applied *unstructured.Unstructured, promise string) *pickupGuard {
+	return &pickupGuard{client: client, promise: promise, appliedVersion: applied.GetResourceVersion()}
 }
 
 // observe notes each version of the object the wait sees: one other than
@@ -44,27 +61,55 @@ func (g *pickupGuard) observe(obj *unstructured.Unstructured) {
 	}
 }
 
-// run calls wait with a context that ends at kratixPickupBound unless the
-// object was touched by then, and reports whether that ended it.
+// run calls wait with a context that ends when, at kratixPickupBound, the
+// object is untouched and Kratix's controller is down; it reports whether
+// that ended it.
 func (g *pickupGuard) run(ctx context.Context, wait func(context.Context)) (notPickedUp bool) {
-	ctx, cancel := context.WithCancelCause(ctx)
+	waitCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := time.AfterFunc(kratixPickupBound, func() {
-		if !g.touched.Load() {
-			cancel(errNotPickedUp)
+		if g.touched.Load() {
+			return
 		}
+		if err := g.probe(waitCtx); kube.IsWebhookUnreachable(err) {
+			g.probeErr = err
+			cancel(errNotPickedUp)
+			return
+		}
+		tflog.Info(ctx, "Kratix has not touched the object yet, but its controller answers; waiting on", map[string]any{"bound": kratixPickupBound.String()})
 	})
 	defer timer.Stop()
-	wait(ctx)
-	return errors.Is(context.Cause(ctx), errNotPickedUp)
+	wait(waitCtx)
+	return errors.Is(context.Cause(waitCtx), errNotPickedUp)
+}
+
+// probe sends the dry-run; an error for which kube.IsWebhookUnreachable
+// holds means that Kratix's controller manager is down.
+func (g *pickupGuard) probe(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, kratixProbeTimeout)
+	defer cancel()
+	name := g.promise
+	if name == "" {
+		list, err := g.client.List(ctx, kratix.PromiseGVK, "", metav1.ListOptions{Limit: 1})
+		if err != nil || len(list.Items) == 0 {
+			return err
+		}
+		name = list.Items[0].GetName()
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(kratix.PromiseGVK)
+	obj.SetName(name)
+	_, err := g.client.Apply(ctx, obj, kube.ApplyOptions{FieldManager: kratixProbeManager, DryRun: true})
+	return err
 }
 
 // notPickedUpError is the diagnostic for a written object Kratix never
-// touched.
-func notPickedUpError(what string) *waitError {
+// touched while its controller does not answer.
+func (g *pickupGuard) notPickedUpError(what string) *waitError {
 	return &waitError{
 		summary: "Kratix did not pick up " + what,
 		detail: fmt.Sprintf("The %s was written, but in %s Kratix did not touch it (no finalizer, label or status "+
-			"appeared).\n\n%s", what, kratixPickupBound, kratixControllerAdvice),
+			"appeared), and Kratix's admission webhooks, which its controller manager serves, do not answer: %v\n\n%s",
+			what, kratixPickupBound, g.probeErr, kratixControllerAdvice),
 	}
 }

@@ -73,7 +73,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
 	}
-	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(applied))
+	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 	}
@@ -203,7 +203,7 @@ func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kr
 	})
 	switch {
 	case notPickedUp && last.State == kratix.Waiting:
-		return lastObj, notPickedUpError("Promise " + name)
+		return lastObj, pickup.notPickedUpError("Promise " + name)
 	case err == nil && last.State == kratix.Done:
 		return lastObj, nil
 	case last.State == kratix.Failed:

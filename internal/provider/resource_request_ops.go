@@ -79,7 +79,7 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
 		Delivered: plan.WaitFor.ValueString() == waitDelivered, Rerun: rerunning,
 	}
-	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(applied))
+	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
 		applied = final // labelled with its Promise by now
@@ -137,7 +137,7 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 	history := "\n\nWhat the wait saw:\n" + timeline.String()
 	switch {
 	case notPickedUp && last.State == kratix.Waiting:
-		return lastObj, notPickedUpError("resource request " + who)
+		return lastObj, pickup.notPickedUpError("resource request " + who)
 	case unschedulable != "":
 		return lastObj, &waitError{
 			summary: "Cannot deliver " + who,
