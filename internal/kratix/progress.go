@@ -94,6 +94,17 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	return Outcome{State: Done, Summary: "configure workflow completed"}
 }
 
+// Baseline records the request as it was before the write (or the re-run
+// label) this watch follows. When its configure workflow had not failed
+// then, any failure observed later is this run's, even one stamped with
+// the second of the write: a fast pipeline fails within it, and without
+// the baseline that failure would pass for the previous run's.
+func (w *RequestWatch) Baseline(before *unstructured.Unstructured) {
+	if _, failed := configureFailure(before); !failed {
+		w.failureCleared = true
+	}
+}
+
 func (w *RequestWatch) noteRun(obj *unstructured.Unstructured) {
 	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
 	if ok && c.IsFalse() && c.Reason == ReasonPipelinesInProgress {
@@ -109,9 +120,16 @@ func (w *RequestWatch) noteRun(obj *unstructured.Unstructured) {
 	}
 }
 
-func (w *RequestWatch) failure(obj *unstructured.Unstructured) (Outcome, bool) {
+// configureFailure returns ConfigureWorkflowCompleted when it reports a
+// failed workflow.
+func configureFailure(obj *unstructured.Unstructured) (Condition, bool) {
 	c, ok := FindCondition(obj, CondConfigureWorkflowCompleted)
-	if !ok || !c.IsFalse() || c.Reason != ReasonConfigureWorkflowFailed {
+	return c, ok && c.IsFalse() && c.Reason == ReasonConfigureWorkflowFailed
+}
+
+func (w *RequestWatch) failure(obj *unstructured.Unstructured) (Outcome, bool) {
+	c, failed := configureFailure(obj)
+	if !failed {
 		return Outcome{}, false
 	}
 	// A pipeline seen Running does not clear an old failure: the condition

@@ -179,3 +179,44 @@ func TestRequestWatchRerunIgnoresAFailureOfTheSameSecond(t *testing.T) {
 		t.Fatalf("got %+v, want the re-run's failure once it was seen to start", got)
 	}
 }
+
+// A re-run that fails within the second it was asked for, before the watch
+// sees it start, is this run's failure when the request had not failed
+// before; a failure the request already had before stays the previous run's.
+func TestRequestWatchBaselineDatesAFastFailure(t *testing.T) {
+	sameSecond := request(2, map[string]any{"conditions": []any{
+		cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: p1", 0),
+	}})
+	completedBefore := request(2, map[string]any{"observedGeneration": int64(2), "conditions": []any{
+		cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "Pipelines completed", -time.Minute),
+	}})
+
+	fresh := RequestWatch{Generation: 2, AppliedAt: applied, Rerun: true}
+	fresh.Baseline(completedBefore)
+	if got := fresh.Observe(sameSecond); got.State != Failed {
+		t.Fatalf("got %+v, want the re-run's failure", got)
+	}
+
+	stale := RequestWatch{Generation: 2, AppliedAt: applied, Rerun: true}
+	stale.Baseline(sameSecond)
+	if got := stale.Observe(sameSecond); got.State != Waiting {
+		t.Fatalf("got %+v, want the failure from before the re-run ignored", got)
+	}
+}
+
+func TestRequestsRerunBaseline(t *testing.T) {
+	before := *request(2, map[string]any{"observedGeneration": int64(2), "conditions": []any{
+		cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "Pipelines completed", -time.Minute),
+	}})
+	after := *request(2, map[string]any{"observedGeneration": int64(2), "conditions": []any{
+		cond(CondConfigureWorkflowCompleted, "False", ReasonConfigureWorkflowFailed, "A Configure Pipeline has failed: p1", 0),
+	}})
+	rerun := RequestsRerun{Since: applied}
+	rerun.Baseline([]unstructured.Unstructured{before})
+	if got := rerun.Observe([]unstructured.Unstructured{after}); len(got.Failed) != 1 || !got.Finished() {
+		t.Fatalf("got %+v, want the request's re-run failed", got)
+	}
+	if got := (&RequestsRerun{Since: applied}).Observe([]unstructured.Unstructured{after}); got.Finished() {
+		t.Fatalf("without a baseline a failure of the same second is the previous run's; got %+v", got)
+	}
+}

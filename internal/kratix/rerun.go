@@ -30,6 +30,27 @@ type RequestsRerun struct {
 	watches map[string]*RequestWatch
 }
 
+// Baseline records the requests as they were listed before the Promise
+// update (see RequestWatch.Baseline).
+func (r *RequestsRerun) Baseline(items []unstructured.Unstructured) {
+	for i := range items {
+		r.watch(&items[i]).Baseline(&items[i])
+	}
+}
+
+func (r *RequestsRerun) watch(obj *unstructured.Unstructured) *RequestWatch {
+	if r.watches == nil {
+		r.watches = map[string]*RequestWatch{}
+	}
+	key := obj.GetNamespace() + "/" + obj.GetName()
+	w, ok := r.watches[key]
+	if !ok {
+		w = &RequestWatch{Generation: obj.GetGeneration(), AppliedAt: r.Since, Rerun: true}
+		r.watches[key] = w
+	}
+	return w
+}
+
 // RerunProgress is one listing's verdict.
 type RerunProgress struct {
 	Total int
@@ -59,9 +80,6 @@ func (p RerunProgress) Finished() bool { return len(p.Pending) == 0 }
 // Observe evaluates one listing of the Promise's requests. Requests being
 // deleted are not waited for.
 func (r *RequestsRerun) Observe(items []unstructured.Unstructured) RerunProgress {
-	if r.watches == nil {
-		r.watches = map[string]*RequestWatch{}
-	}
 	var p RerunProgress
 	for i := range items {
 		obj := &items[i]
@@ -69,8 +87,7 @@ func (r *RequestsRerun) Observe(items []unstructured.Unstructured) RerunProgress
 			continue
 		}
 		p.Total++
-		key := obj.GetNamespace() + "/" + obj.GetName()
-		r.observeOne(key, obj, &p)
+		r.observeOne(obj, &p)
 	}
 	sort.Strings(p.Pending)
 	sort.Slice(p.Failed, func(i, j int) bool { return p.Failed[i].String() < p.Failed[j].String() })
@@ -78,13 +95,9 @@ func (r *RequestsRerun) Observe(items []unstructured.Unstructured) RerunProgress
 	return p
 }
 
-func (r *RequestsRerun) observeOne(key string, obj *unstructured.Unstructured, p *RerunProgress) {
-	w, ok := r.watches[key]
-	if !ok {
-		w = &RequestWatch{Generation: obj.GetGeneration(), AppliedAt: r.Since, Rerun: true}
-		r.watches[key] = w
-	}
-	out := w.Observe(obj)
+func (r *RequestsRerun) observeOne(obj *unstructured.Unstructured, p *RerunProgress) {
+	key := obj.GetNamespace() + "/" + obj.GetName()
+	out := r.watch(obj).Observe(obj)
 	if obj.GetLabels()[LabelManualReconciliation] == "true" {
 		p.Pending = append(p.Pending, key+": waiting for Kratix to start the re-run")
 		return

@@ -46,6 +46,11 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	r.data.missingPromises.Delete(plan.Name.ValueString()) // it exists from now on
 	startedAt := time.Now()
 	specChanged := prior == nil || promiseSpecChanged(plan, prior)
+	requestsRerun := prior != nil && specChanged && plan.Wait.ValueBool() && plan.WaitForRequests.ValueBool()
+	var rerunFollow *kratix.RequestsRerun
+	if requestsRerun {
+		rerunFollow = r.requestsBeforeUpdate(ctx, obj, startedAt)
+	}
 	applied, err := r.writeIfChanged(ctx, obj, plan, prior, adopted)
 	if err != nil {
 		addApplyError(diags, "Promise "+plan.Name.ValueString(), "kratix_promise", plan.Name.ValueString(), err)
@@ -60,7 +65,6 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		r.recordPlacements(ctx, plan, state, diags)
 		return false
 	}
-	requestsRerun := prior != nil && specChanged
 	if rerun && !specChanged {
 		startedAt, specChanged = time.Now(), true
 		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied); err != nil {
@@ -82,8 +86,8 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
 		return true
 	}
-	if requestsRerun && plan.WaitForRequests.ValueBool() {
-		r.awaitRequestsRerun(ctx, final, startedAt, diags)
+	if requestsRerun {
+		r.awaitRequestsRerun(ctx, final, rerunFollow, diags)
 	}
 	return false
 }

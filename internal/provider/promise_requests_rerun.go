@@ -27,13 +27,13 @@ const rerunPollInterval = 2 * time.Second
 // awaitRequestsRerun waits, after an update of the Promise's spec, until
 // every request of the Promise has run its configure workflow again
 // (wait_for_requests), and reports the ones that failed.
-func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstructured.Unstructured, since time.Time, diags *diag.Diagnostics) {
+func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstructured.Unstructured, rerun *kratix.RequestsRerun, diags *diag.Diagnostics) {
 	name := promise.GetName()
 	apiVersion, kind, _ := kratix.PromiseAPI(promise)
 	if kind == "" {
 		return // no API, so no requests
 	}
-	progress, err := r.followRerun(ctx, name, promise.GetGeneration(), schema.FromAPIVersionAndKind(apiVersion, kind), since)
+	progress, err := r.followRerun(ctx, name, promise.GetGeneration(), schema.FromAPIVersionAndKind(apiVersion, kind), rerun)
 	if len(progress.Blocked) > 0 {
 		diags.AddWarning(fmt.Sprintf("%d resource request(s) of Promise %s will not re-run on their own", len(progress.Blocked), name),
 			"Kratix re-runs every request's workflow after a change to the Promise's spec, but these cannot run now, so the "+
@@ -59,10 +59,30 @@ func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstr
 	}
 }
 
+// requestsBeforeUpdate lists the Promise's requests before its update is
+// written, so that a request whose re-run fails within the second of the
+// update is not taken for one that had failed before (RequestsRerun
+// .Baseline). Without the listing (the API not served yet, say), failures
+// are dated by their lastTransitionTime alone.
+func (r *promiseResource) requestsBeforeUpdate(ctx context.Context, promise *unstructured.Unstructured, since time.Time) *kratix.RequestsRerun {
+	rerun := &kratix.RequestsRerun{Since: since}
+	apiVersion, kind, _ := kratix.PromiseAPI(promise)
+	if kind == "" {
+		return rerun
+	}
+	list, err := r.data.Client.List(ctx, schema.FromAPIVersionAndKind(apiVersion, kind), "", metav1.ListOptions{})
+	if err != nil {
+		tflog.Debug(ctx, "cannot list the promise's requests before its update", map[string]any{"promise": promise.GetName(), "error": err.Error()})
+		return rerun
+	}
+	rerun.Baseline(list.Items)
+	return rerun
+}
+
 // followRerun waits until Kratix has marked the requests for a re-run (it
 // sets the Promise's observedGeneration after labelling them all), then
 // lists them until none is left to wait for.
-func (r *promiseResource) followRerun(ctx context.Context, name string, generation int64, gvk schema.GroupVersionKind, since time.Time) (kratix.RerunProgress, error) {
+func (r *promiseResource) followRerun(ctx context.Context, name string, generation int64, gvk schema.GroupVersionKind, rerun *kratix.RequestsRerun) (kratix.RerunProgress, error) {
 	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
 		observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
 		return observed >= generation, nil
@@ -71,7 +91,7 @@ func (r *promiseResource) followRerun(ctx context.Context, name string, generati
 		return kratix.RerunProgress{Pending: []string{fmt.Sprintf("Kratix to mark the requests for a re-run "+
 			"(it sets the Promise's status.observedGeneration to %d once it has)", generation)}}, err
 	}
-	return kratix.FollowRequestsRerun(ctx, r.data.Client, gvk, "", metav1.ListOptions{}, &kratix.RequestsRerun{Since: since}, rerunPollInterval,
+	return kratix.FollowRequestsRerun(ctx, r.data.Client, gvk, "", metav1.ListOptions{}, rerun, rerunPollInterval,
 		func(progress kratix.RerunProgress) {
 			tflog.Info(ctx, "waiting for the requests of the updated promise to re-run", map[string]any{
 				"promise": name, "total": progress.Total, "done": progress.Done, "failed": len(progress.Failed), "pending": len(progress.Pending),

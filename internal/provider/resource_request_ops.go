@@ -79,6 +79,9 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
 		Delivered: plan.WaitFor.ValueString() == waitDelivered, Rerun: rerunning,
 	}
+	if rerunning {
+		watch.Baseline(applied) // as it was before the re-run label
+	}
 	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
 	if final != nil {
 		r.recordApplied(ctx, plan, final, state, diags)
