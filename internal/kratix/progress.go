@@ -85,6 +85,11 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if blocked, ok := blockedSummary(obj); ok {
 		return Outcome{State: Waiting, Summary: blocked}
 	}
+	if w.Rerun && obj.GetLabels()[LabelManualReconciliation] == "true" {
+		// Kratix resets the workflow's condition before it removes the
+		// label, so nothing shown while the label is on is the re-run's.
+		return Outcome{State: Waiting, Summary: "waiting for Kratix to start the re-run (it removes the label " + LabelManualReconciliation + " once it has)"}
+	}
 	if !configured(obj, w.Generation) || w.Rerun && !w.completedAfterApply(obj) {
 		return Outcome{State: Waiting, Summary: progressSummary(obj)}
 	}

@@ -220,3 +220,21 @@ func TestRequestsRerunBaseline(t *testing.T) {
 		t.Fatalf("without a baseline a failure of the same second is the previous run's; got %+v", got)
 	}
 }
+
+// While the re-run label is on, Kratix has not started the run: a
+// completion shown then, even one stamped after the label, is the
+// previous run's.
+func TestRequestWatchRerunWaitsForTheLabelToGo(t *testing.T) {
+	completed := request(2, map[string]any{"observedGeneration": int64(2), "conditions": []any{
+		cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "Pipelines completed", 0),
+	}})
+	completed.SetLabels(map[string]string{LabelManualReconciliation: "true"})
+	w := RequestWatch{Generation: 2, AppliedAt: applied, Rerun: true}
+	if got := w.Observe(completed); got.State != Waiting || !strings.Contains(got.Summary, LabelManualReconciliation) {
+		t.Fatalf("got %+v, want waiting for Kratix to take the label off", got)
+	}
+	completed.SetLabels(nil)
+	if got := w.Observe(completed); got.State != Done {
+		t.Fatalf("got %+v, want done once the label is gone", got)
+	}
+}

@@ -98,10 +98,6 @@ func (r *RequestsRerun) Observe(items []unstructured.Unstructured) RerunProgress
 func (r *RequestsRerun) observeOne(obj *unstructured.Unstructured, p *RerunProgress) {
 	key := obj.GetNamespace() + "/" + obj.GetName()
 	out := r.watch(obj).Observe(obj)
-	if obj.GetLabels()[LabelManualReconciliation] == "true" {
-		p.Pending = append(p.Pending, key+": waiting for Kratix to start the re-run")
-		return
-	}
 	switch out.State {
 	case Done:
 		p.Done++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,6 +35,9 @@ type Options struct {
 	// dialer. Tests use it to see where the Client connects, or that it
 	// does not.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// Now is the local clock; nil means time.Now. Tests set a clock that
+	// is off, to show that nothing compares it with the server's times.
+	Now func() time.Time
 }
 
 // Client is shared by every resource and data source of one provider
@@ -78,7 +82,7 @@ func NewForConfig(cfg *rest.Config, opts Options) *Client {
 }
 
 func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
-	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger), clock: newServerClock()}
+	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger), clock: newServerClock(opts.Now)}
 	c.init = sync.OnceValues(func() (*clients, error) {
 		cfg, err := resolve()
 		if err != nil {

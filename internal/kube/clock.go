@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // serverClock learns the API server's clock from the Date header of its
@@ -21,7 +23,12 @@ type serverClock struct {
 	known  atomic.Bool
 }
 
-func newServerClock() *serverClock { return &serverClock{local: time.Now} }
+func newServerClock(local func() time.Time) *serverClock {
+	if local == nil {
+		local = time.Now
+	}
+	return &serverClock{local: local}
+}
 
 // observe records the offset a response's Date header shows, received at
 // local time received.
@@ -64,4 +71,22 @@ func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) {
 // times the server or a controller on it wrote.
 func (c *Client) ServerNow() time.Time {
 	return c.clock.at(c.clock.local()).Truncate(time.Second)
+}
+
+// WrittenAt is when the API server recorded the last write by manager to
+// obj (the newest time among the manager's managedFields entries for the
+// object itself, apply or update): the server's own clock, to the second,
+// to compare with the times controllers write. ok is false when manager
+// has no entry. A write that changed none of the manager's fields leaves
+// the time as it was.
+func WrittenAt(obj *unstructured.Unstructured, manager string) (at time.Time, ok bool) {
+	for _, f := range obj.GetManagedFields() {
+		if f.Manager != manager || f.Subresource != "" || f.Time == nil {
+			continue
+		}
+		if !ok || f.Time.After(at) {
+			at, ok = f.Time.Time, true
+		}
+	}
+	return at, ok
 }

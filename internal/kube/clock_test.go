@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // A laptop whose clock is five minutes behind the API server's: ServerNow
@@ -34,5 +37,23 @@ func TestServerNowFollowsTheServersClock(t *testing.T) {
 	stamped := server.Add(-time.Minute) // e.g. a Job's creationTimestamp
 	if !stamped.Before(c.ServerNow()) {
 		t.Errorf("a time the server wrote a minute ago is not before ServerNow")
+	}
+}
+
+func TestWrittenAtTakesTheManagersNewestWrite(t *testing.T) {
+	at := func(s int) *metav1.Time { tm := metav1.NewTime(time.Date(2026, 12, 6, 10, 0, s, 0, time.UTC)); return &tm }
+	obj := &unstructured.Unstructured{}
+	obj.SetManagedFields([]metav1.ManagedFieldsEntry{
+		{Manager: "terraform-provider-kratix", Operation: metav1.ManagedFieldsOperationApply, Time: at(10)},
+		{Manager: "terraform-provider-kratix", Operation: metav1.ManagedFieldsOperationUpdate, Time: at(20)},
+		{Manager: "terraform-provider-kratix", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: at(30)},
+		{Manager: "kratix", Operation: metav1.ManagedFieldsOperationUpdate, Time: at(40)},
+	})
+	got, ok := WrittenAt(obj, "terraform-provider-kratix")
+	if !ok || !got.Equal(at(20).Time) {
+		t.Fatalf("WrittenAt = %v, %v; want the update at :20 (not the status subresource, not another manager)", got, ok)
+	}
+	if _, ok := WrittenAt(obj, "someone-else"); ok {
+		t.Fatal("a manager without an entry has no write time")
 	}
 }

@@ -38,7 +38,7 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 		return
 	}
 	watch := &kratix.DestinationWatch{ReadyWatch: kratix.ReadyWatch{
-		Generation: applied.GetGeneration(), AppliedAt: appliedAt(applied, r.data.FieldManager),
+		Generation: applied.GetGeneration(), AppliedAt: r.data.writtenAt(applied),
 		Before: kratix.DestinationReadiness(applied), SpecChanged: destinationSpecChanged(obj, prior),
 	}}
 	res := waitReady(ctx, r.data.Client, kratix.DestinationGVK, name, watch)

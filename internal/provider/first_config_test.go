@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
@@ -419,5 +423,69 @@ func TestAccResourceRequest_deliveredWithoutConfigurePipeline(t *testing.T) {
 				requestHCL(`{ replicas = 1 }`, "  wait_for = \"delivered\"\n  timeouts {\n    create = \"3m\"\n  }\n"),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		}},
+	})
+}
+
+// TestAccResourceRequest_clockOffDecidesNothing: the provider's clock runs
+// ten minutes behind the API server's, as a laptop's may. A request whose
+// last run failed (its Promise's pipeline broke) is updated after the
+// pipeline is fixed: the failure on it is the previous run's, and the
+// apply waits for the new run instead of reporting that failure again. The
+// update is dated by the API server's record of the write, not by the
+// provider's clock; dated by the provider's clock, the old failure looked
+// ten minutes newer than the update.
+func TestAccResourceRequest_clockOffDecidesNothing(t *testing.T) {
+	testAccPreCheck(t)
+	behind := map[string]func() (tfprotov6.ProviderServer, error){
+		"kratix": providerserver.NewProtocol6WithError(&kratixProvider{version: "test", now: func() time.Time { return time.Now().Add(-10 * time.Minute) }}),
+	}
+	p := newTestPromise()
+	broken := p
+	broken.ConfigureEnv = map[string]string{"KRATIX_EMULATOR_FAIL": "the pipeline's image was deleted"}
+	base := harness.Current().ProviderConfig()
+	request := func(size string) string {
+		return fmt.Sprintf(`
+resource "kratix_resource_request" "test" {
+  promise = kratix_promise.test.name
+  name    = "drift"
+  spec    = { replicas = 1, size = %q }
+}
+`, size)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: behind,
+		CheckDestroy:             checkRequestGone(t, p, "default", "drift"),
+		Steps: []resource.TestStep{
+			{Config: base + p.HCL() + request("small")},
+			{
+				// Kratix re-runs the request's workflow with the broken
+				// pipeline; the apply does not wait for it.
+				Config: base + broken.HCL() + request("small"),
+				Check:  func(*terraform.State) error { return waitRequestFailed(t, p, "drift") },
+			},
+			{
+				Config: base + p.HCL() + request("large"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("kratix_resource_request.test", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.TestCheckResourceAttr("kratix_resource_request.test", "message", "Resource requested"),
+			},
+		},
+	})
+}
+
+// waitRequestFailed waits until the request's configure workflow reports a
+// failure.
+func waitRequestFailed(t *testing.T, p testPromise, name string) error {
+	t.Helper()
+	client := harness.Current().Dynamic(t).Resource(p.gvr()).Namespace("default")
+	return wait.PollUntilContextTimeout(context.Background(), 500*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		obj, err := client.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		c, ok := kratix.FindCondition(obj, kratix.CondConfigureWorkflowCompleted)
+		return ok && c.IsFalse() && c.Reason == kratix.ReasonConfigureWorkflowFailed, nil
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -158,21 +157,6 @@ func (r *gitStateStoreResource) Schema(ctx context.Context, _ resource.SchemaReq
 
 func (r *gitStateStoreResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
-}
-
-// ValidateConfig checks the URL's form and the credentials against the
-// auth method, at plan time and without a cluster.
-func (r *gitStateStoreResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	validateStoreCredentials(ctx, req.Config, kratix.GitStateStoreKind, gitCredentials, &resp.Diagnostics)
-	var url, method types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("url"), &url)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("auth_method"), &method)...)
-	if resp.Diagnostics.HasError() || url.IsNull() || url.IsUnknown() || method.IsUnknown() {
-		return
-	}
-	if problem := kratix.CheckGitURL(method.ValueString(), url.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("url"), "URL does not match auth_method", problem)
-	}
 }
 
 func (r *gitStateStoreResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {

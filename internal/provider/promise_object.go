@@ -144,51 +144,6 @@ func requiredToGo(l types.List) []any {
 	return out
 }
 
-// ModifyPlan catches at plan time what Kratix's admission webhook would
-// refuse at apply time, and plans a replacement where Kratix makes the API
-// immutable.
-func (r *promiseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return // destroy
-	}
-	planWorkflowRerun(ctx, req, resp, promiseOutcomeUnknown())
-	r.planFromManifest(ctx, req, resp)
-	var plan promiseModel
-	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	creating := req.State.Raw.IsNull()
-	validatePromiseWorkflows(&plan, resp)
-	if api, err := toGo(plan.API); err == nil && api != nil {
-		apiMap, _ := api.(map[string]any)
-		if problem := kratix.ValidatePromiseAPI(apiMap, creating); problem != "" {
-			resp.Diagnostics.AddAttributeError(path.Root("api"), "Invalid Promise API", problem)
-		}
-	}
-	if creating {
-		return
-	}
-	var prior promiseModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-	if promiseArgsChanged(&plan, &prior) {
-		markPromiseOutcomeUnknown(ctx, resp)
-	}
-	replaceWhenChanged(ctx, req, resp, "name")
-	if !plan.Name.IsUnknown() && !plan.Name.Equal(prior.Name) {
-		warnPromiseReplacement(resp, path.Root("name"), "The Promise's name changes.", prior.ForceDestroy.ValueBool())
-	}
-	priorAPI, errPrior := toGo(prior.API)
-	planAPI, errPlan := toGo(plan.API)
-	if errPrior != nil || errPlan != nil || priorAPI == nil {
-		return
-	}
-	if reason := kratix.APIIdentityChange(asMap(priorAPI), asMap(planAPI)); reason != "" {
-		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("api"))
-		warnPromiseReplacement(resp, path.Root("api"), reason+" Kratix does not allow this change in place.", prior.ForceDestroy.ValueBool())
-	}
-}
-
 // warnPromiseReplacement says, at plan, what replacing the Promise does to
 // its requests.
 func warnPromiseReplacement(resp *resource.ModifyPlanResponse, at path.Path, reason string, forceDestroy bool) {

@@ -44,17 +44,20 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	r.data.missingPromises.Delete(plan.Name.ValueString()) // it exists from now on
-	startedAt := time.Now()
 	specChanged := prior == nil || promiseSpecChanged(plan, prior)
 	requestsRerun := prior != nil && specChanged && plan.Wait.ValueBool() && plan.WaitForRequests.ValueBool()
 	var rerunFollow *kratix.RequestsRerun
 	if requestsRerun {
-		rerunFollow = r.requestsBeforeUpdate(ctx, obj, startedAt)
+		rerunFollow = r.requestsBeforeUpdate(ctx, obj)
 	}
 	applied, err := r.writeIfChanged(ctx, obj, plan, prior, adopted)
 	if err != nil {
 		addApplyError(diags, "Promise "+plan.Name.ValueString(), "kratix_promise", plan.Name.ValueString(), err)
 		return false
+	}
+	startedAt := r.data.writtenAt(applied)
+	if rerunFollow != nil {
+		rerunFollow.Since = startedAt
 	}
 	tflog.Debug(ctx, "applied promise", map[string]any{"name": plan.Name.ValueString(), "generation": applied.GetGeneration()})
 	r.recordApplied(ctx, plan, applied, state, diags)
@@ -66,11 +69,12 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		return false
 	}
 	if rerun && !specChanged {
-		startedAt, specChanged = time.Now(), true
-		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied); err != nil {
+		labelled, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied)
+		if err != nil {
 			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
 			return true
 		}
+		startedAt, specChanged = r.data.writtenAt(labelled), true
 	}
 	watch := &kratix.PromiseWatch{
 		AppliedAt:             startedAt,

@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -63,9 +60,10 @@ func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstr
 // written, so that a request whose re-run fails within the second of the
 // update is not taken for one that had failed before (RequestsRerun
 // .Baseline). Without the listing (the API not served yet, say), failures
-// are dated by their lastTransitionTime alone.
-func (r *promiseResource) requestsBeforeUpdate(ctx context.Context, promise *unstructured.Unstructured, since time.Time) *kratix.RequestsRerun {
-	rerun := &kratix.RequestsRerun{Since: since}
+// are dated by their lastTransitionTime alone. The caller sets Since once
+// the update is written.
+func (r *promiseResource) requestsBeforeUpdate(ctx context.Context, promise *unstructured.Unstructured) *kratix.RequestsRerun {
+	rerun := &kratix.RequestsRerun{}
 	apiVersion, kind, _ := kratix.PromiseAPI(promise)
 	if kind == "" {
 		return rerun
@@ -97,21 +95,6 @@ func (r *promiseResource) followRerun(ctx context.Context, name string, generati
 				"promise": name, "total": progress.Total, "done": progress.Done, "failed": len(progress.Failed), "pending": len(progress.Pending),
 			})
 		})
-}
-
-// ValidateConfig checks `manifest` against the typed arguments
-// (validateManifestConfig), and refuses wait_for_requests without wait:
-// the requests are followed only after the Promise itself is usable again.
-func (r *promiseResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	validateManifestConfig(ctx, req, resp)
-	var waitForRequests, wait types.Bool
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_requests"), &waitForRequests)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait"), &wait)...)
-	if waitForRequests.ValueBool() && !wait.IsUnknown() && !wait.IsNull() && !wait.ValueBool() {
-		resp.Diagnostics.AddAttributeError(path.Root("wait_for_requests"), "wait_for_requests needs wait = true",
-			"The requests of a Promise are followed after the Promise itself is usable again, which wait = false skips. "+
-				"Remove wait = false, or wait_for_requests = true.")
-	}
 }
 
 // describeRerunFailures says, for each failed request (the first few), which

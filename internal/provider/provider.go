@@ -7,6 +7,7 @@ package provider
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -36,6 +37,9 @@ type kratixProvider struct {
 	// dial replaces the network dialer of the provider's Kubernetes client
 	// (tests only: it shows every connection the provider attempts).
 	dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// now replaces the local clock of the provider's Kubernetes client
+	// (tests only: a clock that is off must change no decision).
+	now func() time.Time
 }
 
 // New returns the provider factory that main and the tests serve.
@@ -64,7 +68,7 @@ func (p *kratixProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data, diags := newProviderData(ctx, cfg, req.Config.Raw.IsFullyKnown(), kube.Options{Logger: tflogLogger{}, Dial: p.dial})
+	data, diags := newProviderData(ctx, cfg, req.Config.Raw.IsFullyKnown(), kube.Options{Logger: tflogLogger{}, Dial: p.dial, Now: p.now})
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

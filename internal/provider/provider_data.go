@@ -2,8 +2,12 @@ package provider
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // configuredData unpacks what Configure handed over. Nil is normal before
@@ -47,4 +51,17 @@ func (d *providerData) warnOnce(diags *diag.Diagnostics, summary, detail string)
 	if _, said := d.warned.LoadOrStore(summary, true); !said {
 		diags.AddWarning(summary, detail)
 	}
+}
+
+// writtenAt dates the provider's last write to obj by the API server's
+// clock (its managedFields entry), which a wait compares with the times
+// Kratix writes: the local clock may drift. Without such an entry, the
+// server's current time.
+func (d *providerData) writtenAt(obj *unstructured.Unstructured) time.Time {
+	if obj != nil {
+		if at, ok := kube.WrittenAt(obj, d.FieldManager); ok {
+			return at
+		}
+	}
+	return d.Client.ServerNow()
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -113,18 +112,6 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 	}
 	res.Err = err
 	return res, false
-}
-
-// appliedAt is when the API server recorded the last apply by manager (the
-// time of its managedFields entry): the cluster's own clock, to compare
-// with the times Kratix writes. Zero when there is no such entry.
-func appliedAt(obj *unstructured.Unstructured, manager string) time.Time {
-	for _, f := range obj.GetManagedFields() {
-		if f.Manager == manager && f.Operation == metav1.ManagedFieldsOperationApply && f.Subresource == "" && f.Time != nil {
-			return f.Time.Time
-		}
-	}
-	return time.Time{}
 }
 
 // stopTimer runs fn once, d after start, unless cancelled first. It is

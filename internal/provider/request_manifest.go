@@ -66,23 +66,6 @@ func readRequestArgs(ctx context.Context, from attributeGetter, diags *diag.Diag
 	return manifest, args
 }
 
-// ValidateConfig: `manifest` or the typed arguments, never both, and a name
-// either way.
-func (r *resourceRequestResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	manifest, config := readRequestArgs(ctx, req.Config, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if !manifest.IsNull() {
-		conflictsWithManifest(config.values(), requestManifestArgs, "kratix_resource_request", &resp.Diagnostics)
-		return
-	}
-	if config.Name.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Missing name",
-			"Set `manifest` to a whole request (manifest = file(\"resource-request.yaml\")), or set `name` and `spec`.")
-	}
-}
-
 // planFromManifest sets the planned name, labels, annotations and spec
 // from the manifest, or exactly as configured without one (they are
 // Computed only so that the manifest can fill them). The namespace keeps

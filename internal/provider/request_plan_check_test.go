@@ -1,11 +1,12 @@
 package provider
 
 import (
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )

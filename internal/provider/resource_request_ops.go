@@ -44,7 +44,6 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		diags.AddAttributeError(path.Root("spec"), "Invalid spec", err.Error())
 		return false
 	}
-	startedAt := time.Now()
 	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopt))
 	if isMissingNamespace(err, plan.Namespace.ValueString()) {
 		diags.AddAttributeError(path.Root("namespace"), "Namespace not found", fmt.Sprintf(
@@ -67,20 +66,24 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
 		return false
 	}
+	startedAt := r.data.writtenAt(applied)
 	rerunning := rerun && sameRequestObject(plan, prior)
 	if rerunning {
-		startedAt = time.Now()
-		if err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied); err != nil {
+		labelled, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied)
+		if err != nil {
 			diags.AddError("Cannot re-run the configure workflow of "+describeRequest(plan), err.Error())
 			return true
 		}
+		startedAt = r.data.writtenAt(labelled)
 	}
 	watch := &kratix.RequestWatch{
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,
 		Delivered: plan.WaitFor.ValueString() == waitDelivered, Rerun: rerunning,
 	}
-	if rerunning {
-		watch.Baseline(applied) // as it was before the re-run label
+	if prior != nil {
+		// Our write leaves the status as it was: the request as Kratix
+		// left it before this update or re-run.
+		watch.Baseline(applied)
 	}
 	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
 	if final != nil {

@@ -109,3 +109,20 @@ func slicePartial(elems []attr.Value) []any {
 	}
 	return out
 }
+
+// ValidateConfig: `manifest` or the typed arguments, never both, and a name
+// either way.
+func (r *resourceRequestResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	manifest, config := readRequestArgs(ctx, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !manifest.IsNull() {
+		conflictsWithManifest(config.values(), requestManifestArgs, "kratix_resource_request", &resp.Diagnostics)
+		return
+	}
+	if config.Name.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Missing name",
+			"Set `manifest` to a whole request (manifest = file(\"resource-request.yaml\")), or set `name` and `spec`.")
+	}
+}

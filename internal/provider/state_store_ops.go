@@ -193,7 +193,7 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 		return
 	}
 	watch := &kratix.StateStoreWatch{ReadyWatch: kratix.ReadyWatch{
-		Generation: applied.GetGeneration(), AppliedAt: appliedAt(applied, data.FieldManager),
+		Generation: applied.GetGeneration(), AppliedAt: data.writtenAt(applied),
 		Before:      kratix.StateStoreReadiness(applied),
 		SpecChanged: a.priorObj == nil || !reflect.DeepEqual(a.priorObj.Object["spec"], a.obj.Object["spec"]),
 	}}

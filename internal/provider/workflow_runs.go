@@ -119,7 +119,7 @@ func waitDeleted(ctx context.Context, client *kube.Client, fieldManager string, 
 		switch {
 		case stale != nil:
 			rerunSince = client.ServerNow() // compared with the Jobs' creationTimestamp
-			if err := requestRerun(ctx, client, fieldManager, gvk, stale); err != nil {
+			if _, err := requestRerun(ctx, client, fieldManager, gvk, stale); err != nil {
 				// Reported as the workflow's failure: the caller's diagnostic
 				// then says how to re-run it by hand.
 				return kratix.Outcome{State: kratix.Failed, Summary: "cannot re-run the failed delete workflow: " + err.Error()}, nil //nolint:nilerr // see above
@@ -168,14 +168,15 @@ func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, l
 
 // requestRerun asks Kratix to run the object's workflow again (the delete
 // workflow of an object being deleted, the configure workflow otherwise),
-// with the manual-reconciliation label (kratix-api.md §5.5).
-func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) error {
+// with the manual-reconciliation label (kratix-api.md §5.5). It returns the
+// labelled object; nil when the object went or changed meanwhile.
+func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	// A merge patch, not an apply: it can never re-create an object that
 	// vanished meanwhile, and the uid pins it to the object we saw.
 	tflog.Info(ctx, "asking Kratix to run the workflow again", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
-	_, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), kratix.RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
+	labelled, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), kratix.RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
 	if kube.IsNotFound(err) || kube.IsKindNotServed(err) || kube.IsConflict(err) {
-		return nil // the object went or changed meanwhile; the wait sees it
+		return nil, nil // the object went or changed meanwhile; the wait sees it
 	}
-	return err
+	return labelled, err
 }
