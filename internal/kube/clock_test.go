@@ -41,7 +41,10 @@ func TestServerNowFollowsTheServersClock(t *testing.T) {
 }
 
 func TestWrittenAtTakesTheManagersNewestWrite(t *testing.T) {
-	at := func(s int) *metav1.Time { tm := metav1.NewTime(time.Date(2026, 12, 6, 10, 0, s, 0, time.UTC)); return &tm }
+	at := func(s int) *metav1.Time {
+		tm := metav1.NewTime(time.Date(2026, 12, 6, 10, 0, s, 0, time.UTC))
+		return &tm
+	}
 	obj := &unstructured.Unstructured{}
 	obj.SetManagedFields([]metav1.ManagedFieldsEntry{
 		{Manager: "terraform-provider-kratix", Operation: metav1.ManagedFieldsOperationApply, Time: at(10)},
