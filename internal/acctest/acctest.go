@@ -135,7 +135,7 @@ func useExisting(path string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	stores, err := storeserver.Start(storeDir)
+	stores, err := storeserver.Start(storeDir, nil)
 	if err != nil {
 		_ = os.RemoveAll(storeDir)
 		return nil, err

@@ -37,7 +37,11 @@ func (k *Kratix) Stop() {
 // Start runs the store servers and the emulator or the pod runner until
 // Stop is called, and returns once the controller watches the platform.
 func Start(ctx context.Context, p *platform.Platform, logf func(string, ...any)) (*Kratix, error) {
-	stores, err := storeserver.Start(filepath.Join(p.WorkDir, "stores"))
+	gitCert, err := p.LoopbackServingCert()
+	if err != nil {
+		return nil, err
+	}
+	stores, err := storeserver.Start(filepath.Join(p.WorkDir, "stores"), &gitCert)
 	if err != nil {
 		return nil, fmt.Errorf("starting the local Git and S3 servers: %w", err)
 	}

@@ -4,9 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"os"
@@ -38,6 +40,24 @@ func newServingCert(ca *keyPair) (*keyPair, error) {
 	tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.0.0.1")}
 	tmpl.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"}
 	return signKeyPair(tmpl, ca)
+}
+
+// LoopbackServingCert is a serving certificate for 127.0.0.1 and
+// localhost signed by the platform's CA (CAData), for the servers that run
+// beside the platform, such as its Git server.
+func (p *Platform) LoopbackServingCert() (tls.Certificate, error) {
+	if p.ca == nil {
+		return tls.Certificate{}, errors.New("the platform has no CA yet")
+	}
+	tmpl := certTemplate("kratix-platform-loopback", nil)
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+	tmpl.DNSNames = []string{"localhost"}
+	pair, err := signKeyPair(tmpl, p.ca)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(pair.CertPEM, pair.KeyPEM)
 }
 
 // newClientCert authenticates as user commonName in the given groups.

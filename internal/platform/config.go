@@ -61,7 +61,7 @@ func (p *Platform) writePKI() (*pkiPaths, error) {
 	if paths.saKey, err = serviceAccountKey(dir); err != nil {
 		return nil, err
 	}
-	p.CAData, p.AdminCertData, p.AdminKeyData = ca.CertPEM, admin.CertPEM, admin.KeyPEM
+	p.ca, p.CAData, p.AdminCertData, p.AdminKeyData = ca, ca.CertPEM, admin.CertPEM, admin.KeyPEM
 	p.AdminToken, p.LimitedToken, p.LimitedUser = randomToken(), randomToken(), limitedTokenUser
 	paths.tokenFile = filepath.Join(dir, "tokens.csv")
 	tokens := fmt.Sprintf("%s,%s,%s,\"system:masters\"\n%s,%s,%s\n",

@@ -303,7 +303,12 @@ func (p *Platform) runManager(ctx context.Context, kubeconfig, bin string, logf 
 	}
 	probe := "127.0.0.1:" + strconv.Itoa(ports[0])
 	args := []string{"--metrics-bind-address=0", "--pprof-bind-address=0", "--health-probe-bind-address=" + probe}
-	env := append(managerEnv(), "KUBECONFIG="+kubeconfig, "PIPELINE_ADAPTER_IMG="+PipelineAdapterImage, "TMPDIR="+p.managerTmpDir())
+	caBundle, err := p.writeCABundle()
+	if err != nil {
+		return err
+	}
+	env := append(managerEnv(), "KUBECONFIG="+kubeconfig, "PIPELINE_ADAPTER_IMG="+PipelineAdapterImage, "TMPDIR="+p.managerTmpDir(),
+		"SSL_CERT_FILE="+caBundle, "GIT_SSL_CAINFO="+caBundle)
 	if err := p.prepareManagerTmpDir(); err != nil {
 		return err
 	}
@@ -319,13 +324,29 @@ func (p *Platform) runManager(ctx context.Context, kubeconfig, bin string, logf 
 	return nil
 }
 
+// writeCABundle writes the system's CA certificates and the platform's CA
+// into one file, which the manager trusts (SSL_CERT_FILE for Go's TLS,
+// GIT_SSL_CAINFO for the git CLI Kratix runs), so that the platform's Git
+// server can speak HTTPS with a certificate of the platform's CA.
+func (p *Platform) writeCABundle() (string, error) {
+	var bundle []byte
+	for _, system := range []string{os.Getenv("SSL_CERT_FILE"), "/etc/ssl/certs/ca-certificates.crt"} {
+		if data, err := os.ReadFile(system); system != "" && err == nil {
+			bundle = append(data, '\n')
+			break
+		}
+	}
+	path := filepath.Join(p.WorkDir, "pki", "ca-bundle.crt")
+	return path, os.WriteFile(path, append(bundle, p.CAData...), 0o600)
+}
+
 // managerEnv is this process's environment without what would point the
 // manager at another cluster.
 func managerEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if name == "KUBECONFIG" || name == "TMPDIR" || strings.HasPrefix(name, "KUBERNETES_SERVICE_") {
+		if name == "KUBECONFIG" || name == "TMPDIR" || name == "SSL_CERT_FILE" || name == "GIT_SSL_CAINFO" || strings.HasPrefix(name, "KUBERNETES_SERVICE_") {
 			continue
 		}
 		env = append(env, kv)

@@ -2,8 +2,11 @@ package platform
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +27,12 @@ const KratixModule = "github.com/syntasso/kratix"
 // kratix-manager (Kratix's cmd) and pipeline-adapter (its work-creator).
 const EnvKratixBinDir = "KRATIX_CONTROLLER_BIN_DIR"
 
+// EnvKratixSourceDir points real mode at a Kratix checkout (a directory
+// holding Kratix's go.mod, cmd/, work-creator/ and config/) to build and run
+// instead of the pinned module: a branch, or a newer main than the module
+// proxy serves. Its CRDs, webhooks and RBAC come from its config/ too.
+const EnvKratixSourceDir = "KRATIX_SOURCE_DIR"
+
 // KratixBinaries are the real Kratix controller manager and pipeline
 // adapter, and the Kratix module source they were built from (its config/
 // directory holds the CRDs, webhooks and RBAC real mode installs).
@@ -39,6 +48,9 @@ type KratixBinaries struct {
 // module proxy on a miss (minutes cold; concurrent callers share one build
 // through a file lock).
 func EnsureKratixBinaries(ctx context.Context, logf func(string, ...any)) (*KratixBinaries, error) {
+	if source := os.Getenv(EnvKratixSourceDir); source != "" {
+		return kratixFromSource(ctx, source, logf)
+	}
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -109,6 +121,71 @@ func cachedKratixBuild(ctx context.Context, toolsDir string, logf func(string, .
 	}.ensure(ctx, toolsDir, logf)
 }
 
+// kratixFromSource builds (or finds in the cache, keyed by the checkout's
+// content) the manager and pipeline adapter of a Kratix checkout.
+func kratixFromSource(ctx context.Context, source string, logf func(string, ...any)) (*KratixBinaries, error) {
+	source, err := filepath.Abs(source)
+	if err != nil {
+		return nil, err
+	}
+	for _, want := range []string{"go.mod", "cmd", "work-creator", filepath.Join("config", "crd", "bases")} {
+		if _, err := os.Stat(filepath.Join(source, want)); err != nil {
+			return nil, fmt.Errorf("%s=%s is not a Kratix checkout (no %s): %w", EnvKratixSourceDir, source, want, err)
+		}
+	}
+	content, err := treeHash(source)
+	if err != nil {
+		return nil, fmt.Errorf("reading the Kratix checkout %s: %w", source, err)
+	}
+	dir, err := cachedBuild{
+		prefix: "kratix-src", what: "the Kratix controller manager and pipeline adapter from " + source, module: "Kratix",
+		coldBuild: "about 8 minutes on 2 cores",
+		pinned:    []string{content},
+		check:     checkKratixBinaries,
+		build: func(ctx context.Context, dir string) error {
+			// -mod=readonly: the checkout may be read-only, and a build
+			// must never rewrite its go.mod or go.sum.
+			env := append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
+			return buildKratixPackages(ctx, source, dir, env, map[string]string{binKratixManager: "./cmd", binPipelineAdapter: "./work-creator"})
+		},
+	}.ensure(ctx, source, logf)
+	if err != nil {
+		return nil, err
+	}
+	bins := &KratixBinaries{
+		Manager:         filepath.Join(dir, binKratixManager),
+		PipelineAdapter: filepath.Join(dir, binPipelineAdapter),
+		ModuleDir:       source,
+	}
+	return bins, checkKratixBinaries(dir)
+}
+
+// treeHash hashes the names and contents of the files under root, .git
+// left out: a checkout's build is cached by what it holds, whatever its
+// path or commit.
+func treeHash(root string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && d.Name() == ".git":
+			return filepath.SkipDir
+		case !d.Type().IsRegular():
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
+		h.Write(data)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
 func checkKratixBinaries(dir string) error {
 	for _, name := range []string{binKratixManager, binPipelineAdapter} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
@@ -127,19 +204,25 @@ func kratixGoEnv() []string {
 }
 
 func buildKratix(ctx context.Context, toolsDir, dir string) error {
+	return buildKratixPackages(ctx, toolsDir, dir, kratixGoEnv(), map[string]string{
+		binKratixManager:   KratixModule + "/cmd",
+		binPipelineAdapter: KratixModule + "/work-creator",
+	})
+}
+
+// buildKratixPackages builds each binary name from its package, in the
+// module at moduleDir with the environment env, into dir.
+func buildKratixPackages(ctx context.Context, moduleDir, dir string, env []string, packages map[string]string) error {
 	tmp := dir + ".tmp"
 	_ = os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
-	for name, pkg := range map[string]string{
-		binKratixManager:   KratixModule + "/cmd",
-		binPipelineAdapter: KratixModule + "/work-creator",
-	} {
+	for name, pkg := range packages {
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(tmp, name), pkg)
-		cmd.Dir, cmd.Env = toolsDir, kratixGoEnv()
+		cmd.Dir, cmd.Env = moduleDir, env
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s in %s failed: %w\n%s", pkg, toolsDir, err, out)
+			return fmt.Errorf("building %s in %s failed: %w\n%s", pkg, moduleDir, err, out)
 		}
 	}
 	_ = os.RemoveAll(dir)

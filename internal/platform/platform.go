@@ -67,6 +67,8 @@ type Platform struct {
 	// KratixStartup is how long the real manager took to become ready.
 	KratixStartup time.Duration
 
+	// ca signs the platform's serving certificates (LoopbackServingCert).
+	ca                *keyPair
 	procs             []*process
 	ownsWorkDir       bool
 	record            string

@@ -3,6 +3,7 @@ package storeserver
 import (
 	"bytes"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ type GitOptions struct {
 	Root     string
 	Username string
 	Password string
+	// Certificate, when set, makes the server speak HTTPS (Kratix releases
+	// of 2026 refuse basic auth over plain HTTP).
+	Certificate *tls.Certificate
 }
 
 // StartGit serves the repositories under opts.Root on a free loopback port.
@@ -63,7 +67,7 @@ func StartGit(opts GitOptions) (*Git, error) {
 		return nil, err
 	}
 	g := &Git{root: root, username: opts.Username, password: opts.Password, gitPath: gitPath, tokens: map[string]map[string]bool{}}
-	g.server, err = serve(g)
+	g.server, err = serve(g, opts.Certificate)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func StartS3(opts S3Options) (*S3, error) {
 		handler: gofakes3.New(backend, gofakes3.WithAutoBucket(true)).Server(),
 	}
 	var err error
-	s.server, err = serve(s)
+	s.server, err = serve(s, nil)
 	if err != nil {
 		return nil, err
 	}

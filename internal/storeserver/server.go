@@ -3,6 +3,7 @@ package storeserver
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -18,9 +19,9 @@ type Servers struct {
 }
 
 // Start runs both servers, with the Git repositories under dir and fresh
-// random credentials.
-func Start(dir string) (*Servers, error) {
-	git, err := StartGit(GitOptions{Root: filepath.Join(dir, "git"), Username: "kratix", Password: randomSecret()})
+// random credentials. With gitCert, the Git server speaks HTTPS with it.
+func Start(dir string, gitCert *tls.Certificate) (*Servers, error) {
+	git, err := StartGit(GitOptions{Root: filepath.Join(dir, "git"), Username: "kratix", Password: randomSecret(), Certificate: gitCert})
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +49,18 @@ type server struct {
 	done chan struct{}
 }
 
-func serve(h http.Handler) (*server, error) {
+// serve serves h over HTTP, or over HTTPS with cert when it is not nil.
+func serve(h http.Handler, cert *tls.Certificate) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &server{url: "http://" + ln.Addr().String(), http: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan struct{})}
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
+	}
+	s := &server{url: scheme + "://" + ln.Addr().String(), http: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		_ = s.http.Serve(ln)
