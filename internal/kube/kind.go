@@ -63,8 +63,8 @@ func (c *Client) watchCRDs(ctx context.Context, cl *clients, s *crdSession) {
 		},
 		transient: func(err error) { c.crds.transient(s, err) },
 	}, nil)
-	debug(ctx, c.log, "stopped watching CustomResourceDefinitions", map[string]any{"reason": err.Error()})
 	c.crds.end(s, err)
+	debug(ctx, c.log, "stopped watching CustomResourceDefinitions", map[string]any{"reason": fmt.Sprint(err)})
 }
 
 // waitForCRD follows the shared session until gvk's CRD is ready, or the
