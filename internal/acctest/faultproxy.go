@@ -25,7 +25,9 @@ import (
 // while kube-apiserver restarts), discovery that does not list an API
 // group yet (as right after a restart, before the CRD groups are back), and
 // admission webhooks that do not answer.
-// Everything else is passed through unchanged, watches included.
+// Everything else is passed through unchanged, watches included. It also
+// records every request, so a test can check how the provider uses the API
+// server (how many watches, which page sizes).
 type FaultProxy struct {
 	server *httptest.Server
 	env    *Env
@@ -43,7 +45,21 @@ type FaultProxy struct {
 	// webhookDown answers writes under these API groups as the API server
 	// does when their admission webhook's server is down.
 	webhookDown map[string]bool
+	// forbidden answers the requests it matches with RBAC's 403.
+	forbidden func(*http.Request) bool
+	// seen is every request received, for tests that check how the
+	// provider uses the API server (how many watches, which page sizes).
+	seen []SeenRequest
 }
+
+// SeenRequest is one request the proxy received.
+type SeenRequest struct {
+	Method string
+	URL    url.URL
+}
+
+// Watch tells whether the request is a watch.
+func (r SeenRequest) Watch() bool { return r.URL.Query().Get("watch") == "true" }
 
 // StartFaultProxy starts a proxy to the platform's API server for the test.
 // It needs the platform's admin token, so it skips on an existing cluster.
@@ -147,6 +163,39 @@ func (p *FaultProxy) Faults() int32 {
 	return p.faults
 }
 
+// Forbid answers the requests that match with 403 Forbidden, as the API
+// server does when RBAC does not allow them.
+func (p *FaultProxy) Forbid(match func(*http.Request) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.forbidden = match
+}
+
+// Requests returns the requests received so far that match, in order.
+func (p *FaultProxy) Requests(match func(SeenRequest) bool) []SeenRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []SeenRequest
+	for _, r := range p.seen {
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *FaultProxy) record(r *http.Request) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seen = append(p.seen, SeenRequest{Method: r.Method, URL: *r.URL})
+}
+
+func (p *FaultProxy) isForbidden(r *http.Request) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.forbidden != nil && p.forbidden(r)
+}
+
 func (p *FaultProxy) shouldFail(r *http.Request) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -176,6 +225,7 @@ func (p *FaultProxy) isHidden(group string) bool {
 
 func (p *FaultProxy) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.record(r)
 		if p.isDown(r) {
 			dropConnection(w)
 			return
@@ -184,6 +234,13 @@ func (p *FaultProxy) handler(next http.Handler) http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"kind":"Status","apiVersion":"v1","status":"Failure","message":"the server is restarting","reason":"ServiceUnavailable","code":503}`))
+			return
+		}
+		if p.isForbidden(r) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":%q,"reason":"Forbidden","code":403}`,
+				"forbidden: the fault proxy refuses "+r.Method+" "+r.URL.Path)
 			return
 		}
 		if p.webhookRefused(r) {

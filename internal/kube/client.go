@@ -54,6 +54,8 @@ type Client struct {
 	mapperMu  sync.Mutex
 	mapperGen uint64 // bumped on every discovery reset, to coalesce concurrent resets
 
+	crds crdHub // the CRD watch that WaitForKind calls share
+
 	clock *serverClock
 }
 

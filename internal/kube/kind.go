@@ -25,7 +25,8 @@ const maxDiscoveryPause = time.Second
 // spec.group and spec.names.kind) is Established and serves the version, and
 // discovery resolves the kind. A Promise installs its CRD asynchronously, so
 // resources created in the same apply call this before their first request.
-// When ctx ends, the *WaitError says what was still missing.
+// Concurrent calls share one watch of the CRDs (see crdHub). When ctx ends,
+// the *WaitError says what was still missing.
 func (c *Client) WaitForKind(ctx context.Context, gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
 	cl, err := c.init()
 	if err != nil {
@@ -36,23 +37,62 @@ func (c *Client) WaitForKind(ctx context.Context, gvk schema.GroupVersionKind) (
 	if err == nil || !meta.IsNoMatchError(err) {
 		return m, translate(err, op)
 	}
-	crd := &crdState{gvk: gvk}
-	crdOp := operation{verb: "watch", resource: crdGVR.GroupResource(), clusterScoped: true, host: cl.cfg.Host, plugin: cl.plugin,
-		gvk: crdGVR.GroupVersion().WithKind("CustomResourceDefinition")}
-	var lastErr error
-	err = c.listWatch(ctx, cl.dynamic.Resource(crdGVR), crdOp, "", observer{list: crd.list, event: crd.event}, &lastErr)
-	switch {
-	case ctx.Err() != nil:
-		return nil, kindWaitError(gvk, crd.describe(), lastErr, ctx.Err())
-	case IsForbidden(err):
-		// Reading CRDs is a privilege many users lack; discovery alone still
-		// tells when the kind is served, just with a vaguer timeout message.
-		warn(ctx, c.log, "cannot watch CustomResourceDefinitions; waiting on discovery only", map[string]any{"error": err.Error()})
-		crd.forbidden = true
-	case err != nil:
+	// The waiter stays on the shared watch until discovery serves the kind,
+	// not only until the CRD is ready: the other requests of the same new
+	// Promise arrive meanwhile, and join it instead of starting another.
+	s := c.crds.acquire(ctx, func(ctx context.Context, s *crdSession) { c.watchCRDs(ctx, cl, s) })
+	defer c.crds.release(s)
+	crd, err := c.waitForCRD(ctx, s, gvk)
+	if err != nil {
 		return nil, err
 	}
 	return c.waitForDiscovery(ctx, cl, gvk, op, crd)
+}
+
+// watchCRDs runs a session's list+watch of every CRD until the session is
+// cancelled or the watch fails for good.
+func (c *Client) watchCRDs(ctx context.Context, cl *clients, s *crdSession) {
+	op := operation{verb: "watch", resource: crdGVR.GroupResource(), clusterScoped: true, host: cl.cfg.Host, plugin: cl.plugin,
+		gvk: crdGVR.GroupVersion().WithKind("CustomResourceDefinition")}
+	debug(ctx, c.log, "watching CustomResourceDefinitions for the kinds being waited for", nil)
+	err := c.listWatch(ctx, cl.dynamic.Resource(crdGVR), op, "", observer{
+		list: func(items []unstructured.Unstructured) (bool, error) { c.crds.replace(s, items); return false, nil },
+		event: func(typ watch.EventType, obj *unstructured.Unstructured) (bool, error) {
+			c.crds.event(s, typ, obj)
+			return false, nil
+		},
+		transient: func(err error) { c.crds.transient(s, err) },
+	}, nil)
+	c.crds.end(s, err)
+	debug(ctx, c.log, "stopped watching CustomResourceDefinitions", map[string]any{"reason": fmt.Sprint(err)})
+}
+
+// waitForCRD follows the shared session until gvk's CRD is ready, or the
+// session cannot read CRDs at all.
+func (c *Client) waitForCRD(ctx context.Context, s *crdSession, gvk schema.GroupVersionKind) (*crdState, error) {
+	crd := &crdState{gvk: gvk}
+	for {
+		v := c.crds.view(s, gvk)
+		crd.crd = v.crd
+		switch {
+		case ctx.Err() != nil:
+			return nil, kindWaitError(gvk, crd.describe(), v.lastErr, ctx.Err())
+		case v.ended && IsForbidden(v.err):
+			// Reading CRDs is a privilege many users lack; discovery alone still
+			// tells when the kind is served, just with a vaguer timeout message.
+			warn(ctx, c.log, "cannot watch CustomResourceDefinitions; waiting on discovery only", map[string]any{"error": v.err.Error()})
+			crd.forbidden = true
+			return crd, nil
+		case v.ended:
+			return nil, v.err
+		case v.listed && crd.ready():
+			return crd, nil
+		}
+		select {
+		case <-ctx.Done():
+		case <-v.changed:
+		}
+	}
 }
 
 // waitForDiscovery looks the kind up until discovery lists it.
@@ -78,33 +118,12 @@ func kindWaitError(gvk schema.GroupVersionKind, state string, lastErr, ctxErr er
 	}
 }
 
-// crdState tracks the CRD that should provide gvk, as seen by a watch on all
-// CRDs (its name, plural.group, is not known from the kind).
+// crdState is the CRD that should provide gvk, as seen by the shared watch
+// on all CRDs (its name, plural.group, is not known from the kind).
 type crdState struct {
 	gvk       schema.GroupVersionKind
 	crd       *unstructured.Unstructured
 	forbidden bool
-}
-
-func (s *crdState) list(items []unstructured.Unstructured) (bool, error) {
-	s.crd = nil
-	for i := range items {
-		if s.matches(&items[i]) {
-			s.crd = &items[i]
-		}
-	}
-	return s.ready(), nil
-}
-
-func (s *crdState) event(typ watch.EventType, obj *unstructured.Unstructured) (bool, error) {
-	if !s.matches(obj) {
-		return false, nil
-	}
-	s.crd = obj
-	if typ == watch.Deleted {
-		s.crd = nil
-	}
-	return s.ready(), nil
 }
 
 func (s *crdState) matches(crd *unstructured.Unstructured) bool {

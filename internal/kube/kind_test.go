@@ -57,12 +57,13 @@ func TestWaitForKindFollowsTheCRD(t *testing.T) {
 	f.serveKind("other.io/v1", gadgetResource)
 	f.on("GET", crdsPath, crdListOrWatch(
 		respond(crdList("5")),
-		sequence(t, func(w http.ResponseWriter, _ *http.Request) {
+		sequence(t, func(w http.ResponseWriter, r *http.Request) {
 			send := watchStream(w)
 			send(watch.Added, crd("6", "", "v1"))
 			time.Sleep(20 * time.Millisecond)
 			f.serveWidgets() // the API server publishes the kind as the CRD is established
 			send(watch.Modified, crd("7", "True", "v1"))
+			<-r.Context().Done() // as a real server does, until the client stops watching
 		}),
 	))
 	m, err := f.client().WaitForKind(withTimeout(t, 10*time.Second), widgetGVK)

@@ -18,6 +18,9 @@ import (
 type observer struct {
 	list  func(items []unstructured.Unstructured) (done bool, err error)
 	event func(typ watch.EventType, obj *unstructured.Unstructured) (done bool, err error)
+	// transient, if set, is told of every transient failure as it happens,
+	// for observers read by other goroutines than the loop's.
+	transient func(err error)
 }
 
 // listWatch lists, then watches from the list's resourceVersion, and keeps
@@ -31,8 +34,14 @@ type observer struct {
 func (c *Client) listWatch(ctx context.Context, ri dynamic.ResourceInterface, op operation, selector string, obs observer, lastErr *error) error {
 	r := c.retry.unbounded()
 	record := func(err error) error {
-		if err != nil && lastErr != nil && IsTransient(err) {
+		if err == nil || !IsTransient(err) {
+			return err
+		}
+		if lastErr != nil {
 			*lastErr = err
+		}
+		if obs.transient != nil {
+			obs.transient(err)
 		}
 		return err
 	}

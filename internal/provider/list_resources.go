@@ -2,7 +2,7 @@ package provider
 
 import (
 	"context"
-	"sort"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -50,9 +51,10 @@ type listedKind struct {
 	description string
 	// requestFilters adds the promise and namespace filters of requests.
 	requestFilters bool
-	// objects returns the matching objects, each with the state an import
-	// of it would read and its display name.
-	objects func(ctx context.Context, data *providerData, f listFilter) ([]listedObject, error)
+	// objects hands the matching objects to out as it reads them, each
+	// with the state an import of it would read and its display name, and
+	// stops reading when out says the query has enough.
+	objects func(ctx context.Context, data *providerData, f listFilter, out *listStream) error
 }
 
 type listedObject struct {
@@ -100,23 +102,65 @@ func (l *kratixListResource) List(ctx context.Context, req list.ListRequest, str
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	objects, err := l.kind.objects(ctx, l.data, f)
-	if err != nil {
-		diags.AddError("Cannot list "+l.kind.typeName+" objects", err.Error())
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
 	defaultsOf := attributeDefaults(ctx, l.kind.newResource())
+	// The objects are read as Terraform takes them, a page at a time, so a
+	// query with a limit reads little more than the limit.
 	stream.Results = func(push func(list.ListResult) bool) {
-		for i, obj := range objects {
-			if req.Limit > 0 && int64(i) >= req.Limit {
-				return
-			}
-			if !push(l.result(ctx, req, obj, defaultsOf)) {
-				return
-			}
+		out := &listStream{push: push, limit: req.Limit, result: func(obj listedObject) list.ListResult {
+			return l.result(ctx, req, obj, defaultsOf)
+		}}
+		err := l.kind.objects(ctx, l.data, f, out)
+		if err != nil && !out.stopped {
+			var d diag.Diagnostics
+			d.AddError("Cannot list "+l.kind.typeName+" objects", err.Error())
+			push(list.ListResult{Diagnostics: d})
 		}
+		tflog.Debug(ctx, "list resource done", map[string]any{"type": l.kind.typeName, "results": out.sent, "limit": req.Limit})
 	}
+}
+
+// listStream hands listed objects to Terraform and says when to stop
+// reading: Terraform wants no more, or the query's limit is reached.
+type listStream struct {
+	push    func(list.ListResult) bool
+	result  func(listedObject) list.ListResult
+	limit   int64 // 0: no limit
+	sent    int64
+	stopped bool
+}
+
+// object sends one object; false means stop reading.
+func (s *listStream) object(obj listedObject) bool {
+	if s.stopped {
+		return false
+	}
+	if !s.push(s.result(obj)) {
+		s.stopped = true
+		return false
+	}
+	s.sent++
+	s.stopped = s.limit > 0 && s.sent >= s.limit
+	return !s.stopped
+}
+
+// warning sends a diagnostic that leaves the listing going; false means
+// stop reading.
+func (s *listStream) warning(summary, detail string) bool {
+	if s.stopped {
+		return false
+	}
+	var d diag.Diagnostics
+	d.AddWarning(summary, detail)
+	s.stopped = !s.push(list.ListResult{Diagnostics: d})
+	return !s.stopped
+}
+
+// pageSize is the page to ask for: no more than the query still needs.
+func (s *listStream) pageSize() int64 {
+	if s.limit > 0 {
+		return min(kube.ListPageSize, s.limit-s.sent)
+	}
+	return kube.ListPageSize
 }
 
 func (l *kratixListResource) result(ctx context.Context, req list.ListRequest, obj listedObject, defaultsOf map[string]attr.Value) list.ListResult {
@@ -199,83 +243,114 @@ func readListFilter(ctx context.Context, cfg tfsdk.Config, requests bool, diags 
 	return f
 }
 
-// listCluster lists a cluster-scoped kind sorted by name, each object with
-// the state an import reads.
-func listCluster(gvk k8sschema.GroupVersionKind, imported func(ctx context.Context, data *providerData, obj *unstructured.Unstructured) any) func(context.Context, *providerData, listFilter) ([]listedObject, error) {
-	return func(ctx context.Context, data *providerData, f listFilter) ([]listedObject, error) {
-		items, err := data.Client.List(ctx, gvk, "", f.options())
-		if err != nil {
-			return nil, err
-		}
-		sort.Slice(items.Items, func(i, j int) bool { return items.Items[i].GetName() < items.Items[j].GetName() })
-		out := make([]listedObject, 0, len(items.Items))
-		for i := range items.Items {
-			obj := &items.Items[i]
-			out = append(out, listedObject{displayName: obj.GetName(), state: imported(ctx, data, obj)})
-		}
-		return out, nil
+// listCluster lists a cluster-scoped kind, each object with the state an
+// import reads. The API server returns objects sorted by name (its storage
+// keys), so the results come sorted without reading them all first.
+func listCluster(gvk k8sschema.GroupVersionKind, imported func(ctx context.Context, data *providerData, obj *unstructured.Unstructured) any) func(context.Context, *providerData, listFilter, *listStream) error {
+	return func(ctx context.Context, data *providerData, f listFilter, out *listStream) error {
+		opts := f.options()
+		opts.Limit = out.pageSize()
+		return data.Client.ListPages(ctx, gvk, "", opts, func(items []unstructured.Unstructured) bool {
+			for i := range items {
+				obj := &items[i]
+				if !out.object(listedObject{displayName: obj.GetName(), state: imported(ctx, data, obj)}) {
+					return false
+				}
+			}
+			return true
+		})
 	}
 }
 
 // listRequests lists the requests of one Promise, or of every Promise,
-// sorted by Promise, namespace and name.
-func listRequests(ctx context.Context, data *providerData, f listFilter) ([]listedObject, error) {
-	var promises []unstructured.Unstructured
+// in the order of Promise, namespace and name. A Promise whose requests
+// cannot be listed is reported and skipped, so one Promise of many (an API
+// not served yet, a kind the provider may not list) does not hide the
+// others' requests; only when the query names that Promise is it an error.
+func listRequests(ctx context.Context, data *providerData, f listFilter, out *listStream) error {
 	if f.Promise != "" {
 		p, err := data.Client.Get(ctx, kratix.PromiseGVK, "", f.Promise)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		promises = []unstructured.Unstructured{*p}
-	} else {
-		all, err := data.Client.List(ctx, kratix.PromiseGVK, "", metav1.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		promises = all.Items
+		return promiseRequests(ctx, data, p, f, out)
 	}
-	sort.Slice(promises, func(i, j int) bool { return promises[i].GetName() < promises[j].GetName() })
-	var out []listedObject
-	for i := range promises {
-		items, err := promiseRequests(ctx, data, &promises[i], f)
-		if err != nil {
-			return nil, err
+	var skipped error
+	err := data.Client.ListPages(ctx, kratix.PromiseGVK, "", metav1.ListOptions{}, func(promises []unstructured.Unstructured) bool {
+		for i := range promises {
+			err := promiseRequests(ctx, data, &promises[i], f, out)
+			switch {
+			case out.stopped:
+				return false
+			case err == nil:
+			case ctx.Err() != nil:
+				skipped = err
+				return false
+			default:
+				if !out.warning(unlistedPromise(&promises[i], err)) {
+					return false
+				}
+			}
 		}
-		out = append(out, items...)
+		return true
+	})
+	if err != nil {
+		return err
 	}
-	return out, nil
+	return skipped
 }
 
-func promiseRequests(ctx context.Context, data *providerData, promise *unstructured.Unstructured, f listFilter) ([]listedObject, error) {
+// unlistedPromise is the warning for a Promise whose requests cannot be
+// listed: which Promise and kind, why, and what would let them be listed.
+func unlistedPromise(promise *unstructured.Unstructured, err error) (string, string) {
+	apiVersion, kind, _ := kratix.PromiseAPI(promise)
+	todo := "Run the query again once the cause is fixed."
+	switch {
+	case kube.IsForbidden(err):
+		todo = "To include them, grant the provider's identity list on that resource (see above), then run the query again."
+	case kube.IsKindNotServed(err):
+		todo = fmt.Sprintf("The Promise's API is not served: wait until Promise %q is Available (kubectl get promise %s), then run the query again.",
+			promise.GetName(), promise.GetName())
+	}
+	return fmt.Sprintf("Requests of Promise %q not listed", promise.GetName()),
+		fmt.Sprintf("The requests of Promise %q (kind %s, %s) could not be listed, so the results leave them out; "+
+			"the other Promises' requests are listed.\n\n%v\n\n%s", promise.GetName(), kind, apiVersion, err, todo)
+}
+
+// promiseRequests lists one Promise's requests, in the order of namespace
+// and name, which is the API server's.
+func promiseRequests(ctx context.Context, data *providerData, promise *unstructured.Unstructured, f listFilter, out *listStream) error {
 	apiVersion, kind, published := kratix.PromiseAPI(promise)
 	if kind == "" {
-		return nil, nil
+		return nil
 	}
-	items, err := data.Client.List(ctx, k8sschema.FromAPIVersionAndKind(apiVersion, kind), f.Namespace, f.options())
-	if !published && kube.IsKindNotServed(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(items.Items, func(i, j int) bool {
-		a, b := &items.Items[i], &items.Items[j]
-		return a.GetNamespace() < b.GetNamespace() || a.GetNamespace() == b.GetNamespace() && a.GetName() < b.GetName()
-	})
+	opts := f.options()
+	opts.Limit = out.pageSize()
 	r := &resourceRequestResource{data: data}
-	out := make([]listedObject, 0, len(items.Items))
-	for i := range items.Items {
-		obj := &items.Items[i]
-		id := requestIdentity{Promise: promise.GetName(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
-		rawID := strings.Join([]string{id.Promise, id.Namespace, id.Name}, "/")
-		state := importedRequestState(rawID, id)
-		r.fillFromObject(ctx, &state, obj)
-		// Named by its Promise, a request's configuration leaves out
-		// api_version and kind (setting both is refused).
-		state.APIVersion, state.Kind = types.StringNull(), types.StringNull()
-		out = append(out, listedObject{displayName: rawID, state: &state})
+	err := data.Client.ListPages(ctx, k8sschema.FromAPIVersionAndKind(apiVersion, kind), f.Namespace, opts, func(items []unstructured.Unstructured) bool {
+		for i := range items {
+			if !out.object(listedRequest(ctx, r, promise.GetName(), &items[i])) {
+				return false
+			}
+		}
+		return true
+	})
+	if !published && kube.IsKindNotServed(err) {
+		return nil
 	}
-	return out, nil
+	return err
+}
+
+// listedRequest is one request as an import of it reads it.
+func listedRequest(ctx context.Context, r *resourceRequestResource, promise string, obj *unstructured.Unstructured) listedObject {
+	id := requestIdentity{Promise: promise, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	rawID := strings.Join([]string{id.Promise, id.Namespace, id.Name}, "/")
+	state := importedRequestState(rawID, id)
+	r.fillFromObject(ctx, &state, obj)
+	// Named by its Promise, a request's configuration leaves out
+	// api_version and kind (setting both is refused).
+	state.APIVersion, state.Kind = types.StringNull(), types.StringNull()
+	return listedObject{displayName: rawID, state: &state}
 }
 
 func listedKinds() []listedKind {

@@ -38,6 +38,14 @@ func createTestPromise(t *testing.T, label string) string {
 // its requests' spec.
 func createTestPromiseWithSpec(t *testing.T, label string, spec map[string]any) string {
 	t.Helper()
+	name, _ := createTestPromiseIn(t, label, "test.kratix.io", spec)
+	return name
+}
+
+// createTestPromiseIn is createTestPromiseWithSpec with its API in group
+// (version v1alpha1); it returns the Promise's name and its API's kind.
+func createTestPromiseIn(t *testing.T, label, group string, spec map[string]any) (string, string) {
+	t.Helper()
 	client := harness.Current().Dynamic(t)
 	name := acctest.RandomWithPrefix("tf-acc")
 	kind := "T" + strings.ReplaceAll(acctest.RandString(10), "-", "")
@@ -48,9 +56,9 @@ func createTestPromiseWithSpec(t *testing.T, label string, spec map[string]any) 
 		"spec": map[string]any{"api": map[string]any{
 			"apiVersion": "apiextensions.k8s.io/v1",
 			"kind":       "CustomResourceDefinition",
-			"metadata":   map[string]any{"name": strings.ToLower(kind) + "s.test.kratix.io"},
+			"metadata":   map[string]any{"name": strings.ToLower(kind) + "s." + group},
 			"spec": map[string]any{
-				"group": "test.kratix.io",
+				"group": group,
 				"scope": "Namespaced",
 				"names": map[string]any{"kind": kind, "plural": strings.ToLower(kind) + "s", "singular": strings.ToLower(kind)},
 				"versions": []any{map[string]any{
@@ -69,7 +77,7 @@ func createTestPromiseWithSpec(t *testing.T, label string, spec map[string]any) 
 	}
 	t.Cleanup(func() { deleteAndWait(t, client, name) })
 	waitForPromiseAvailable(t, client, name)
-	return name
+	return name, kind
 }
 
 func waitForPromiseAvailable(t *testing.T, client dynamic.Interface, name string) {
