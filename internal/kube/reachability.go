@@ -215,8 +215,12 @@ func (r *reachability) failFast() error {
 func (r *reachability) runProbe() {
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
+	base := strings.TrimRight(r.host, "/")
+	if !strings.Contains(base, "://") {
+		base = "https://" + base // as client-go reads a host without a scheme
+	}
 	err := errors.New("no request")
-	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.host, "/")+"/version", nil)
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodGet, base+"/version", nil)
 	if rerr == nil {
 		var resp *http.Response
 		if resp, err = r.probe.RoundTrip(req); err == nil {
