@@ -15,9 +15,10 @@ import (
 )
 
 // unreachableRequests is how many requests the unreachable-server test
-// refreshes: with the Promise, 21 reads, three waves of Terraform's
-// default -parallelism of 10.
-const unreachableRequests = 20
+// refreshes, as many as in the issue: with the Promise, 51 reads, six
+// waves of Terraform's default -parallelism of 10. Applying them against
+// the emulator takes seconds.
+const unreachableRequests = 50
 
 // TestAccPlan_unreachableServerFailsWithinOneReadTimeout: an API server
 // whose packets are dropped (as seen from a CI runner outside its private
@@ -35,7 +36,7 @@ func TestAccPlan_unreachableServerFailsWithinOneReadTimeout(t *testing.T) {
 	t.Cleanup(func() { proxy.SetBlackHole(false) }) // before the destroy
 	// The requests name the Promise literally, not through
 	// kratix_promise.test, so that their reads do not wait for the
-	// Promise's: all 21 are refreshed side by side, ten at a time.
+	// Promise's: all 51 are refreshed side by side, ten at a time.
 	config := base + fmt.Sprintf(`
 resource "kratix_resource_request" "r" {
   count    = %d
@@ -59,8 +60,8 @@ resource "kratix_resource_request" "r" {
 		t.Fatalf("the plan against an unreachable API server succeeded:\n%s", out)
 	}
 	t.Logf("the plan failed after %s", took.Round(time.Second))
-	// One timeouts.read is 20s; three waves of reads that each wait it
-	// take 60s or more, and even two take 40s. 40s leaves 20s for
+	// One timeouts.read is 20s; six waves of reads that each wait it
+	// take two minutes, and even two waves take 40s. 40s leaves 20s for
 	// Terraform's own start and a busy machine, yet cannot be met by
 	// waves that each wait their timeout.
 	if took >= 40*time.Second {
