@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -22,7 +23,8 @@ import (
 // FaultProxy stands between the provider and the platform's API server and
 // injects the faults a real cluster shows, which a healthy loopback API
 // server never does on its own: an outage (every connection dropped, as
-// while kube-apiserver restarts), discovery that does not list an API
+// while kube-apiserver restarts), a server whose packets are dropped (the
+// black hole: nothing is ever answered), discovery that does not list an API
 // group yet (as right after a restart, before the CRD groups are back), and
 // admission webhooks that do not answer.
 // Everything else is passed through unchanged, watches included. It also
@@ -50,6 +52,9 @@ type FaultProxy struct {
 	// seen is every request received, for tests that check how the
 	// provider uses the API server (how many watches, which page sizes).
 	seen []SeenRequest
+	// blackHole holds new connections and requests without an answer.
+	blackHole bool
+	held      []net.Conn
 }
 
 // SeenRequest is one request the proxy received.
@@ -78,8 +83,12 @@ func (e *Env) StartFaultProxy(t *testing.T) *FaultProxy {
 	rp.FlushInterval = -1 // stream watches
 	rp.ModifyResponse = p.filterDiscovery
 	p.server = httptest.NewUnstartedServer(p.handler(rp))
+	p.server.Listener = holdingListener{Listener: p.server.Listener, p: p}
 	p.server.StartTLS()
-	t.Cleanup(p.server.Close)
+	t.Cleanup(func() {
+		p.SetBlackHole(false) // ends the held requests, which Close waits for
+		p.server.Close()
+	})
 	return p
 }
 
@@ -95,11 +104,81 @@ func (p *FaultProxy) ProviderConfig() string {
 `, p.server.URL, p.env.AdminToken, string(ca))
 }
 
+// URL is the proxy's address, which ProviderConfig names as host.
+func (p *FaultProxy) URL() string { return p.server.URL }
+
 // SetDown drops every connection while down is true.
 func (p *FaultProxy) SetDown(down bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = down
+}
+
+// SetBlackHole makes the proxy look, while on, like an API server whose
+// packets are dropped (a CI runner outside the cluster's private network):
+// new connections are accepted and held without a TLS handshake, and
+// requests on connections made before are held without an answer, until
+// the client gives up. Unlike SetDown, nothing is refused or closed, so
+// the client learns of the fault only from its own timeouts. Turning it
+// off closes what was held.
+func (p *FaultProxy) SetBlackHole(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.blackHole = on
+	if on {
+		return
+	}
+	for _, c := range p.held {
+		_ = c.Close()
+	}
+	p.held = nil
+}
+
+func (p *FaultProxy) blackHoled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.blackHole
+}
+
+// hold keeps a new connection, unanswered, while the black hole is on.
+func (p *FaultProxy) hold(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.blackHole {
+		p.held = append(p.held, c)
+	}
+	return p.blackHole
+}
+
+// holdingListener hands the server only the connections the black hole
+// does not hold; it sits below TLS, so a held one never gets a handshake.
+type holdingListener struct {
+	net.Listener
+	p *FaultProxy
+}
+
+func (l holdingListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || !l.p.hold(c) {
+			return c, err
+		}
+	}
+}
+
+// holdRequest answers nothing until the client gives up or the black hole
+// ends, then drops the connection.
+func (p *FaultProxy) holdRequest(w http.ResponseWriter, r *http.Request) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for p.blackHoled() {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+		}
+	}
+	dropConnection(w)
 }
 
 // HideGroup makes discovery leave out an API group and every request under
@@ -226,6 +305,10 @@ func (p *FaultProxy) isHidden(group string) bool {
 func (p *FaultProxy) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.record(r)
+		if p.blackHoled() {
+			p.holdRequest(w, r)
+			return
+		}
 		if p.isDown(r) {
 			dropConnection(w)
 			return

@@ -85,6 +85,8 @@ func NewForConfig(cfg *rest.Config, opts Options) *Client {
 
 func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
 	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger), clock: newServerClock(opts.Now)}
+	reach := newReachability(opts.Logger)
+	c.retry.reach = reach
 	c.init = sync.OnceValues(func() (*clients, error) {
 		cfg, err := resolve()
 		if err != nil {
@@ -94,6 +96,8 @@ func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
 		if opts.Dial != nil {
 			cfg.Dial = opts.Dial
 		}
+		reach.host = cfg.Host
+		cfg.Wrap(reach.wrap)
 		cfg.Wrap(c.clock.wrap)
 		return buildClients(cfg, opts.Logger)
 	})
@@ -293,6 +297,19 @@ func (c *Client) Delete(ctx context.Context, gvk schema.GroupVersionKind, namesp
 		return nil
 	}
 	return err
+}
+
+// Abandoned is the error for a call to get gvk's object name that the
+// caller gave up waiting for when ctx ended, for instance while another
+// caller's read of the same object was still under way: it says what
+// Client methods say when ctx ends during their own request, naming the
+// API server and the timeout.
+func (c *Client) Abandoned(ctx context.Context, gvk schema.GroupVersionKind, name string) error {
+	op := operation{verb: "get", gvk: gvk, name: name}
+	if cl, err := c.init(); err == nil {
+		op.host = cl.cfg.Host
+	}
+	return translate(ctx.Err(), op)
 }
 
 // warningLogger routes API server warnings (deprecations, unknown fields)

@@ -112,9 +112,12 @@ func translate(err error, op operation) error {
 }
 
 func message(err error, op operation, notServed bool) string {
+	var down *UnreachableError
 	switch {
 	case notServed:
 		return kindNotServedMessage(op)
+	case errors.As(err, &down):
+		return fmt.Sprintf("%s %s: %v", op.verb, op.target(), down)
 	case errors.Is(err, context.Canceled):
 		return fmt.Sprintf("%s %s: interrupted (%v)", op.verb, op.target(), err)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -306,11 +309,13 @@ func isUnreachable(err error) bool {
 }
 
 // IsUnreachable reports that the API server could not be reached at all:
-// the connection was refused, there is no route, or its name does not
-// resolve.
+// the connection was refused, there is no route, its name does not
+// resolve, or it has not answered for a whole operation timeout
+// (*UnreachableError).
 func IsUnreachable(err error) bool {
 	var dns *net.DNSError
-	return err != nil && (isUnreachable(err) || errors.As(err, &dns))
+	var down *UnreachableError
+	return err != nil && (isUnreachable(err) || errors.As(err, &dns) || errors.As(err, &down))
 }
 
 func statusOf(err error) metav1.Status {

@@ -34,7 +34,8 @@ var DefaultBackoff = wait.Backoff{
 // EOF). Client errors (400, 401, 403, 404, 409, 410, 422) never are: repeating
 // the same request cannot change the answer.
 func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var down *UnreachableError
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &down) {
 		return false
 	}
 	var status apierrors.APIStatus
@@ -92,6 +93,13 @@ type retrier struct {
 	log     Logger
 	// sleep waits d or until ctx ends; tests replace it to observe delays.
 	sleep func(ctx context.Context, d time.Duration) error
+	// reach makes attempts fail fast while the API server is known to be
+	// unreachable, and learns from operations that run out their deadline;
+	// nil in tests of the retrier alone.
+	reach *reachability
+	// waitsOutOutages is set for waits, which keep retrying through an
+	// outage to their own timeout even while other calls fail fast.
+	waitsOutOutages bool
 }
 
 func newRetrier(b wait.Backoff, log Logger) retrier {
@@ -106,6 +114,7 @@ func newRetrier(b wait.Backoff, log Logger) retrier {
 // (hashicorp/terraform-provider-kubernetes#2614).
 func (r retrier) unbounded() retrier {
 	r.backoff.Steps = 0
+	r.waitsOutOutages = true
 	return r
 }
 
@@ -117,12 +126,26 @@ func (r retrier) unbounded() retrier {
 // failures are retried until that deadline, so every operation rides out an
 // API server outage for as long as its own timeout allows; only a call
 // without a deadline is bounded by the backoff's number of attempts.
+//
+// While the API server is known to be unreachable (see reachability), an
+// attempt fails at once with an *UnreachableError instead of being sent;
+// only a wait keeps retrying then. An operation that runs out its deadline
+// tells the Client, which may then make later calls fail fast.
 func (r retrier) do(ctx context.Context, what string, fn func(context.Context) error) error {
+	start := time.Now()
+	err := r.attempts(ctx, what, fn)
+	if errors.Is(err, context.DeadlineExceeded) && errors.Is(ctx.Err(), context.DeadlineExceeded) && r.reach != nil {
+		r.reach.gaveUp(ctx, start)
+	}
+	return err
+}
+
+func (r retrier) attempts(ctx context.Context, what string, fn func(context.Context) error) error {
 	_, hasDeadline := ctx.Deadline()
 	var webhookDownSince time.Time
 	for attempt := 1; ; attempt++ {
-		err := fn(ctx)
-		if err == nil || !IsTransient(err) {
+		err := r.attempt(ctx, fn)
+		if err == nil || !r.retriable(err) {
 			return err
 		}
 		if !hasDeadline && r.backoff.Steps > 0 && attempt >= r.backoff.Steps {
@@ -146,6 +169,24 @@ func (r retrier) do(ctx context.Context, what string, fn func(context.Context) e
 			return fmt.Errorf("%w (stopped retrying: %w)", err, serr)
 		}
 	}
+}
+
+// attempt sends one attempt, unless the API server is known to be
+// unreachable.
+func (r retrier) attempt(ctx context.Context, fn func(context.Context) error) error {
+	if err := r.reach.failFast(); err != nil {
+		return err
+	}
+	return fn(ctx)
+}
+
+// retriable is IsTransient, and for a wait also a call that failed fast.
+func (r retrier) retriable(err error) bool {
+	var down *UnreachableError
+	if errors.As(err, &down) {
+		return r.waitsOutOutages
+	}
+	return IsTransient(err)
 }
 
 // delay is the wait before retry number attempt (1-based): Duration times

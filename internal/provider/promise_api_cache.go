@@ -16,6 +16,9 @@ type promiseAPICache struct {
 	mu       sync.Mutex
 	apis     map[string]promiseAPIVersionKind
 	inflight map[string]*promiseAPILookup
+	// abandoned explains a waiter's context ending during another caller's
+	// lookup, naming the API server; nil gives the bare context error.
+	abandoned func(ctx context.Context, promise string) error
 }
 
 type promiseAPIVersionKind struct{ apiVersion, kind string }
@@ -49,11 +52,22 @@ func (c *promiseAPICache) resolve(ctx context.Context, promise string, lookup fu
 				}
 				continue
 			case <-ctx.Done():
-				return promiseAPIVersionKind{}, fmt.Errorf("waiting for Promise %q to publish the API its requests use: %w", promise, ctx.Err())
+				return promiseAPIVersionKind{}, c.waitEnded(ctx, promise)
 			}
 		}
 		return c.lookUp(ctx, promise, lookup)
 	}
+}
+
+// waitEnded is the error of a waiter whose context ended. The lookup it
+// waited on reads the Promise; the Promise has published its API or not,
+// so the wait is for the API server, and the error says so.
+func (c *promiseAPICache) waitEnded(ctx context.Context, promise string) error {
+	err := ctx.Err()
+	if c.abandoned != nil {
+		err = c.abandoned(ctx, promise)
+	}
+	return fmt.Errorf("reading Promise %q, which gives the API its requests use (another read of it was under way): %w", promise, err)
 }
 
 // lookUp runs lookup for promise as the caller others wait on. It must be

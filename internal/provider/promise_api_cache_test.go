@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,25 @@ func TestPromiseAPICacheWaiterStopsWithItsContext(t *testing.T) {
 	case err := <-leader:
 		t.Errorf("the lookup finished before it was released: %v", err)
 	default:
+	}
+}
+
+// A waiter whose timeout ends during another caller's read of the Promise
+// waited for the API server, not for the Promise to publish its API: its
+// error says what the client says of the server.
+func TestPromiseAPICacheWaiterNamesTheServer(t *testing.T) {
+	c := &promiseAPICache{abandoned: func(ctx context.Context, promise string) error {
+		return fmt.Errorf("the Kubernetes API server at https://api.example:6443 did not answer: %w", ctx.Err())
+	}}
+	lookup := newBlockingLookup()
+	defer close(lookup.release)
+	startResolving(context.Background(), c, lookup, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.resolve(ctx, "redis", lookup.run)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "https://api.example:6443") ||
+		strings.Contains(err.Error(), "publish") {
+		t.Errorf("a waiter whose timeout ended got %v, want the API server named and nothing of publishing", err)
 	}
 }
 

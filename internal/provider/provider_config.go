@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
@@ -192,6 +193,9 @@ func newProviderData(ctx context.Context, cfg providerModel, known bool, opts ku
 		promiseAPIs:      &promiseAPICache{},
 	}
 	data.Client = kube.New(settings, opts)
+	data.promiseAPIs.abandoned = func(ctx context.Context, promise string) error {
+		return data.Client.Abandoned(ctx, kratix.PromiseGVK, promise)
+	}
 	return data, diags
 }
 
