@@ -98,14 +98,16 @@ func (p *Platform) startKratix(ctx context.Context, pki *pkiPaths, logf func(str
 	return p.runManager(ctx, kubeconfig, bins.Manager, logf)
 }
 
-// lockWebhookPort holds a machine-wide lock for port 9443 until Stop, so
-// that a second real-mode platform waits instead of failing to bind.
+// lockWebhookPort holds a lock for port 9443 until Stop, so that a second
+// real-mode platform waits instead of failing to bind. The port, and so the
+// lock, belongs to a network namespace: platforms in different ones (such
+// as `unshare -n`) run side by side.
 func (p *Platform) lockWebhookPort(logf func(string, ...any)) error {
 	cache, err := CacheDir()
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(cache, "kratix-webhook-port.lock")
+	path := filepath.Join(cache, "kratix-webhook-port"+networkNamespaceSuffix()+".lock")
 	unlock, ok, err := tryLockFile(path)
 	if err != nil {
 		return err
@@ -122,6 +124,16 @@ func (p *Platform) lockWebhookPort(logf func(string, ...any)) error {
 		return fmt.Errorf("port %d, which Kratix's webhook server always uses, is taken by a process outside this project: %w", KratixWebhookPort, err)
 	}
 	return l.Close()
+}
+
+// networkNamespaceSuffix names this process's network namespace ("" where
+// Linux does not say).
+func networkNamespaceSuffix() string {
+	own, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		return ""
+	}
+	return "-" + strings.Trim(strings.TrimPrefix(own, "net:"), "[]")
 }
 
 func installKratixCRDs(ctx context.Context, dyn dynamic.Interface, moduleDir string) error {
