@@ -108,7 +108,11 @@ func startLocal(ctx context.Context) (func(), error) {
 		AdminToken: p.AdminToken, LimitedToken: p.LimitedToken, LimitedUser: p.LimitedUser, config: withWebhookRetry(p.AdminConfig()),
 		Mode: mode, stores: kratix.Stores,
 	}
-	logf("Kratix mode: %s; Git server %s, S3 server %s", mode, kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint())
+	which := ""
+	if p.Kratix != nil {
+		which = " (Kratix from " + p.Kratix.ModuleDir + ")"
+	}
+	logf("Kratix mode: %s%s; Git server %s, S3 server %s", mode, which, kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint())
 	return func() {
 		kratix.Stop()
 		if err := p.Stop(); err != nil {
