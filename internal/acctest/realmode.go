@@ -3,6 +3,8 @@ package acctest
 import (
 	"testing"
 
+	"k8s.io/client-go/discovery"
+
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
 )
 
@@ -30,6 +32,36 @@ const (
 	// a pipeline cannot suspend its workflow.
 	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control, so no pipeline can suspend its workflow"
 )
+
+// RealNoDestinationReconcileEvents: Kratix before 2026 records an Event
+// about a Destination only when its Ready condition changes, so after an
+// update that Kratix is slow to reconcile nothing tells the condition of
+// the new spec from the old one.
+const RealNoDestinationReconcileEvents = "Kratix before 2026 records no Event for a Destination reconcile that leaves its Ready condition as it was"
+
+// SkipInRealModeWithoutKratix2026 skips a test, for reason, against a real
+// Kratix that does not serve PromiseRevisions (those before 2026, such as
+// the one the module proxy serves).
+func SkipInRealModeWithoutKratix2026(t *testing.T, reason string) {
+	t.Helper()
+	if !current.Real() {
+		return
+	}
+	cs, err := discovery.NewDiscoveryClientForConfig(current.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources, err := cs.ServerResourcesForGroupVersion("platform.kratix.io/v1alpha1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range resources.APIResources {
+		if r.Name == "promiserevisions" {
+			return
+		}
+	}
+	t.Skip("skipped against this real Kratix: " + reason)
+}
 
 // Real reports whether the tests run against the real Kratix manager.
 func (e *Env) Real() bool { return e != nil && e.Mode == platform.ModeReal }

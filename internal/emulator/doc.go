@@ -67,6 +67,13 @@
 //
 // A malformed STATUS or DURATION fails the pipeline with a message saying so.
 //
+// A Destination labelled emulator.kratix.io/reconcile-delay (a Go duration,
+// LabelReconcileDelay) is reconciled that long after each of its versions
+// appears, as a real Kratix is while it writes to a slow state store. Each
+// reconcile records the Event Kratix of 2026 records (DestinationReady or
+// DestinationNotReady, about the version read), before the Ready condition
+// is written.
+//
 // For example, this resource configure pipeline runs for two seconds and
 // writes status.url, and the delete pipeline fails:
 //
@@ -170,6 +177,9 @@
 //	                             tion)                         (Destination)
 //	Destination reason without   DestinationReady              ReconciledSuccessfully           version difference  expected by mode (stringByMode)
 //	  test documents
+//	an Event per Destination     recorded (as Kratix 2026)     only when the Ready condition     version difference  after an update the provider waits for the Event where Kratix
+//	  reconcile                                                changes                                              serves PromiseRevisions, else for 2 s of quiet; TestAccDestina-
+//	                                                                                                                tion_updateWaitsForItsReconcile skips against 2025-09
 //	stores over SSH, GitHub App  Ready without contacting the  no SSH server here; no           local platform gap  the SSH step of the write-only credentials test skips in real
 //	                             host                          githubApp in the CRD                                 mode; TestAccStateStore_credentialsNeverStored leaves the
 //	                                                                                                                GitHub App store out

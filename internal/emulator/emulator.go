@@ -39,6 +39,12 @@ type Emulator struct {
 	promises, requests, jobs, works, placements, destinations, stores *controller
 
 	apis *apiRegistry
+	// reconcileEvents holds the Destination versions ("uid/resourceVersion")
+	// an Event was recorded for.
+	reconcileEvents sync.Map
+	// reconcileDelays holds when each delayed Destination version
+	// ("uid/resourceVersion") may be reconciled (LabelReconcileDelay).
+	reconcileDelays sync.Map
 	// runCtx is Run's context: request informers started later stop with it.
 	runCtx context.Context
 }

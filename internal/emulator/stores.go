@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -128,15 +129,67 @@ func (e *Emulator) syncDestination(ctx context.Context, name string) (time.Durat
 	}); err != nil || dest == nil {
 		return 0, err
 	}
+	if wait := e.reconcileDelay(dest); wait > 0 {
+		return wait, nil
+	}
 	c, err := e.destinationReadiness(ctx, dest)
 	if err != nil {
 		return 0, err
 	}
+	e.recordDestinationReconcile(ctx, dest, c)
 	_, err = e.mutateStatus(ctx, r, func(obj *unstructured.Unstructured) error {
 		setCondition(statusOf(obj), c, onStatusChange)
 		return nil
 	})
 	return 0, err
+}
+
+// LabelReconcileDelay on a Destination makes the emulator take that long
+// (a Go duration) to reconcile each of its versions, as a real Kratix does
+// while it writes to a slow state store.
+const LabelReconcileDelay = "emulator.kratix.io/reconcile-delay"
+
+// reconcileDelay is how much longer the emulator waits before it
+// reconciles this version of dest (LabelReconcileDelay); 0 when done.
+func (e *Emulator) reconcileDelay(dest *unstructured.Unstructured) time.Duration {
+	delay, err := time.ParseDuration(dest.GetLabels()[LabelReconcileDelay])
+	if err != nil || delay <= 0 {
+		return 0
+	}
+	key := string(dest.GetUID()) + "/" + dest.GetResourceVersion()
+	stored, _ := e.reconcileDelays.LoadOrStore(key, time.Now().Add(delay))
+	until, _ := stored.(time.Time)
+	return time.Until(until)
+}
+
+// recordDestinationReconcile records the Event Kratix of 2026 records on
+// every reconcile of a Destination, before it writes the Ready condition
+// (destination_controller.go, logAndRecordEvent): about the version it
+// read, with the verdict as its reason. One Event per version.
+func (e *Emulator) recordDestinationReconcile(ctx context.Context, dest *unstructured.Unstructured, c condition) {
+	key := string(dest.GetUID()) + "/" + dest.GetResourceVersion()
+	if _, seen := e.reconcileEvents.LoadOrStore(key, true); seen {
+		return
+	}
+	reason, kind, note := "DestinationReady", corev1.EventTypeNormal, "Destination is Ready"
+	if c.Status != "True" {
+		reason, kind, note = "DestinationNotReady", corev1.EventTypeWarning, c.Reason+": "+c.Message
+	}
+	now := metav1.NewTime(time.Now())
+	event := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: dest.GetName() + ".", Namespace: metav1.NamespaceDefault},
+		InvolvedObject: corev1.ObjectReference{
+			APIVersion: dest.GetAPIVersion(), Kind: dest.GetKind(), Name: dest.GetName(),
+			UID: dest.GetUID(), ResourceVersion: dest.GetResourceVersion(),
+		},
+		Reason: reason, Message: note, Type: kind, Action: reason,
+		ReportingController: "DestinationController", ReportingInstance: "kratix-emulator",
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+		Source: corev1.EventSource{Component: "DestinationController"},
+	}
+	if _, err := e.kube.CoreV1().Events(metav1.NamespaceDefault).Create(ctx, event, metav1.CreateOptions{}); err != nil {
+		e.opts.Logf("recording the reconcile of Destination %s: %v", dest.GetName(), err)
+	}
 }
 
 func (e *Emulator) destinationReadiness(ctx context.Context, dest *unstructured.Unstructured) (condition, error) {

@@ -3,6 +3,7 @@ package kratix
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -235,6 +236,34 @@ func (w *DestinationWatch) Observe(obj *unstructured.Unstructured) Outcome {
 		return Outcome{State: Waiting, Summary: "the Destination does not exist (yet)"}
 	}
 	return w.observe(obj, DestinationReadiness(obj), "the Destination")
+}
+
+// Reasons of the Events Kratix records about a Destination it reconciled.
+const (
+	EventReasonDestinationReady    = "DestinationReady"
+	EventReasonDestinationNotReady = "DestinationNotReady"
+)
+
+// DestinationReconcileVerdict reads an Event (core/v1 form) that Kratix
+// recorded about a Destination: ok when it reports a reconcile of the
+// Destination's resourceVersion minVersion or a later one, and ready is
+// what that reconcile found. Kratix releases that serve PromiseRevisions
+// (2026 on) record one such Event on every reconcile, after writing the
+// Destination's test documents to its state store; earlier ones only when
+// the Ready condition changes.
+func DestinationReconcileVerdict(event *unstructured.Unstructured, minVersion string) (ready, ok bool) {
+	seen, _ := strconv.ParseInt(nestedString(event, "involvedObject", "resourceVersion"), 10, 64)
+	least, err := strconv.ParseInt(minVersion, 10, 64)
+	if err != nil || seen < least {
+		return false, false
+	}
+	switch nestedString(event, "reason") {
+	case EventReasonDestinationReady:
+		return true, true
+	case EventReasonDestinationNotReady:
+		return false, true
+	}
+	return false, false
 }
 
 // NormaliseDestinationPath is the form in which two Destination paths are

@@ -21,6 +21,8 @@ var (
 	BucketStateStoreGVK = gvk("BucketStateStore")
 	WorkGVK             = gvk("Work")
 	WorkPlacementGVK    = gvk("WorkPlacement")
+	// PromiseRevisionGVK is served by Kratix releases of 2026 on.
+	PromiseRevisionGVK = gvk("PromiseRevision")
 )
 
 // CRDGVK is the kind Kratix installs a Promise's API as.
@@ -28,6 +30,10 @@ var CRDGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1
 
 // JobGVK is the kind each pipeline runs as.
 var JobGVK = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+
+// EventGVK is the core Events API, which lists the Events of both events
+// APIs (core/v1 and events.k8s.io/v1).
+var EventGVK = schema.GroupVersionKind{Version: "v1", Kind: "Event"}
 
 // PodGVK is the kind a pipeline Job's attempts run as.
 var PodGVK = schema.GroupVersionKind{Version: "v1", Kind: "Pod"}

@@ -36,7 +36,18 @@ type ReadyWatch struct {
 	// SpecChanged is true on create and when the apply changed the spec.
 	SpecChanged bool
 	unconfirmed *Outcome
+	// reconciled is Kratix's verdict on the applied version, from the
+	// Event it recorded for that reconcile (see Reconciled); nil without
+	// one.
+	reconciled *bool
 }
+
+// Reconciled records that Kratix reconciled the applied version (or a
+// later one) and found the object ready or not, as an Event it recorded
+// says. From then on the Ready condition counts once it agrees with that
+// verdict: Kratix records the Event just before it writes the condition,
+// and writes the condition only when it changes.
+func (w *ReadyWatch) Reconciled(ready bool) { w.reconciled = &ready }
 
 // Unconfirmed returns the outcome the last observation amounts to if no
 // newer version ever comes, when the last observation was unconfirmed.
@@ -53,6 +64,12 @@ func (w *ReadyWatch) observe(obj *unstructured.Unstructured, r Readiness, what s
 		w.Generation = g
 	}
 	out := observeReadiness(r, w.Generation, what)
+	if w.reconciled != nil {
+		if r.Reported && r.Ready == *w.reconciled {
+			return out
+		}
+		return Outcome{State: Waiting, Summary: fmt.Sprintf("Kratix reconciled the change (ready: %t) and is writing its Ready condition; before it, %s", *w.reconciled, out.Summary)}
+	}
 	if out.State == Waiting || !w.SpecChanged || r.ObservedGeneration > 0 || w.writtenSinceApply(r) {
 		return out
 	}

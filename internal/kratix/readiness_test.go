@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func TestReadyWatchUnconfirmed(t *testing.T) {
@@ -78,5 +80,47 @@ func TestReadyWatchUnconfirmed(t *testing.T) {
 	w = applied(ready)
 	if out := w.Observe(destination("d", 2, gitSpec("dev", "x"), withGeneration(ready, 2))); out.State != Done {
 		t.Fatalf("observedGeneration current: %v %q", out.State, out.Summary)
+	}
+}
+
+// After an update that Kratix is slow to reconcile, the condition of the old
+// spec stands unchanged; once Kratix's Event says it reconciled the update
+// and found the Destination not ready, only a condition that agrees counts.
+func TestReadyWatchFollowsKratixsVerdict(t *testing.T) {
+	ready := destination("d", 2, gitSpec("dev", "x"), cond(CondReady, "True", ReasonTestDocumentsWritten, "Test documents written to State Store", -time.Minute))
+	w := &DestinationWatch{ReadyWatch{Generation: 2, Before: DestinationReadiness(ready), SpecChanged: true}}
+	if out := w.Observe(ready); out.State != Waiting {
+		t.Fatalf("before the verdict: %+v, want waiting", out)
+	}
+	w.Reconciled(false)
+	if out := w.Observe(ready); out.State != Waiting || !strings.Contains(out.Summary, "ready: false") {
+		t.Fatalf("a condition that disagrees with the verdict: %+v, want waiting", out)
+	}
+	notFound := destination("d", 2, gitSpec("dev", "y"), cond(CondReady, "False", ReasonStateStoreNotFound, "GitStateStore/y: not found", time.Second))
+	if out := w.Observe(notFound); out.State != Failed {
+		t.Fatalf("the condition of the verdict: %+v, want failed", out)
+	}
+}
+
+func TestDestinationReconcileVerdict(t *testing.T) {
+	event := func(reason, rv string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"reason": reason, "involvedObject": map[string]any{"kind": "Destination", "resourceVersion": rv},
+		}}
+	}
+	for _, tc := range []struct {
+		name      string
+		event     *unstructured.Unstructured
+		ready, ok bool
+	}{
+		{"ready, this version", event(EventReasonDestinationReady, "120"), true, true},
+		{"not ready, a later version", event(EventReasonDestinationNotReady, "130"), false, true},
+		{"an earlier version", event(EventReasonDestinationReady, "119"), false, false},
+		{"another reason", event("Scheduled", "120"), false, false},
+	} {
+		ready, ok := DestinationReconcileVerdict(tc.event, "120")
+		if ready != tc.ready || ok != tc.ok {
+			t.Errorf("%s: got %t, %t; want %t, %t", tc.name, ready, ok, tc.ready, tc.ok)
+		}
 	}
 }

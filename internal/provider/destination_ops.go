@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
+	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
 )
 
 // applyAndWait applies the Destination, records it in state at once (so a
@@ -41,7 +44,11 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 		Generation: applied.GetGeneration(), AppliedAt: r.data.writtenAt(applied),
 		Before: kratix.DestinationReadiness(applied), SpecChanged: destinationSpecChanged(obj, prior),
 	}}
-	res := waitReady(ctx, r.data.Client, kratix.DestinationGVK, name, watch)
+	var reconciled <-chan bool
+	if prior != nil && watch.SpecChanged {
+		reconciled = destinationReconciled(ctx, r.data.Client, applied)
+	}
+	res := waitReady(ctx, r.data.Client, kratix.DestinationGVK, name, watch, reconciled)
 	if res.Object != nil {
 		r.recordApplied(ctx, plan, res.Object, state, diags)
 	}
@@ -171,3 +178,46 @@ func nestedBoolOr(obj *unstructured.Unstructured, def bool, fields ...string) bo
 	}
 	return def
 }
+
+// destinationReconciled follows the Events Kratix records about the
+// Destination until one reports a reconcile of the applied version, and
+// sends its verdict (ready or not). Kratix records no observedGeneration on
+// a Destination and writes its Ready condition only when it changes, so
+// after an update that leaves it Ready only such an Event tells the
+// condition of the new spec from the old one. Kratix releases that serve
+// PromiseRevisions (2026 on) record one on every reconcile; with an earlier
+// Kratix, or without permission to list Events, it returns nil or closes
+// the channel, and the wait falls back to a quiet period (readySettle).
+func destinationReconciled(ctx context.Context, client *kube.Client, applied *unstructured.Unstructured) <-chan bool {
+	if _, err := client.Mapping(ctx, kratix.PromiseRevisionGVK); err != nil {
+		return nil
+	}
+	verdicts := make(chan bool, 1)
+	go func() {
+		defer close(verdicts)
+		opts := metav1.ListOptions{FieldSelector: "involvedObject.uid=" + string(applied.GetUID())}
+		for {
+			// Events about cluster-scoped objects are kept in "default".
+			events, err := client.List(ctx, kratix.EventGVK, metav1.NamespaceDefault, opts)
+			if err != nil {
+				tflog.Debug(ctx, "cannot list the destination's events; waiting for a quiet period instead", map[string]any{"error": err.Error()})
+				return
+			}
+			for i := range events.Items {
+				if ready, ok := kratix.DestinationReconcileVerdict(&events.Items[i], applied.GetResourceVersion()); ok {
+					verdicts <- ready
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(reconcileEventPoll):
+			}
+		}
+	}()
+	return verdicts
+}
+
+// reconcileEventPoll is how often destinationReconciled lists the Events.
+const reconcileEventPoll = time.Second

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
+	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
 )
 
 const destinationAddr = "kratix_destination.test"
@@ -189,6 +190,37 @@ func TestAccDestination_missingStore(t *testing.T) {
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// TestAccDestination_updateWaitsForItsReconcile: Kratix takes a few seconds
+// to reconcile each version of the Destination (the emulator is told to,
+// as a slow state store makes a real Kratix). An update that points it at
+// a store that does not exist fails the apply with Kratix's verdict on the
+// new spec; the Ready=True of the old spec, which stands unchanged until
+// Kratix has reconciled, is not taken for it. Kratix releases of 2026 record
+// an Event for each reconcile, which the wait follows; before them nothing
+// tells the two apart, hence the skip against the served Kratix.
+func TestAccDestination_updateWaitsForItsReconcile(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipInRealModeWithoutKratix2026(t, harness.RealNoDestinationReconcileEvents)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
+	slow := fmt.Sprintf("  path   = \"dev\"\n  labels = { %q = \"4s\" }", emulator.LabelReconcileDelay)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
+		Steps: []resource.TestStep{
+			{
+				Config:            base + destinationHCL(name, "kratix_git_state_store.store.name", slow),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true))},
+			},
+			{
+				Config:      base + destinationHCL(name, fmt.Sprintf("%q", name+"-gone"), slow),
+				ExpectError: wrappedInOrder(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s-gone: not found", name)),
 			},
 		},
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -31,12 +32,14 @@ var readySettle = 2 * time.Second
 var (
 	errFailurePersisted = errors.New("a failure reason persisted")
 	errSettled          = errors.New("the object settled")
+	errReconcileVerdict = errors.New("kratix recorded its reconcile of the change")
 )
 
 // readinessWatch is kratix.DestinationWatch or kratix.StateStoreWatch.
 type readinessWatch interface {
 	Observe(*unstructured.Unstructured) kratix.Outcome
 	Unconfirmed() (kratix.Outcome, bool)
+	Reconciled(ready bool)
 }
 
 // readyResult is how a readiness wait ended.
@@ -51,10 +54,13 @@ type readyResult struct {
 
 // waitReady watches a cluster-scoped object until the watch reports Done,
 // or Failed for longer than readyFailureGrace, or an unconfirmed outcome
-// stands for readySettle, or ctx ends. It never polls.
-func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch) readyResult {
+// stands for readySettle, or ctx ends. With reconciled (Kratix's verdict
+// on the applied version, from its Event), an unconfirmed outcome waits for
+// that verdict instead of settling; a reconciled closed without a verdict
+// means none will come, and the wait settles as without it.
+func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch, reconciled <-chan bool) readyResult {
 	for {
-		res, again := waitReadyOnce(ctx, client, gvk, name, w)
+		res, again := waitReadyOnce(ctx, client, gvk, name, w, &reconciled)
 		if !again {
 			return res
 		}
@@ -62,12 +68,14 @@ func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersion
 }
 
 // waitReadyOnce is one watch; again is true when a timer fired just as a
-// newer observation changed the picture, and the wait must go on.
-func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch) (res readyResult, again bool) {
+// newer observation changed the picture, or the verdict of reconciled
+// came (*reconciled is then nil), and the wait must go on.
+func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch, reconciled *<-chan bool) (res readyResult, again bool) {
 	waitCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	failing := newStopTimer(readyFailureGrace, func() { stop(errFailurePersisted) })
 	settling := newStopTimer(readySettle, func() { stop(errSettled) })
+	verdict := awaitVerdict(waitCtx, *reconciled, stop)
 	defer failing.cancel()
 	defer settling.cancel()
 	_, err := client.WaitFor(waitCtx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
@@ -79,7 +87,7 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 		case res.Outcome.State == kratix.Failed:
 			failing.start()
 			settling.cancel()
-		case unconfirmed:
+		case unconfirmed && *reconciled == nil:
 			settling.start()
 			failing.cancel()
 		default:
@@ -99,6 +107,12 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 		return res, false
 	case errors.Is(cause, errFailurePersisted) && res.Outcome.State == kratix.Failed:
 		return res, false
+	case errors.Is(cause, errReconcileVerdict):
+		*reconciled = nil
+		if ready, ok := verdict(); ok {
+			w.Reconciled(ready)
+		}
+		return res, true
 	case errors.Is(cause, errSettled):
 		if out, ok := w.Unconfirmed(); ok {
 			res.Outcome = out
@@ -112,6 +126,31 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 	}
 	res.Err = err
 	return res, false
+}
+
+// awaitVerdict receives Kratix's verdict from reconciled, if not nil, and
+// stops the wait with errReconcileVerdict when it comes (or when reconciled
+// is closed without one); the returned func gives it to the waiter.
+func awaitVerdict(ctx context.Context, reconciled <-chan bool, stop context.CancelCauseFunc) func() (ready, ok bool) {
+	var mu sync.Mutex
+	var ready, got bool
+	if reconciled != nil {
+		go func() {
+			select {
+			case r, ok := <-reconciled:
+				mu.Lock()
+				ready, got = r, ok
+				mu.Unlock()
+				stop(errReconcileVerdict)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return func() (bool, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return ready, got
+	}
 }
 
 // stopTimer runs fn once, d after start, unless cancelled first. It is

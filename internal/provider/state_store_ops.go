@@ -197,7 +197,7 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 		Before:      kratix.StateStoreReadiness(applied),
 		SpecChanged: a.priorObj == nil || !reflect.DeepEqual(a.priorObj.Object["spec"], a.obj.Object["spec"]),
 	}}
-	res := waitReady(ctx, data.Client, a.plan.gvk(), a.plan.Name, watch)
+	res := waitReady(ctx, data.Client, a.plan.gvk(), a.plan.Name, watch, nil)
 	if res.Object != nil {
 		a.record(res.Object)
 	}
