@@ -30,7 +30,12 @@ func TestAccPlan_unreachableServerFailsWithinOneReadTimeout(t *testing.T) {
 	testAccPreCheck(t)
 	proxy := harness.Current().StartFaultProxy(t)
 	p := newTestPromise()
-	p.Extra = "  timeouts {\n    read = \"20s\"\n  }\n"
+	p.ConfigureEnv = nil // no pipeline Jobs: the test needs the requests, not their workflows
+	// force_destroy: the requests do not depend on the Promise (below), so
+	// the destroy at the end deletes the Promise beside them, which the
+	// provider refuses while requests remain; with real Kratix's delete
+	// pipelines they do for a while.
+	p.Extra = "  force_destroy = true\n  timeouts {\n    read = \"20s\"\n  }\n"
 	base := proxy.ProviderConfig() + p.HCL()
 	cli := appliedCLI(t, base)
 	t.Cleanup(func() { proxy.SetBlackHole(false) }) // before the destroy

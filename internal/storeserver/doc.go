@@ -40,7 +40,10 @@
 //
 // # What it does not do
 //
-// No TLS (stores need insecure = true, URLs use http://), no SSH
+// No TLS for S3 (BucketStateStores need insecure = true, URLs use http://);
+// the Git server speaks HTTPS only when given a certificate (the local
+// platform gives it one of its CA, since Kratix releases of 2026 refuse basic
+// auth over plain HTTP). No SSH
 // (auth_method "ssh" cannot be served), no GitHub App authentication, no
 // IAM, no per-repository or per-bucket permissions, and nothing survives
 // Close except the Git repositories on disk.
