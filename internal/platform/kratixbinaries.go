@@ -66,6 +66,12 @@ func EnsureKratixBinaries(ctx context.Context, logf func(string, ...any)) (*Krat
 			return nil, err
 		}
 	}
+	return kratixBinariesIn(dir, moduleDir)
+}
+
+// kratixBinariesIn are the binaries in dir, built from the source at
+// moduleDir.
+func kratixBinariesIn(dir, moduleDir string) (*KratixBinaries, error) {
 	bins := &KratixBinaries{
 		Manager:         filepath.Join(dir, binKratixManager),
 		PipelineAdapter: filepath.Join(dir, binPipelineAdapter),
@@ -152,12 +158,7 @@ func kratixFromSource(ctx context.Context, source string, logf func(string, ...a
 	if err != nil {
 		return nil, err
 	}
-	bins := &KratixBinaries{
-		Manager:         filepath.Join(dir, binKratixManager),
-		PipelineAdapter: filepath.Join(dir, binPipelineAdapter),
-		ModuleDir:       source,
-	}
-	return bins, checkKratixBinaries(dir)
+	return kratixBinariesIn(dir, source)
 }
 
 // treeHash hashes the names and contents of the files under root, .git
