@@ -46,7 +46,9 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 	}}
 	var reconciled <-chan bool
 	if prior != nil && watch.SpecChanged {
-		reconciled = destinationReconciled(ctx, r.data.Client, applied)
+		following, stopFollowing := context.WithCancel(ctx)
+		defer stopFollowing() // the Events are not needed once the wait ends
+		reconciled = destinationReconciled(following, r.data.Client, applied)
 	}
 	res := waitReady(ctx, r.data.Client, kratix.DestinationGVK, name, watch, reconciled)
 	if res.Object != nil {
