@@ -31,16 +31,24 @@ func crdWatchUntilStopped(delay time.Duration, before func(), stopped chan<- str
 	}
 }
 
-// TestWaitForKindSharesOneCRDWatch: twenty requests of a new Promise wait
-// for its kind at once; the Client lists and watches the CRDs once for all
-// of them, and stops watching when the last one has its answer.
-func TestWaitForKindSharesOneCRDWatch(t *testing.T) {
+// apiWithNewKindAfter serves a cluster whose CRD for widgets becomes
+// Established, and the kind served, after delay, with a client of it;
+// stopped is closed when the client stops watching the CRDs.
+func apiWithNewKindAfter(t *testing.T, delay time.Duration) (*fakeAPI, *Client, <-chan struct{}) {
+	t.Helper()
 	f := newFakeAPI(t)
 	f.serveKind("other.io/v1", gadgetResource)
 	stopped := make(chan struct{})
 	f.on("GET", crdsPath, crdListOrWatch(respond(crdList("5")),
-		sequence(t, crdWatchUntilStopped(300*time.Millisecond, f.serveWidgets, stopped, crd("6", "True", "v1")))))
-	c := f.client()
+		sequence(t, crdWatchUntilStopped(delay, f.serveWidgets, stopped, crd("6", "True", "v1")))))
+	return f, f.client(), stopped
+}
+
+// TestWaitForKindSharesOneCRDWatch: twenty requests of a new Promise wait
+// for its kind at once; the Client lists and watches the CRDs once for all
+// of them, and stops watching when the last one has its answer.
+func TestWaitForKindSharesOneCRDWatch(t *testing.T) {
+	f, c, stopped := apiWithNewKindAfter(t, 300*time.Millisecond)
 	ctx := withTimeout(t, 10*time.Second)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -71,12 +79,7 @@ func TestWaitForKindSharesOneCRDWatch(t *testing.T) {
 // first gets the same timeout error as a lone waiter would, while the other
 // keeps the shared watch and sees the kind served.
 func TestWaitForKindWaiterLeavesOnItsOwnDeadline(t *testing.T) {
-	f := newFakeAPI(t)
-	f.serveKind("other.io/v1", gadgetResource)
-	stopped := make(chan struct{})
-	f.on("GET", crdsPath, crdListOrWatch(respond(crdList("5")),
-		sequence(t, crdWatchUntilStopped(700*time.Millisecond, f.serveWidgets, stopped, crd("6", "True", "v1")))))
-	c := f.client()
+	f, c, _ := apiWithNewKindAfter(t, 700*time.Millisecond)
 	patient := make(chan error, 1)
 	go func() {
 		_, err := c.WaitForKind(withTimeout(t, 10*time.Second), widgetGVK)
