@@ -33,7 +33,7 @@ func TestAccResourceRequest_misspeltPromise(t *testing.T) {
 	p := newTestPromise()
 	base := harness.Current().ProviderConfig() + p.HCL()
 	cli := appliedCLI(t, base)
-	typo := p.Name[:len(p.Name)-1] + "x"
+	typo := misspell(p.Name)
 	cli.write(base + misspeltRequestHCL(typo))
 
 	plan := cli.run("plan", "-input=false")
@@ -47,6 +47,16 @@ func TestAccResourceRequest_misspeltPromise(t *testing.T) {
 	expectOutput(t, "apply", out, `no Promise named "`+typo+`" exists`, `Did you mean "`+p.Name+`"\?`)
 	t.Logf("the apply failed after %s", time.Since(started).Round(time.Second))
 	cli.write(base)
+}
+
+// misspell changes the last letter of name, never to the letter it had
+// (the random names end in any letter, "x" included).
+func misspell(name string) string {
+	last := "x"
+	if strings.HasSuffix(name, last) {
+		last = "y"
+	}
+	return name[:len(name)-1] + last
 }
 
 // TestAccResourceRequest_planWarnsWhenUnchecked: a request whose spec is
