@@ -90,7 +90,7 @@ func (d *promiseRevisionsDataSource) Read(ctx context.Context, req datasource.Re
 		resp.Diagnostics.AddError("Cannot list the revisions of Promise "+promise, err.Error())
 		return
 	case !served:
-		resp.Diagnostics.AddAttributeError(path.Root("promise"), "Promise versions not available", errNoVersionedPromises)
+		resp.Diagnostics.AddAttributeError(path.Root("promise"), "Promise versions not available", noVersionedPromises("the kratix_promise_revisions data source"))
 		return
 	case len(revisions) == 0:
 		if _, err := d.data.Client.Get(ctx, kratix.PromiseGVK, "", promise); err != nil {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -22,10 +23,12 @@ import (
 // promise_version binds a request to one version of its Promise through the
 // request's ResourceBinding (Kratix of 2026: kratix-api.md §5.6, §9).
 
-// errNoVersionedPromises explains why promise_version cannot work here.
-const errNoVersionedPromises = "This Kratix serves no PromiseRevisions, so requests cannot be bound to a Promise version: " +
-	"promise_version needs a Kratix release of 2026 or later (versioned Promises, with PromiseRevisions and ResourceBindings). " +
-	"Remove promise_version, or upgrade Kratix."
+// noVersionedPromises explains why what (promise_version, or the
+// kratix_promise_revisions data source) cannot work on this cluster.
+func noVersionedPromises(what string) string {
+	return "This Kratix serves no PromiseRevisions: " + what + " needs a Kratix release of 2026 or later (versioned " +
+		"Promises, with PromiseRevisions and ResourceBindings). Remove " + what + ", or upgrade Kratix."
+}
 
 // wantedVersion is the configured promise_version, or "" when Kratix picks.
 func wantedVersion(m *resourceRequestModel) string {
@@ -60,7 +63,7 @@ func (r *resourceRequestResource) checkPlannedVersion(ctx context.Context, promi
 		diags.AddAttributeWarning(at, "Promise version not checked at plan time", fmt.Sprintf(
 			"Cannot list the revisions of Promise %q (%v), so promise_version %q is checked at apply.", promise, err, version))
 	case !served:
-		diags.AddAttributeError(at, "Promise versions not available", errNoVersionedPromises)
+		diags.AddAttributeError(at, "Promise versions not available", noVersionedPromises("promise_version"))
 	case len(revisions) == 0:
 		diags.AddAttributeWarning(at, "Promise version not checked at plan time", fmt.Sprintf(
 			"Promise %q has no revisions on the cluster yet (it may be created in this apply), so promise_version %q "+
@@ -106,7 +109,7 @@ func (r *resourceRequestResource) bindVersion(ctx context.Context, m *resourceRe
 		return nil, err
 	}
 	if !served {
-		return nil, fmt.Errorf("%s", errNoVersionedPromises)
+		return nil, errors.New(noVersionedPromises("promise_version"))
 	}
 	if err := kratix.CheckVersion(m.Promise.ValueString(), version, revisions); err != nil {
 		return nil, err

@@ -109,14 +109,15 @@ func TestAccResourceRequest_promiseVersionRefusedWithoutVersionedKratix(t *testi
 	if err == nil {
 		t.Fatalf("the plan of a pinned request against Kratix without versioned Promises succeeded:\n%s", out)
 	}
-	expectOutput(t, "plan", out, `Promise versions not available`, `needs a Kratix release of 2026 or later`)
+	expectOutput(t, "plan", out, `Promise versions not available`, `promise_version needs a Kratix release of 2026 or later`)
 
 	cli.write(harness.Current().ProviderConfig() + p.HCL() + revisionsDataHCL)
 	out, err = cli.try("plan", "-input=false")
 	if err == nil {
 		t.Fatalf("reading the revisions of a Promise from Kratix without versioned Promises succeeded:\n%s", out)
 	}
-	expectOutput(t, "plan", out, `Promise versions not available`, `needs a Kratix release of 2026 or later`)
+	expectOutput(t, "plan", out, `Promise versions not available`, `kratix_promise_revisions data source needs a Kratix release of 2026`)
+	cli.write(harness.Current().ProviderConfig() + p.HCL()) // so that the cleanup's destroy reads no revisions
 }
 
 const revisionsDataHCL = `
