@@ -75,9 +75,9 @@ func CheckVersion(promise, version string, revisions []Revision) error {
 		versions = append(versions, fmt.Sprintf("%q", r.Version))
 	}
 	if len(versions) == 0 {
-		return fmt.Errorf("Promise %q has no PromiseRevision yet, so no request can be bound to version %q", promise, version)
+		return fmt.Errorf("the Promise %q has no PromiseRevision yet, so no request can be bound to version %q", promise, version)
 	}
-	return fmt.Errorf("Promise %q has no revision at version %q; its versions are %s (the label %s of the Promise makes a new one)",
+	return fmt.Errorf("the Promise %q has no revision at version %q; its versions are %s (the label %s of the Promise makes a new one)",
 		promise, version, strings.Join(versions, ", "), LabelPromiseVersion)
 }
 

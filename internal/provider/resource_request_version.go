@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -70,7 +71,7 @@ func (r *resourceRequestResource) checkPlannedVersion(ctx context.Context, promi
 				"is checked at apply.", promise, version))
 	default:
 		if err := kratix.CheckVersion(promise, version, revisions); err != nil {
-			diags.AddAttributeError(at, "No such Promise version", err.Error()+
+			diags.AddAttributeError(at, "No such Promise version", capitalized(err.Error())+
 				". Set promise_version to one of them, or remove it to let Kratix pick (the latest version by default). "+
 				"If this apply gives the Promise that version, apply the Promise first "+
 				"(terraform apply -target=ADDRESS_OF_THE_PROMISE), then the request.")
@@ -147,7 +148,7 @@ func (r *resourceRequestResource) followUpgrade(ctx context.Context, m *resource
 	who := describeRequest(m)
 	binding, err := requestBinding(ctx, r.data.Client, m)
 	if err == nil && binding == nil {
-		err = fmt.Errorf("Kratix has not made a ResourceBinding for it")
+		err = errors.New("kratix has made no ResourceBinding for it yet")
 	}
 	if err != nil {
 		return "", &waitError{summary: "Cannot follow the move of " + who + " to Promise version " + version, detail: err.Error()}
@@ -209,4 +210,12 @@ func (r *resourceRequestResource) awaitUpgrade(ctx context.Context, plan *resour
 	}
 	diags.AddAttributeError(path.Root("promise_version"), waitErr.summary, waitErr.detail)
 	return true
+}
+
+// capitalized starts an error's text with a capital, to open a diagnostic.
+func capitalized(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
