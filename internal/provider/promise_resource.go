@@ -137,7 +137,8 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				MarkdownDescription: "After an update that changes the Promise's spec, also wait until every resource request " +
 					"of the Promise, in all namespaces and whoever created it, has run its configure workflow again, and fail " +
 					"naming each request whose workflow failed. Default `false`: Kratix re-runs the workflow of every request " +
-					"after such an update, and the apply returns without waiting for them. Requests that are paused or " +
+					"after such an update, and the apply returns without waiting for them. On Kratix 2026 a request re-runs the " +
+					"workflow of the Promise version its ResourceBinding names (`latest` by default). Requests that are paused or " +
 					"suspended are reported in a warning, not waited for. Needs `wait = true`; bounded by `timeouts.update`."},
 			"force_conflicts": forceConflictsAttribute(),
 			"force_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
