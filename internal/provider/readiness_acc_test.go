@@ -37,7 +37,7 @@ resource "kratix_git_state_store" "broken" {
 			{
 				Config: base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
 				// The served Kratix reports a store without its Secret as a failed write.
-				ExpectError: wrappedInOrder(byMode("Ready=False (StateStoreNotReady)", "Ready=False (StateStoreWriteFailed)"),
+				ExpectError: wrappedInOrder(byKratix("Ready=False (StateStoreNotReady)", "Ready=False (StateStoreWriteFailed)", "Ready=False (StateStoreNotReady)"),
 					"The state store GitStateStore/"+name+"-broken is not ready"),
 			},
 			{
