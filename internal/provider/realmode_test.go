@@ -47,9 +47,12 @@ func realImportIgnore(attrs ...string) []string {
 
 // realRequestImportIgnore is realImportIgnore for a resource request: the
 // real Kratix also writes status.lastSuccessfulConfigureWorkflowTime in a
-// reconcile after the one that completes the workflow.
+// reconcile after the one that completes the workflow, and Kratix 2026
+// status.promiseVersion and status.resourceBindingVersion (after the
+// workflow, DynamicResourceRequestController.updatePromiseVersionStatus).
 func realRequestImportIgnore() []string {
-	return realImportIgnore("conditions", "status.%", "status.lastSuccessfulConfigureWorkflowTime")
+	return realImportIgnore("conditions", "status.%", "status.lastSuccessfulConfigureWorkflowTime",
+		"status.promiseVersion", "status.resourceBindingVersion")
 }
 
 // expectWorkflows checks the per-pipeline workflows map, which the served
