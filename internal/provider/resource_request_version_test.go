@@ -99,7 +99,7 @@ func TestAccResourceRequest_promiseVersion(t *testing.T) {
 // is refused at plan, naming the Kratix it needs.
 func TestAccResourceRequest_promiseVersionRefusedWithoutVersionedKratix(t *testing.T) {
 	testAccPreCheck(t)
-	if !harness.Current().Real() || harness.ServesVersionedPromises(t) {
+	if harness.Current().Kratix() != harness.KratixServed {
 		t.Skip("skipped: this Kratix serves PromiseRevisions (the emulator, Kratix 2026); the pass against the Kratix the module proxy serves runs this test")
 	}
 	p := newTestPromise()
