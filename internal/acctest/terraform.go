@@ -21,6 +21,12 @@ func isolateTerraform() error {
 	if err := writeCLIConfig(); err != nil {
 		return err
 	}
+	if err := checkTestCLI(); err != nil {
+		return err
+	}
+	if OnOpenTofu() {
+		return useOpenTofu()
+	}
 	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
 		return nil
 	}

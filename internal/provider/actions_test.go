@@ -96,7 +96,7 @@ resource "kratix_resource_request" "%[1]s" {
 // name and message, also when the previous run had failed already.
 func TestAccActionReconcile_requestAndPromise(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.Actions)
 	p := newTestPromise()
 	p.PromiseConfigureEnv = map[string]string{}
 	failInput := p.Name + "-fail"
@@ -151,7 +151,7 @@ action "kratix_reconcile" "promise" {
 // that failed.
 func TestAccActionReconcileRequests(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.Actions)
 	p := newTestPromise()
 	failInput := p.Name + "-fail"
 	p.ConfigureEnvFrom = map[string]string{"KRATIX_EMULATOR_FAIL": failInput}
@@ -202,7 +202,7 @@ action "kratix_reconcile_requests" "gold" {
 func TestAccActionResumeWorkflow(t *testing.T) {
 	testAccPreCheck(t)
 	harness.SkipInRealModeWithoutKratix2026(t, harness.RealNoWorkflowControl)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.Actions)
 	p := newTestPromise()
 	suspendInput := p.Name + "-suspend"
 	p.ConfigureEnvFrom = map[string]string{"KRATIX_EMULATOR_SUSPEND": suspendInput}
@@ -264,7 +264,7 @@ action "kratix_resume_workflow" "request" {
 // that does not exist or has no workflow fails the invocation at once.
 func TestAccAction_badInput(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.Actions)
 	cases := []struct{ name, config, want string }{
 		{"promise and request", `promise = "a"
     request = { promise = "a", name = "b" }`, `(?s)Invalid Attribute Combination.*Exactly one of these attributes must be configured: \[promise,request\]`},
@@ -331,7 +331,7 @@ action "kratix_reconcile" "no_request" {
 // kratix_reconcile after a resource is created, and the workflow re-runs.
 func TestAccActionReconcile_actionTrigger(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.Actions)
 	p := newTestPromise()
 	base := harness.Current().ProviderConfig() + p.HCL() + actionRequestHCL("example", "{}")
 	var before int

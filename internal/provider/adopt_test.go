@@ -115,7 +115,7 @@ spec:
 // imports them, the next plan is empty, and destroy deletes them.
 func TestAccAdopt_platformWithQuery(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ListResources)
 	harness.SkipOnExisting(t)
 	tag := acctest.RandomWithPrefix("adopt")
 	kind := "adopt" + strings.ToLower(acctest.RandStringFromCharSet(8, acctest.CharSetAlpha))
@@ -177,7 +177,7 @@ func TestAccAdopt_platformWithQuery(t *testing.T) {
 // query is validated, naming the attribute and the value.
 func TestAccList_badFilter(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ListResources)
 	cli := newTerraformCLI(t, harness.Current().ProviderConfig())
 	cli.writeFile("bad.tfquery.hcl", `list "kratix_resource_request" "bad" {
   provider = kratix

@@ -51,7 +51,7 @@ resource "kratix_resource_request" "by_kind" {
 // and kind.
 func TestAccIdentity_allResources(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ResourceIdentity)
 	p := newTestPromise()
 	name := acctest.RandomWithPrefix("tf-acc-ident")
 	config := identityHCL(t, p, name)
@@ -103,7 +103,7 @@ func TestAccIdentity_allResources(t *testing.T) {
 // which to set.
 func TestAccIdentity_requestIdentityNamesOneWay(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ResourceIdentity)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_12_0),
@@ -124,12 +124,4 @@ resource "kratix_resource_request" "test" {
 			ExpectError: wrappedInOrder("Invalid import identity", "set either promise or api_version and kind, not both"),
 		}},
 	})
-}
-
-// useCurrentTerraform runs the test's Terraform commands with the current
-// Terraform (identity, query and actions need 1.12 to 1.14 and later),
-// built into the cache on first use.
-func useCurrentTerraform(t *testing.T) {
-	t.Helper()
-	t.Setenv("TF_ACC_TERRAFORM_PATH", harness.CurrentTerraform(t))
 }

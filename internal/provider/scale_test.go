@@ -53,7 +53,7 @@ func listsOf(path string) func(harness.SeenRequest) bool {
 // the two, naming the Promise, its kind and what to do.
 func TestAccList_requestsOfOtherPromisesStillListed(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ListResources)
 	tag := acctest.RandomWithPrefix("scale")
 	hiddenGroup := strings.ToLower(acctest.RandStringFromCharSet(8, acctest.CharSetAlpha)) + ".scale.kratix.io"
 	spec := map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}
@@ -95,7 +95,7 @@ func TestAccList_requestsOfOtherPromisesStillListed(t *testing.T) {
 // Promises a page at a time.
 func TestAccList_limitStopsReading(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ListResources)
 	tag := acctest.RandomWithPrefix("scale")
 	spec := map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}
 	promise, kind := createTestPromiseIn(t, tag, "test.kratix.io", spec)

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
 
 // terraformCLI runs the Terraform CLI in one working directory against this
@@ -24,8 +26,6 @@ type terraformCLI struct {
 	dir      string
 	reattach string
 }
-
-const providerAddress = "registry.terraform.io/kratix-community/kratix"
 
 func newTerraformCLI(t *testing.T, config string) *terraformCLI {
 	t.Helper()
@@ -47,7 +47,7 @@ func serveProvider(t *testing.T) string {
 	closed := make(chan struct{})
 	server := providerserver.NewProtocol6(New("test")())
 	go func() {
-		err := tf6server.Serve(providerAddress, server,
+		err := tf6server.Serve(harness.ProviderAddress(), server,
 			tf6server.WithDebug(ctx, configs, closed),
 			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Output: io.Discard})),
 			// Provider logs follow TF_LOG and TF_ACC_LOG_PATH, as in the
@@ -70,7 +70,7 @@ func serveProvider(t *testing.T) string {
 		<-closed
 	})
 	type addr struct{ Network, String string }
-	reattach, err := json.Marshal(map[string]any{providerAddress: map[string]any{
+	reattach, err := json.Marshal(map[string]any{harness.ProviderAddress(): map[string]any{
 		"Protocol": string(cfg.Protocol), "ProtocolVersion": cfg.ProtocolVersion, "Pid": cfg.Pid, "Test": true,
 		"Addr": addr{cfg.Addr.Network(), cfg.Addr.String()},
 	}})
