@@ -2,7 +2,9 @@
 # Runs the acceptance tests in every platform mode at once: every package
 # against the Kratix emulator, and the provider's tests against the real
 # Kratix controller: the one the Go module proxy serves and, when
-# KRATIX_SOURCE_DIR names a Kratix checkout, that one too (a "pass" each).
+# KRATIX_SOURCE_DIR names a Kratix checkout, that one too (a "pass" each);
+# and the OpenTofu pass (scripts/tofu-pass.sh): the provider's tests that
+# show it works on OpenTofu, on OpenTofu against the emulator.
 #
 # A real-Kratix pass waits on Kratix (requeues, pipeline Jobs) far more than
 # on the CPU (about a quarter of one core), so each runs as
@@ -11,10 +13,11 @@
 # is one per namespace) and its share of the tests: the top-level tests
 # dealt out in turn, and every N-th corpus entry (KRATIX_TEST_SHARD). A
 # namespace has no network, so everything the shards need is built first:
-# the platform's and Kratix's binaries, the current Terraform, and the test
-# binary. Then the shards start in the background and everything else runs
-# alongside: the make targets given after the timeouts (make test passes the
-# static checks), then the emulator pass. The shards' output is printed
+# the platform's and Kratix's binaries, the current Terraform, OpenTofu,
+# and the test binary. Then the shards and the OpenTofu pass start in the
+# background and everything else runs alongside: the make targets given
+# after the timeouts (make test passes the static checks), then the
+# emulator pass. The shards' output is printed
 # after the emulator pass's, then each pass's wall time and slowest tests;
 # the exit code is non-zero when anything failed.
 #
@@ -48,6 +51,18 @@ done
 echo "== the current Terraform for tests of Terraform 1.14+ features (built once into the cache)"
 scripts/terraform-current.sh ||
 	echo "== building the current Terraform failed; the tests that need it say why"
+# The OpenTofu pass builds OpenTofu itself when it is missing, but doing it
+# here, before anything else runs, keeps the build out of its wall time.
+echo "== OpenTofu for the OpenTofu pass (built once into the cache)"
+tofu_pass=1
+if ! scripts/tofu.sh; then
+	if [ "${CI:-}" = true ]; then
+		echo "== building OpenTofu failed; the OpenTofu pass runs anyway and fails (CI=true)"
+	else
+		echo "== building OpenTofu failed: the OpenTofu pass is skipped (CI=true runs it, and it fails)"
+		tofu_pass=0
+	fi
+fi
 go test -c -o "$work/provider.test" ./internal/provider/ || exit 1
 if ! unshare -n true 2>/dev/null && ! unshare -rn true 2>/dev/null; then
 	echo "== the real-Kratix passes need network namespaces (unshare -n as root, or unshare -rn with user namespaces)"
@@ -73,8 +88,15 @@ for pass in "${passes[@]}"; do
 	done
 done
 
+tofu_pid=
+if [ "$tofu_pass" -eq 1 ]; then
+	echo "== OpenTofu pass: started now, reported at the end"
+	setsid scripts/tofu-pass.sh "$gotestsum" "$emulator_timeout" "$work/timing-tofu.json" >"$work/log-tofu" 2>&1 &
+	tofu_pid=$!
+fi
+
 stop_real() {
-	for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+	for pid in "${pids[@]}" $tofu_pid; do kill -TERM -- "-$pid" 2>/dev/null; done
 	wait
 }
 
@@ -104,6 +126,12 @@ for pass in "${passes[@]}"; do
 	done
 done
 echo "== real-Kratix passes done ($((SECONDS - started)) s in all)"
+tofu_rc=0
+if [ -n "$tofu_pid" ]; then
+	wait "$tofu_pid" || tofu_rc=1
+	echo "== OpenTofu pass"
+	cat "$work/log-tofu"
+fi
 for pass in "${passes[@]}"; do
 	for ((i = 0; i < shards; i++)); do
 		echo "== real-Kratix pass $pass, shard $i/$shards"
@@ -113,13 +141,20 @@ done
 
 echo "== wall time of each pass"
 echo "emulator: ${emulator_wall} s"
+if [ -n "$tofu_pid" ]; then
+	echo "OpenTofu: $(sed -n 's/^== OpenTofu pass done in \([0-9]*\) s.*/\1/p' "$work/log-tofu") s"
+else
+	echo "OpenTofu: skipped (building OpenTofu failed)"
+fi
 for pass in "${passes[@]}"; do
 	echo "real, $pass Kratix $(kratix_source "$pass"): its $shards shards took $(cat "$work"/wall-"$pass"-* 2>/dev/null | sort -n | tr '\n' ' ')s"
 done
-for pass in emulator "${passes[@]}"; do
+slowest=(emulator "${passes[@]}")
+[ -n "$tofu_pid" ] && slowest+=(tofu)
+for pass in "${slowest[@]}"; do
 	echo "== the 15 slowest tests of the $pass pass"
 	cat "$work"/timing-"$pass"*.json >"$work/all-$pass.json"
 	"$gotestsum" tool slowest --jsonfile "$work/all-$pass.json" --num 15
 done
-echo "== emulator pass: exit $emulator_rc; real-Kratix passes: exit $real_rc"
-[ "$emulator_rc" -eq 0 ] && [ "$real_rc" -eq 0 ]
+echo "== emulator pass: exit $emulator_rc; real-Kratix passes: exit $real_rc; OpenTofu pass: exit $tofu_rc"
+[ "$emulator_rc" -eq 0 ] && [ "$real_rc" -eq 0 ] && [ "$tofu_rc" -eq 0 ]
