@@ -56,7 +56,8 @@ scripts/terraform-current.sh ||
 echo "== OpenTofu for the OpenTofu pass (built once into the cache)"
 tofu_pass=1
 if ! scripts/tofu.sh; then
-	if [ "${CI:-}" = true ]; then
+	case "${CI:-}" in 1 | t | T | true | TRUE | True) ci=true ;; *) ci=false ;; esac # as Go's strconv.ParseBool
+	if [ "$ci" = true ]; then
 		echo "== building OpenTofu failed; the OpenTofu pass runs anyway and fails (CI=true)"
 	else
 		echo "== building OpenTofu failed: the OpenTofu pass is skipped (CI=true runs it, and it fails)"

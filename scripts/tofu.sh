@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A cold build under load takes longer than go test's default 10 minutes.
-TF_ACC=1 go test -count=1 -v -timeout 30m -run '^TestAccOpenTofu$' ./internal/acctest/
+# CI=true: a failed build fails, rather than skips, the test.
+CI=true TF_ACC=1 go test -count=1 -v -timeout 30m -run '^TestAccOpenTofu$' ./internal/acctest/
