@@ -3,13 +3,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"io"
 	"log"
 	"os"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 	"k8s.io/klog/v2"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/pluginlog"
@@ -29,11 +29,14 @@ func main() {
 		pluginlog.QuietUnlessAsked(os.LookupEnv, os.Setenv)
 	}
 
-	opts := providerserver.ServeOpts{
-		Address: "registry.terraform.io/kratix-community/kratix",
-		Debug:   debug,
+	// As providerserver.Serve does, with the server of provider.NewServer.
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
 	}
-	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
+	newProvider := provider.New(version)
+	server := func() tfprotov6.ProviderServer { return provider.NewServer(newProvider())() }
+	if err := tf6server.Serve("registry.terraform.io/kratix-community/kratix", server, opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

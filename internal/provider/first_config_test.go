@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -437,7 +436,7 @@ func TestAccResourceRequest_deliveredWithoutConfigurePipeline(t *testing.T) {
 func TestAccResourceRequest_clockOffDecidesNothing(t *testing.T) {
 	testAccPreCheck(t)
 	behind := map[string]func() (tfprotov6.ProviderServer, error){
-		"kratix": providerserver.NewProtocol6WithError(&kratixProvider{version: "test", now: func() time.Time { return time.Now().Add(-10 * time.Minute) }}),
+		"kratix": testServer(&kratixProvider{version: "test", now: func() time.Time { return time.Now().Add(-10 * time.Minute) }}),
 	}
 	p := newTestPromise()
 	broken := p

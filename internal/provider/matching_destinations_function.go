@@ -36,7 +36,8 @@ func (f *matchingDestinationsFunction) Definition(_ context.Context, _ function.
 			function.DynamicParameter{Name: "selectors", AllowNullValue: true, MarkdownDescription: "The selectors: a " +
 				"`kratix_promise`'s `destination_selectors` (a list of `{ match_labels = {...} }`), a decoded Promise's " +
 				"`spec.destinationSelectors` (a list of `{ matchLabels = {...} }`, squashed with the first entry winning, as " +
-				"Kratix does), or a map of labels. `null` or empty means no selectors."},
+				"Kratix does), or a map of labels. `null` or empty means no selectors; on OpenTofu write `[]`, because OpenTofu " +
+				"does not call the function with a literal `null` and the result is then `null`."},
 			function.DynamicParameter{Name: "destinations", MarkdownDescription: "The Destinations: a list or map of objects " +
 				"with `name`, `labels` and optionally `strict_match_labels` (as the `kratix_destinations` data source's " +
 				"`destinations`), or decoded Destination documents (`metadata.name`, `metadata.labels`, " +

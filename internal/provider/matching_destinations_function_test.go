@@ -6,14 +6,18 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
 
 // TestMatchingDestinationsFunction runs provider::kratix::matching_destinations
 // in Terraform with each accepted shape: the kratix_destinations data
 // source's objects with the resource's selectors, and decoded documents with
-// a decoded Promise's selectors (squashed, first entry winning).
+// a decoded Promise's selectors (squashed, first entry winning); null
+// selectors, typed or not, and empty ones are no selectors.
 func TestMatchingDestinationsFunction(t *testing.T) {
 	names := func(want ...string) knownvalue.Check {
 		checks := make([]knownvalue.Check, 0, len(want))
@@ -21,6 +25,14 @@ func TestMatchingDestinationsFunction(t *testing.T) {
 			checks = append(checks, knownvalue.StringExact(n))
 		}
 		return knownvalue.ListExact(checks)
+	}
+	// OpenTofu does not call a provider function whose dynamic parameter
+	// gets an untyped null literal: the result stays unknown, and every
+	// plan shows it (the last step). A typed null (typed_null) reaches the
+	// function, through nullArgumentsServer.
+	noSelectors := `provider::kratix::matching_destinations(null, local.decoded)`
+	if harness.OnOpenTofu() {
+		noSelectors = `provider::kratix::matching_destinations([], local.decoded)`
 	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -54,7 +66,13 @@ output "squashed_first_wins" {
   value = provider::kratix::matching_destinations([{ matchLabels = { env = "dev" } }, { matchLabels = { env = "prod", zone = "a" } }], local.decoded)
 }
 output "no_selectors" {
-  value = provider::kratix::matching_destinations(null, local.decoded)
+  value = ` + noSelectors + `
+}
+output "typed_null" {
+  value = provider::kratix::matching_destinations(tolist(null), local.decoded)
+}
+output "empty" {
+  value = provider::kratix::matching_destinations([], local.decoded)
 }
 output "nothing" {
   value = provider::kratix::matching_destinations({ env = "staging" }, local.listed)
@@ -65,6 +83,8 @@ output "nothing" {
 					statecheck.ExpectKnownOutputValue("squashed_first_wins", names("dev-1")),
 					statecheck.ExpectKnownOutputValue("no_selectors", names("dev-1")),
 					statecheck.ExpectKnownOutputValue("nothing", names()),
+					statecheck.ExpectKnownOutputValue("typed_null", names("dev-1")),
+					statecheck.ExpectKnownOutputValue("empty", names("dev-1")),
 				},
 			},
 			{
@@ -75,6 +95,24 @@ output "nothing" {
 				Config:      `output "x" { value = provider::kratix::matching_destinations({}, [{ labels = { a = "b" } }]) }`,
 				ExpectError: regexp.MustCompile(`destinations\[0\]:\s+it\s+has\s+neither\s+name\s+nor\s+metadata.name`),
 			},
+			untypedNullStep(),
 		},
 	})
+}
+
+// untypedNullStep: a literal null as the selectors is no selectors on
+// Terraform; on OpenTofu the result is unknown, which the function's docs
+// say.
+func untypedNullStep() resource.TestStep {
+	config := `output "x" { value = provider::kratix::matching_destinations(null, [{ name = "a", labels = {} }]) }`
+	if harness.OnOpenTofu() {
+		return resource.TestStep{
+			Config: config, PlanOnly: true, ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectUnknownOutputValue("x")}},
+		}
+	}
+	return resource.TestStep{
+		Config:            config,
+		ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownOutputValue("x", knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("a")}))},
+	}
 }

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -336,7 +335,7 @@ type dialRecorder struct {
 
 func (d *dialRecorder) factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kratix": providerserver.NewProtocol6WithError(&kratixProvider{version: "test", dial: d.dial}),
+		"kratix": testServer(&kratixProvider{version: "test", dial: d.dial}),
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
@@ -45,7 +44,7 @@ func serveProvider(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	configs := make(chan *plugin.ReattachConfig)
 	closed := make(chan struct{})
-	server := providerserver.NewProtocol6(New("test")())
+	server := NewServer(New("test")())
 	go func() {
 		err := tf6server.Serve(harness.ProviderAddress(), server,
 			tf6server.WithDebug(ctx, configs, closed),
