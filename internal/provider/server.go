@@ -12,7 +12,24 @@ import (
 // providerserver.NewProtocol6 makes it, inside nullArgumentsServer.
 func NewServer(p provider.Provider) func() tfprotov6.ProviderServer {
 	framework := providerserver.NewProtocol6(p)
-	return func() tfprotov6.ProviderServer { return nullArgumentsServer{framework()} }
+	return func() tfprotov6.ProviderServer {
+		s, ok := framework().(frameworkServer)
+		if !ok {
+			// Only a framework without list resources or actions gets here,
+			// and the provider's tests with it.
+			panic("terraform-plugin-framework's server lacks list resources or actions")
+		}
+		return nullArgumentsServer{s}
+	}
+}
+
+// frameworkServer is what the framework's server implements: the protocol,
+// and the list resource and action RPCs that tf6server finds by type
+// assertion, so the wrapper must keep them.
+type frameworkServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
 }
 
 // nullArgumentsServer makes a provider function's null argument reach the
@@ -24,7 +41,7 @@ func NewServer(p provider.Provider) func() tfprotov6.ProviderServer {
 // argument is only ever that null, so it becomes msgpack's nil, which
 // decodes as null of any type.
 type nullArgumentsServer struct {
-	tfprotov6.ProviderServer
+	frameworkServer
 }
 
 var msgpackNil = []byte{0xc0}
@@ -37,5 +54,5 @@ func (s nullArgumentsServer) CallFunction(ctx context.Context, req *tfprotov6.Ca
 			}
 		}
 	}
-	return s.ProviderServer.CallFunction(ctx, req)
+	return s.frameworkServer.CallFunction(ctx, req)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 type recordingServer struct {
-	tfprotov6.ProviderServer
+	frameworkServer
 	got []*tfprotov6.DynamicValue
 }
 
@@ -41,5 +41,17 @@ func TestNullArgumentsServer(t *testing.T) {
 		if err != nil || !v.IsNull() {
 			t.Fatalf("argument %d decodes as %v, %v; want null", i, v, err)
 		}
+	}
+}
+
+// The wrapped server still serves list resources and actions, which
+// tf6server finds by type assertion.
+func TestNewServerKeepsListResourcesAndActions(t *testing.T) {
+	s := NewServer(New("test")())()
+	if _, ok := s.(tfprotov6.ListResourceServer); !ok {
+		t.Error("no ListResourceServer")
+	}
+	if _, ok := s.(tfprotov6.ActionServer); !ok {
+		t.Error("no ActionServer")
 	}
 }
