@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -81,17 +80,16 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
 	}
-	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
-	if final != nil {
-		r.recordApplied(ctx, plan, final, state, diags)
+	res := r.followUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
+	if res.Object != nil {
+		r.recordApplied(ctx, plan, res.Object, state, diags)
 	}
 	r.recordPlacements(ctx, plan, state, diags)
-	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
+	if reportFollow(res, usableReport(plan.Name.ValueString(), prior == nil), diags) {
 		return true
 	}
 	if requestsRerun {
-		r.awaitRequestsRerun(ctx, final, rerunFollow, diags)
+		r.awaitRequestsRerun(ctx, res.Object, rerunFollow, diags)
 	}
 	return false
 }
@@ -198,43 +196,43 @@ func (r *promiseResource) recordPlacements(ctx context.Context, plan *promiseMod
 	recordPlacements(ctx, r.data, kratix.WorkSelector{Promise: plan.Name.ValueString()}, state, diags)
 }
 
-func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kratix.PromiseWatch, pickup *pickupGuard) (*unstructured.Unstructured, *waitError) {
-	var last kratix.Outcome
-	var lastObj *unstructured.Unstructured
-	var err error
-	notPickedUp := pickup.run(ctx, func(ctx context.Context) {
-		_, err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
-			last, lastObj = watch.Observe(obj), obj
+// followUsable follows the Promise until it is usable: Available, with
+// its promise configure workflow (if any) of this apply completed.
+func (r *promiseResource) followUsable(ctx context.Context, name string, watch *kratix.PromiseWatch, pickup *pickupGuard) kratix.FollowResult {
+	var res kratix.FollowResult
+	pickup.follow(ctx, &res, func(ctx context.Context) {
+		_, res.Err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+			res.Last, res.Object = watch.Observe(obj), obj
 			pickup.observe(obj)
-			return last.State != kratix.Waiting, nil
+			return res.Last.State != kratix.Waiting, nil
 		})
 	})
-	switch {
-	case notPickedUp && last.State == kratix.Waiting:
-		return lastObj, pickup.notPickedUpError("Promise " + name)
-	case err == nil && last.State == kratix.Done:
-		return lastObj, nil
-	case last.State == kratix.Failed:
-		jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
-		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, "")
-		return lastObj, &waitError{
-			summary: "Promise configure workflow failed for " + name,
-			detail: fmt.Sprintf("The Promise was applied, but %s.%s\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
-				last.Summary, withDetail("", run), name),
-		}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return lastObj, &waitError{
-			summary: "Timed out waiting for Promise " + name + " to become usable",
-			detail: fmt.Sprintf("Last seen: %s.\n\nRaise the timeouts block if Kratix is just "+
-				"slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", last.Summary, name),
-		}
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		return lastObj, &waitError{
-			summary: "Interrupted while waiting for Promise " + name,
-			detail:  fmt.Sprintf("The Promise was applied, but the wait for it to become usable was interrupted. Last seen: %s.", last.Summary),
-		}
-	default:
-		return lastObj, &waitError{summary: "Error waiting for Promise " + name, detail: err.Error()}
+	return withFailedRun(ctx, r.data.Client, res, "configure", promiseJobLabels(name), "")
+}
+
+// promiseJobLabels select the Jobs of a Promise's own workflows.
+func promiseJobLabels(name string) map[string]string {
+	return map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
+}
+
+// usableReport words how following a Promise until it is usable ended.
+func usableReport(name string, created bool) followReport {
+	return followReport{
+		what:   "Promise " + name,
+		advice: nextApplyAdvice("Promise", created),
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Promise configure workflow failed for " + name, fmt.Sprintf("The Promise was applied, but %s.%s\n\n"+
+				"Fix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+				res.Last.Summary, failedRunText(res), name)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return "Timed out waiting for Promise " + name + " to become usable", fmt.Sprintf("Last seen: %s.\n\nRaise the timeouts "+
+				"block if Kratix is just slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", res.Last.Summary, name)
+		},
+		interrupted: func(res kratix.FollowResult) (string, string) {
+			return "Interrupted while waiting for Promise " + name, fmt.Sprintf("The Promise was applied, but the wait for it to "+
+				"become usable was interrupted. Last seen: %s.", res.Last.Summary)
+		},
 	}
 }
 

@@ -85,16 +85,13 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		// left it before this update or re-run.
 		watch.Baseline(applied)
 	}
-	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
-	if final != nil {
-		r.recordApplied(ctx, plan, final, state, diags)
-		applied = final // labelled with its Promise by now
+	res := r.followConfigure(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
+	if res.Object != nil {
+		r.recordApplied(ctx, plan, res.Object, state, diags)
+		applied = res.Object // labelled with its Promise by now
 	}
 	recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
-	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("request", prior == nil))
-	}
-	return waitErr != nil
+	return reportFollow(res, configureReport(plan, watch, prior == nil), diags)
 }
 
 // sameRequestObject reports whether an update sends the request nothing
@@ -115,72 +112,63 @@ func (r *resourceRequestResource) recordApplied(ctx context.Context, plan *resou
 	diags.Append(state.Set(ctx, &configured)...)
 }
 
-type waitError struct{ summary, detail string }
-
-func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch, pickup *pickupGuard) (*unstructured.Unstructured, *waitError) {
-	var last kratix.Outcome
-	var lastObj *unstructured.Unstructured
-	who := describeRequest(plan)
-	timeline := kratix.NewTimeline(time.Now())
+// followConfigure follows the request's configure workflow of the applied
+// generation (and, with wait_for = delivered, the delivery of its output)
+// until it settles, logging each change.
+func (r *resourceRequestResource) followConfigure(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch, pickup *pickupGuard) kratix.FollowResult {
+	res := kratix.FollowResult{Timeline: kratix.NewTimeline(time.Now())}
+	who, ns := describeRequest(plan), plan.Namespace.ValueString()
 	guard := newScheduleGuard(r.data.Client)
-	var err error
-	var unschedulable string
-	notPickedUp := pickup.run(ctx, func(ctx context.Context) {
-		unschedulable = guard.run(ctx, func(ctx context.Context) {
-			_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
-				last, lastObj = watch.Observe(obj), obj
-				guard.observe(obj, last)
+	pickup.follow(ctx, &res, func(ctx context.Context) {
+		res.Undeliverable = guard.run(ctx, func(ctx context.Context) {
+			_, res.Err = r.data.Client.WaitFor(ctx, gvk, ns, plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
+				res.Last, res.Object = watch.Observe(obj), obj
+				guard.observe(obj, res.Last)
 				pickup.observe(obj)
-				if timeline.Note(time.Now(), last.Summary) {
+				if res.Timeline.Note(time.Now(), res.Last.Summary) {
 					tflog.Info(ctx, "resource request workflow progress", map[string]any{
-						"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
+						"request": who, "generation": watch.Generation, "progress": res.Last.Summary, "elapsed": res.Timeline.Elapsed().Round(time.Second).String(),
 					})
 				}
-				return last.State != kratix.Waiting, nil
+				return res.Last.State != kratix.Waiting, nil
 			})
 		})
 	})
-	history := "\n\nWhat the wait saw:\n" + timeline.String()
-	switch {
-	case notPickedUp && last.State == kratix.Waiting:
-		return lastObj, pickup.notPickedUpError("resource request " + who)
-	case unschedulable != "":
-		return lastObj, &waitError{
-			summary: "Cannot deliver " + who,
-			detail: fmt.Sprintf("The configure workflow for generation %d finished. %s%s",
-				watch.Generation, unschedulable, history),
-		}
-	case err == nil && last.State == kratix.Done:
-		return lastObj, nil
-	case last.State == kratix.Failed:
-		run := failedRunDetail(ctx, r.data.Client, "configure", kratix.RequestJobLabelsOf(lastObj), plan.Namespace.ValueString())
-		return lastObj, &waitError{
-			summary: "Configure workflow failed for " + who,
-			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
+	return withFailedRun(ctx, r.data.Client, res, "configure", kratix.RequestJobLabelsOf(res.Object), ns)
+}
+
+// configureReport words how following a request's configure workflow
+// ended; watch gives the generation it followed.
+func configureReport(plan *resourceRequestModel, watch *kratix.RequestWatch, created bool) followReport {
+	who, ns, name := describeRequest(plan), plan.Namespace.ValueString(), plan.Name.ValueString()
+	return followReport{
+		what:   "resource request " + who,
+		advice: nextApplyAdvice("request", created),
+		undeliverable: func(res kratix.FollowResult) (string, string) {
+			return "Cannot deliver " + who, fmt.Sprintf("The configure workflow for generation %d finished. %s%s",
+				watch.Generation, res.Undeliverable, followHistory(res))
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Configure workflow failed for " + who, fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
 				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
 				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure%s",
-				watch.Generation, who, last.Summary, withDetail("", run), plan.Namespace.ValueString(), plan.Name.ValueString(), history),
-		}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		stage := fmt.Sprintf("its configure workflow for generation %d did not finish in time", watch.Generation)
-		inspect := "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
-		if last.Delivering {
-			stage = fmt.Sprintf("its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time", watch.Generation)
-			inspect = "the state store is just slow, or inspect its Works: kubectl get works"
-		}
-		return lastObj, &waitError{
-			summary: "Timed out waiting for " + who,
-			detail: fmt.Sprintf("The request was applied but %s. Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
-				stage, last.Summary, inspect, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
-		}
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		return lastObj, &waitError{
-			summary: "Interrupted while waiting for " + who,
-			detail: fmt.Sprintf("The request was applied, but the wait for its configure workflow (generation %d) was interrupted. "+
-				"Last seen: %s.", watch.Generation, last.Summary),
-		}
-	default:
-		return lastObj, &waitError{summary: "Error waiting for " + who, detail: err.Error()}
+				watch.Generation, who, res.Last.Summary, failedRunText(res), ns, name, followHistory(res))
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			stage := fmt.Sprintf("its configure workflow for generation %d did not finish in time", watch.Generation)
+			inspect := "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
+			if res.Last.Delivering {
+				stage = fmt.Sprintf("its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time", watch.Generation)
+				inspect = "the state store is just slow, or inspect its Works: kubectl get works"
+			}
+			return "Timed out waiting for " + who, fmt.Sprintf("The request was applied but %s. Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
+				stage, res.Last.Summary, inspect, ns, name, followHistory(res))
+		},
+		interrupted: func(res kratix.FollowResult) (string, string) {
+			return "Interrupted while waiting for " + who, fmt.Sprintf("The request was applied, but the wait for its configure workflow "+
+				"(generation %d) was interrupted. Last seen: %s.", watch.Generation, res.Last.Summary)
+		},
+		errored: func(res kratix.FollowResult) (string, string) { return "Error waiting for " + who, followErr(res) },
 	}
 }
 
