@@ -247,20 +247,28 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 		diags.AddError("Cannot delete Promise "+name, err.Error())
 		return
 	}
-	jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
-	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, jobLabels)
-	switch {
-	case last.State == kratix.Failed:
-		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, "")
-		diags.AddError("Delete workflow failed for Promise "+name, fmt.Sprintf(
-			"%s.%s\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
-				"pipeline, then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling "+
-				"the Promise, as you could yourself with:\n  kubectl label promise %s %s=true",
-			last.Summary, withDetail("", detail), name, kratix.LabelManualReconciliation))
-	case err != nil:
-		diags.AddError("Timed out deleting Promise "+name, fmt.Sprintf("Last seen: %s. Deleting a Promise runs its delete "+
+	res := followDeletion(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, promiseJobLabels(name))
+	reportFollow(res, promiseDeletionReport(name), diags)
+}
+
+// promiseDeletionReport words how following a Promise's deletion ended.
+// Any end but a failure or the Promise gone is reported as a timeout.
+func promiseDeletionReport(name string) followReport {
+	timedOut := func(res kratix.FollowResult) (string, string) {
+		return "Timed out deleting Promise " + name, fmt.Sprintf("Last seen: %s. Deleting a Promise runs its delete "+
 			"workflow and deletes all of its resource requests (each running its own delete workflow) and its API. "+
-			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%v", last.Summary, name, err))
+			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%s", res.Last.Summary, name, followErr(res))
+	}
+	return followReport{
+		what: "Promise " + name,
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Delete workflow failed for Promise " + name, fmt.Sprintf("%s.%s\n\nKratix keeps the Promise, its API and "+
+				"its requests until the promise delete pipeline succeeds. Fix the pipeline, then run terraform destroy (or apply) "+
+				"again: the provider re-runs the delete pipeline by labelling the Promise, as you could yourself with:\n"+
+				"  kubectl label promise %s %s=true", res.Last.Summary, failedRunText(res), name, kratix.LabelManualReconciliation)
+		},
+		timedOut: timedOut,
+		errored:  timedOut,
 	}
 }
 

@@ -377,24 +377,31 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 	if m.Promise.IsNull() { // a request by api_version and kind: its Promise is not known here
 		delete(jobLabels, kratix.LabelPromiseName)
 	}
-	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
-	switch {
-	case last.State == kratix.Failed:
-		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, ns)
-		diags.AddError("Delete workflow failed for "+describeRequest(m), fmt.Sprintf(
-			"%s.%s\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
-				"then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling the "+
-				"request, as you could yourself with:\n  kubectl label %s %s -n %s %s=true",
-			last.Summary, withDetail("", detail), strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation))
-	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError("Timed out deleting resource request "+describeRequest(m), fmt.Sprintf(
-			"Last seen: %s. The delete was requested; Kratix may still finish it. Raise timeouts.delete or inspect the delete "+
-				"pipeline's Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=delete\n\n%v",
-			last.Summary, ns, name, err))
-	case err != nil:
-		diags.AddError("Cannot follow the deletion of resource request "+describeRequest(m), fmt.Sprintf(
-			"The delete was requested, but the provider could not confirm that the request is gone: %v\n\n"+
-				"Run terraform destroy again once the cluster answers; the request stays in the state until then.", err))
+	res := followDeletion(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
+	reportFollow(res, requestDeletionReport(m, gvk), diags)
+}
+
+// requestDeletionReport words how following a request's deletion ended.
+func requestDeletionReport(m *resourceRequestModel, gvk schema.GroupVersionKind) followReport {
+	who, ns, name := describeRequest(m), m.Namespace.ValueString(), m.Name.ValueString()
+	return followReport{
+		what: "resource request " + who,
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Delete workflow failed for " + who, fmt.Sprintf("%s.%s\n\nKratix keeps the request until its delete "+
+				"pipeline succeeds. Fix the pipeline (update the Promise), then run terraform destroy (or apply) again: the "+
+				"provider re-runs the delete pipeline by labelling the request, as you could yourself with:\n  kubectl label %s %s -n %s %s=true",
+				res.Last.Summary, failedRunText(res), strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return "Timed out deleting resource request " + who, fmt.Sprintf("Last seen: %s. The delete was requested; Kratix "+
+				"may still finish it. Raise timeouts.delete or inspect the delete pipeline's Jobs: kubectl get jobs -n %s -l "+
+				"kratix.io/resource-name=%s,kratix.io/workflow-action=delete\n\n%s", res.Last.Summary, ns, name, followErr(res))
+		},
+		errored: func(res kratix.FollowResult) (string, string) {
+			return "Cannot follow the deletion of resource request " + who, fmt.Sprintf("The delete was requested, but the "+
+				"provider could not confirm that the request is gone: %s\n\nRun terraform destroy again once the cluster "+
+				"answers; the request stays in the state until then.", followErr(res))
+		},
 	}
 }
 
