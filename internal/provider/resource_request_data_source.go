@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -135,9 +135,8 @@ func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Cannot resolve the request's API", err.Error())
 		return
 	}
-	obj, err := d.read(ctx, gvk, &m)
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Cannot read %s %s/%s", gvk.Kind, m.Namespace.ValueString(), m.Name.ValueString()), err.Error())
+	obj, ok := d.read(ctx, gvk, &m, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	fillRequestDataSource(ctx, &m, obj)
@@ -163,32 +162,51 @@ func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceMod
 }
 
 // read gets the request, first waiting for wait_for when it is set.
-func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) (*unstructured.Unstructured, error) {
-	ns, name, waitFor := m.Namespace.ValueString(), m.Name.ValueString(), m.WaitFor.ValueString()
-	if waitFor == "" {
-		return d.data.Client.GetWhenServed(ctx, gvk, ns, name)
+func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel, diags *diag.Diagnostics) (*unstructured.Unstructured, bool) {
+	cannotRead := fmt.Sprintf("Cannot read %s %s/%s", gvk.Kind, m.Namespace.ValueString(), m.Name.ValueString())
+	if m.WaitFor.ValueString() == "" {
+		obj, err := d.data.Client.GetWhenServed(ctx, gvk, m.Namespace.ValueString(), m.Name.ValueString())
+		if err != nil {
+			diags.AddError(cannotRead, err.Error())
+		}
+		return obj, err == nil
 	}
-	cond := requestCondition(waitFor)
-	var last kratix.Outcome
-	var obj, seen *unstructured.Unstructured
-	var err error
+	res := d.follow(ctx, gvk, m)
+	return res.Object, !reportFollow(res, waitForReport(cannotRead, m.WaitFor.ValueString()), diags)
+}
+
+// follow waits until the request meets wait_for.
+func (d *requestDataSource) follow(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) kratix.FollowResult {
+	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	cond := requestCondition(m.WaitFor.ValueString())
+	var res kratix.FollowResult
 	guard := newScheduleGuard(d.data.Client)
-	unschedulable := guard.run(ctx, func(ctx context.Context) {
-		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-			last, seen = cond(obj), obj
-			guard.observe(obj, last)
-			return last.State != kratix.Waiting, nil
+	res.Undeliverable = guard.run(ctx, func(ctx context.Context) {
+		_, res.Err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
+			res.Last, res.Object = cond(obj), obj
+			guard.observe(obj, res.Last)
+			return res.Last.State != kratix.Waiting, nil
 		})
 	})
-	switch {
-	case unschedulable != "":
-		return nil, fmt.Errorf("the request's configure workflow finished, but it cannot be delivered. %s", unschedulable)
-	case last.State == kratix.Failed:
-		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", kratix.RequestJobLabelsOf(seen), ns)))
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return nil, fmt.Errorf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, last.Summary)
+	return withFailedRun(ctx, d.data.Client, res.Decided(ctx.Err()), "configure", kratix.RequestJobLabelsOf(res.Object), ns)
+}
+
+// waitForReport words how waiting for wait_for ended: every error is
+// one of reading the request (summary).
+func waitForReport(summary, waitFor string) followReport {
+	return followReport{
+		what: summary,
+		undeliverable: func(res kratix.FollowResult) (string, string) {
+			return summary, "the request's configure workflow finished, but it cannot be delivered. " + res.Undeliverable
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			return summary, res.Last.Summary + failedRunText(res)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return summary, fmt.Sprintf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, res.Last.Summary)
+		},
+		errored: func(res kratix.FollowResult) (string, string) { return summary, followErr(res) },
 	}
-	return obj, err
 }
 
 // requestCondition turns wait_for into an evaluator.
