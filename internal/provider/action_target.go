@@ -163,10 +163,11 @@ func resolveTarget(ctx context.Context, data *providerData, m *workflowTargetMod
 
 func resolveObject(ctx context.Context, data *providerData, m *workflowTargetModel, diags *diag.Diagnostics) *workflowTarget {
 	if m.Request == nil {
-		promise := readPromise(ctx, data.Client, m.Promise.ValueString(), path.Root("promise"), diags)
-		if promise == nil {
+		api, ok := readPromise(ctx, data, m.Promise.ValueString(), path.Root("promise"), diags)
+		if !ok {
 			return nil
 		}
+		promise := api.promise
 		t := &workflowTarget{gvk: kratix.PromiseGVK, name: promise.GetName(), obj: promise, isPromise: true, attr: path.Root("promise")}
 		if len(kratix.PipelineNames(promise, "promise", "configure")) == 0 {
 			diags.AddAttributeError(t.attr, "Promise "+t.name+" has no promise configure workflow",
@@ -187,17 +188,17 @@ func resolveRequestTarget(ctx context.Context, data *providerData, r *requestTar
 	}
 	var promise *unstructured.Unstructured
 	if !r.Promise.IsNull() {
-		if promise = readPromise(ctx, data.Client, r.Promise.ValueString(), at.AtName("promise"), diags); promise == nil {
+		api, ok := readPromise(ctx, data, r.Promise.ValueString(), at.AtName("promise"), diags)
+		if !ok {
 			return nil
 		}
-		apiVersion, kind, published := kratix.PromiseAPI(promise)
-		if !published {
+		if promise = api.promise; !api.published {
 			diags.AddAttributeError(at.AtName("promise"), "Promise "+promise.GetName()+" has not published its API",
 				"Kratix has not installed the API of this Promise's requests yet (status.apiVersion and status.kind), so "+
 					"it has no requests to reconcile. Check it with: kubectl describe promise "+promise.GetName())
 			return nil
 		}
-		t.gvk = k8sschema.FromAPIVersionAndKind(apiVersion, kind)
+		t.gvk = api.gvk()
 	} else {
 		t.gvk = k8sschema.FromAPIVersionAndKind(r.APIVersion.ValueString(), r.Kind.ValueString())
 	}
@@ -224,18 +225,19 @@ func resolveRequestTarget(ctx context.Context, data *providerData, r *requestTar
 	return t
 }
 
-// readPromise reads a Promise named in the configuration at attr.
-func readPromise(ctx context.Context, client *kube.Client, name string, attr path.Path, diags *diag.Diagnostics) *unstructured.Unstructured {
-	obj, err := client.Get(ctx, kratix.PromiseGVK, "", name)
+// readPromise reads a Promise named in the configuration at attr, with
+// the API of its requests.
+func readPromise(ctx context.Context, data *providerData, name string, attr path.Path, diags *diag.Diagnostics) (promiseRequestAPI, bool) {
+	api, err := requestAPI(ctx, data, name, apiLookup{mode: apiRead})
 	switch {
 	case kube.IsNotFound(err):
-		diags.AddAttributeError(attr, "No Promise named "+name, "Check "+attr.String()+". "+promiseNameHint(ctx, client, name))
-		return nil
+		diags.AddAttributeError(attr, "No Promise named "+name, "Check "+attr.String()+". "+promiseNameHint(ctx, data.Client, name))
+		return api, false
 	case err != nil:
 		diags.AddError("Cannot read Promise "+name, err.Error())
-		return nil
+		return api, false
 	}
-	return obj
+	return api, true
 }
 
 // followWorkflow waits for the run the action asked for at since,

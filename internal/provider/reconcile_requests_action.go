@@ -129,23 +129,22 @@ func (a *reconcileRequestsAction) Invoke(ctx context.Context, req action.InvokeR
 // requestAPI reads the Promise and the API of its requests, and checks
 // they have a configure workflow to re-run.
 func (a *reconcileRequestsAction) requestAPI(ctx context.Context, name string, diags *diag.Diagnostics) (k8sschema.GroupVersionKind, bool) {
-	promise := readPromise(ctx, a.data.Client, name, path.Root("promise"), diags)
-	if promise == nil {
+	api, ok := readPromise(ctx, a.data, name, path.Root("promise"), diags)
+	if !ok {
 		return k8sschema.GroupVersionKind{}, false
 	}
-	apiVersion, kind, published := kratix.PromiseAPI(promise)
-	if !published {
+	if !api.published {
 		diags.AddAttributeError(path.Root("promise"), "Promise "+name+" has not published its API",
 			"Kratix has not installed the API of this Promise's requests yet, so it has no requests to re-run. "+
 				"Check it with: kubectl describe promise "+name)
 		return k8sschema.GroupVersionKind{}, false
 	}
-	if len(kratix.PipelineNames(promise, "resource", "configure")) == 0 {
+	if len(kratix.PipelineNames(api.promise, "resource", "configure")) == 0 {
 		diags.AddAttributeError(path.Root("promise"), "The requests of Promise "+name+" have no configure workflow",
 			"The Promise's spec.workflows.resource.configure is empty, so Kratix has no workflow to re-run for its requests.")
 		return k8sschema.GroupVersionKind{}, false
 	}
-	return k8sschema.FromAPIVersionAndKind(apiVersion, kind), true
+	return api.gvk(), true
 }
 
 // rerunProgressLine is one progress message: the counts, and the first

@@ -144,19 +144,19 @@ func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
+// resolve gives the request's API: the configured one, or its Promise's.
 func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceModel) (k8sschema.GroupVersionKind, error) {
 	if !m.Promise.IsNull() {
-		obj, err := d.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+		// Before Kratix publishes the API, the request can exist already
+		// under the API spec.api names.
+		api, err := requestAPI(ctx, d.data, m.Promise.ValueString(), apiLookup{mode: apiNow})
 		if err != nil {
 			return k8sschema.GroupVersionKind{}, err
 		}
-		// Before Kratix publishes the API, the request can exist already
-		// under the API spec.api names.
-		apiVersion, kind, _ := kratix.PromiseAPI(obj)
-		if kind == "" {
-			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty) and its spec.api names no group, kind and storage version", obj.GetName())
+		if api.kind == "" {
+			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty) and its spec.api names no group, kind and storage version", m.Promise.ValueString())
 		}
-		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+		m.APIVersion, m.Kind = types.StringValue(api.apiVersion), types.StringValue(api.kind)
 	}
 	return k8sschema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString()), nil
 }

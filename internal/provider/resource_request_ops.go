@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -177,11 +176,11 @@ func configureReport(plan *resourceRequestModel, watch *kratix.RequestWatch, cre
 // the same apply to publish its API and for that API to be served.
 func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceRequestModel) (schema.GroupVersionKind, error) {
 	if !m.Promise.IsNull() && (m.Kind.IsUnknown() || m.Kind.IsNull() || m.APIVersion.IsUnknown() || m.APIVersion.IsNull()) {
-		apiVersion, kind, err := r.promiseAPI(ctx, m.Promise.ValueString())
+		api, err := requestAPI(ctx, r.data, m.Promise.ValueString(), apiLookup{mode: apiAwait})
 		if err != nil {
 			return schema.GroupVersionKind{}, err
 		}
-		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+		m.APIVersion, m.Kind = types.StringValue(api.apiVersion), types.StringValue(api.kind)
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	if _, err := r.data.Client.WaitForKind(ctx, gvk); err != nil {
@@ -190,76 +189,6 @@ func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceReq
 	}
 	m.ID = types.StringValue(requestID(m))
 	return gvk, nil
-}
-
-// promiseAPI is the API a Promise's requests use, shared through the
-// per-process cache, so an apply of N requests reads the Promise once
-// instead of N times.
-func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
-		apiVersion, kind, err := r.waitForPromiseAPI(ctx, promise)
-		return promiseAPIVersionKind{apiVersion, kind}, err
-	})
-	return api.apiVersion, api.kind, err
-}
-
-// waitForPromiseAPI waits, within the create timeout, until the Promise
-// publishes its API (status.apiVersion and status.kind): a Promise created
-// in the same apply, or one Kratix is still setting up, which it publishes
-// a moment after installing the Promise's CRD.
-func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	if err := r.awaitPromise(ctx, promise); err != nil {
-		return "", "", err
-	}
-	last := "the Promise could not be read"
-	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
-		if obj == nil {
-			last = "the Promise does not exist"
-			return false, nil
-		}
-		var published bool
-		apiVersion, kind, published = kratix.PromiseAPI(obj)
-		last = promiseAPIProgress(obj)
-		return published, nil
-	})
-	if err != nil {
-		return "", "", fmt.Errorf("promise %q has not published the API its requests use (status.apiVersion and status.kind) "+
-			"in time: %s.\n\nKratix publishes it once it has installed the Promise's API. Check the Promise with: kubectl "+
-			"describe promise %s\nRaise timeouts.create if Kratix is only slow. (%w)", promise, last, promise, err)
-	}
-	return apiVersion, kind, nil
-}
-
-// promiseGrace is how long an apply waits for a request's Promise to
-// appear (one created in the same apply that the request does not
-// reference) before it fails: a misspelt name fails in seconds, not at the
-// end of the create timeout.
-var promiseGrace = 20 * time.Second
-
-// awaitPromise waits, within promiseGrace, until the Promise exists.
-func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise string) error {
-	graceCtx, cancel := context.WithTimeout(ctx, promiseGrace)
-	defer cancel()
-	_, err := r.data.Client.WaitFor(graceCtx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
-		return obj != nil, nil
-	})
-	if err == nil || ctx.Err() != nil || graceCtx.Err() == nil {
-		return err
-	}
-	return fmt.Errorf("no Promise named %q exists: the apply waited %s for one created in the same apply. %s\n\n"+
-		"Check the promise attribute. If this configuration creates the Promise, refer to it (promise = "+
-		"kratix_promise.NAME.name) so that Terraform creates the Promise first", promise, promiseGrace, promiseNameHint(ctx, r.data.Client, promise))
-}
-
-// promiseAPIProgress says why a Promise has not published its API yet.
-func promiseAPIProgress(obj *unstructured.Unstructured) string {
-	if obj.GetLabels()[kratix.LabelPaused] == "true" {
-		return "its reconciliation is paused (label " + kratix.LabelPaused + "=true)"
-	}
-	if c, ok := kratix.FindCondition(obj, kratix.CondAvailable); ok && c.IsFalse() {
-		return fmt.Sprintf("Kratix has not published it yet; the Promise is Available=False (%s): %s", c.Reason, c.Message)
-	}
-	return "Kratix has not published it yet"
 }
 
 // readCurrent reads the request for a refresh or an import. It reports the
@@ -274,7 +203,7 @@ func promiseAPIProgress(obj *unstructured.Unstructured) string {
 // requests' api_version with it.
 func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRequestModel) (obj *unstructured.Unstructured, gone string, err error) {
 	if !m.Promise.IsNull() {
-		api, err := r.currentPromiseAPI(ctx, m.Promise.ValueString(), 0)
+		api, err := requestAPI(ctx, r.data, m.Promise.ValueString(), apiLookup{mode: apiNow})
 		switch {
 		case isNotFound(err):
 			return nil, fmt.Sprintf("its Promise %q no longer exists", m.Promise.ValueString()), nil
@@ -301,40 +230,6 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 	}
 	return obj, "", err
 }
-
-// currentPromiseAPI is the API the Promise publishes now, without waiting
-// for it, shared through the per-process cache. A Promise that has not
-// published its API yet gives the API its spec.api says Kratix will publish
-// (its requests can exist already), or an empty answer, not an error. A
-// readTimeout above zero bounds each read of the Promise (not the wait for
-// a read another caller is running).
-func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string, readTimeout time.Duration) (promiseAPIVersionKind, error) {
-	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
-		if readTimeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, readTimeout)
-			defer cancel()
-		}
-		obj, err := r.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", promise)
-		if err != nil {
-			return promiseAPIVersionKind{}, err
-		}
-		apiVersion, kind, published := kratix.PromiseAPI(obj)
-		if !published {
-			return promiseAPIVersionKind{apiVersion, kind}, errPromiseAPIUnpublished
-		}
-		return promiseAPIVersionKind{apiVersion, kind}, nil
-	})
-	if errors.Is(err, errPromiseAPIUnpublished) {
-		tflog.Debug(ctx, "the Promise has not published its API yet; reading its request under the API its spec.api names", map[string]any{"promise": promise, "apiVersion": api.apiVersion, "kind": api.kind})
-		return api, nil
-	}
-	return api, err
-}
-
-// errPromiseAPIUnpublished keeps an API the Promise has not published yet
-// out of the cache.
-var errPromiseAPIUnpublished = errors.New("the Promise has not published its API yet")
 
 // fillFromObject copies what the cluster says into the model. Spec, labels
 // and annotations are projected onto the fields the configuration manages.
