@@ -49,10 +49,11 @@ func realImportIgnore(attrs ...string) []string {
 // real Kratix also writes status.lastSuccessfulConfigureWorkflowTime in a
 // reconcile after the one that completes the workflow, and Kratix 2026
 // status.promiseVersion and status.resourceBindingVersion (after the
-// workflow, DynamicResourceRequestController.updatePromiseVersionStatus).
+// workflow, DynamicResourceRequestController.updatePromiseVersionStatus),
+// so an unset promise_version is read a moment later too.
 func realRequestImportIgnore() []string {
 	return realImportIgnore("conditions", "status.%", "status.lastSuccessfulConfigureWorkflowTime",
-		"status.promiseVersion", "status.resourceBindingVersion")
+		"status.promiseVersion", "status.resourceBindingVersion", "promise_version")
 }
 
 // expectWorkflows checks the per-pipeline workflows map, which the served

@@ -236,7 +236,7 @@ func planRunningVersion(ctx context.Context, req resource.ModifyPlanRequest, res
 	var configured, running types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("promise_version"), &configured)...)
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("promise_version"), &running)...)
-	if resp.Diagnostics.HasError() || !configured.IsNull() || running.IsNull() {
+	if resp.Diagnostics.HasError() || !configured.IsNull() {
 		return
 	}
 	for _, name := range []string{"promise", "name", "namespace", "spec", "labels", "annotations"} {
