@@ -17,8 +17,6 @@ import (
 var ResourceBindingGVK = gvk("ResourceBinding")
 
 const (
-	// VersionLatest is a binding's spec.version that follows the latest revision.
-	VersionLatest = "latest"
 	// VersionNotSet is the revision version of a Promise without a version label.
 	VersionNotSet = "not-set"
 	// CondUpgradeSucceeded is the binding's verdict on its last upgrade.

@@ -26,7 +26,6 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 		return
 	}
 	planWorkflowRerun(ctx, req, resp, requestOutcomeUnknown())
-	planRunningVersion(ctx, req, resp)
 	// Attribute by attribute, not the whole model: this runs for every
 	// request on every plan, and a full Get and Set walks the whole state.
 	var plan resourceRequestModel

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -223,39 +221,6 @@ func (r *resourceRequestResource) awaitUpgrade(ctx context.Context, plan *resour
 		diags.Append(state.SetAttribute(ctx, path.Root("promise_version"), types.StringValue(applied))...)
 	}
 	return reportFollow(res, upgradeReport(plan, version, applied), diags)
-}
-
-// planRunningVersion plans an unset promise_version as the version the
-// request runs when the apply re-runs nothing (a timeouts-only change,
-// say); when it writes the request or re-runs its workflow, the version is
-// known after apply: Kratix may then run it at a newer latest version.
-func planRunningVersion(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || flagWorkflowPending.get(ctx, req.Private, &resp.Diagnostics) {
-		return
-	}
-	var configured, running types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("promise_version"), &configured)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("promise_version"), &running)...)
-	if resp.Diagnostics.HasError() || !configured.IsNull() {
-		return
-	}
-	for _, name := range []string{"promise", "name", "namespace", "spec", "labels", "annotations"} {
-		planned, prior := attributeValue(ctx, resp.Plan, name, &resp.Diagnostics), attributeValue(ctx, req.State, name, &resp.Diagnostics)
-		if resp.Diagnostics.HasError() || !planned.Equal(prior) {
-			tflog.Debug(ctx, "promise_version known after apply: the request changes", map[string]any{"attribute": name})
-			return
-		}
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("promise_version"), running)...)
-}
-
-// attributeValue reads one top-level attribute as its framework value.
-func attributeValue(ctx context.Context, from interface {
-	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-}, name string, diags *diag.Diagnostics) attr.Value {
-	var v attr.Value
-	diags.Append(from.GetAttribute(ctx, path.Root(name), &v)...)
-	return v
 }
 
 // capitalized starts an error's text with a capital, to open a diagnostic.
