@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Runs the acceptance tests in both platform modes at once: every package
+# Runs the acceptance tests in every platform mode at once: every package
 # against the Kratix emulator, and the provider's tests against the real
-# Kratix controller. The real pass is the longest part of `make test`: its
-# tests wait mostly on Kratix (requeues and pipeline Jobs), not on the CPU,
-# but they need the platform's and Kratix's binaries, which a cold cache
-# builds first (side by side, about 15 minutes on 2 cores). So those builds
-# run first, alone, then the real pass starts in the background and
-# everything else runs alongside it: the make targets given after the
-# timeouts (make test passes the static checks), then the emulator pass.
-# (Run beside the other builds, the real pass's builds took 32 minutes on a
-# cold machine, and the whole run more than 90.) The real pass's output is
-# printed after the emulator pass's; the exit code is non-zero when anything
-# failed.
+# Kratix controller: the one the Go module proxy serves and, when
+# KRATIX_SOURCE_DIR names a Kratix checkout, that one too (a "pass" each).
+#
+# A real-Kratix pass waits on Kratix (requeues, pipeline Jobs) far more than
+# on the CPU (about a quarter of one core), so each runs as
+# KRATIX_REAL_SHARDS processes (default 3), each with its own platform in
+# its own network namespace (Kratix's webhook port, 9443, is fixed, so it
+# is one per namespace) and its share of the tests: the top-level tests
+# dealt out in turn, and every N-th corpus entry (KRATIX_TEST_SHARD). A
+# namespace has no network, so everything the shards need is built first:
+# the platform's and Kratix's binaries, the current Terraform, and the test
+# binary. Then the shards start in the background and everything else runs
+# alongside: the make targets given after the timeouts (make test passes the
+# static checks), then the emulator pass. The shards' output is printed
+# after the emulator pass's, then each pass's wall time and slowest tests;
+# the exit code is non-zero when anything failed.
 #
 # Usage: scripts/testacc.sh GOTESTSUM EMULATOR_TIMEOUT REAL_TIMEOUT [MAKE_TARGET...]
 set -uo pipefail
@@ -19,60 +24,102 @@ gotestsum=$1
 emulator_timeout=$2
 real_timeout=$3
 shift 3
-log=$(mktemp)
-timings=$(mktemp -d)
-trap 'rm -rf "$log" "$timings"' EXIT
-
-# Each pass keeps its tests' pass/skip/fail events, so that the end of the
-# output can list its slowest tests.
-run() {
-	local mode=$1 timeout=$2
-	shift 2
-	KRATIX_PLATFORM_MODE=$mode TF_ACC=1 "$gotestsum" --format pkgname-and-test-fails --format-icons text \
-		--jsonfile-timing-events "$timings/$mode.json" -- -count=1 -timeout "$timeout" "$@"
-}
-
-slowest() {
-	echo "== the 15 slowest tests of the $1 pass"
-	"$gotestsum" tool slowest --jsonfile "$timings/$1.json" --num 15
-}
-
+shards=${KRATIX_REAL_SHARDS:-3}
+source_dir=${KRATIX_SOURCE_DIR:-}
+unset KRATIX_SOURCE_DIR # each pass sets its own
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 started=$SECONDS
-echo "== the platform's and Kratix's binaries for the real-Kratix pass (once into the cache; about 15 minutes cold)"
-KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build ||
-	echo "== building them failed; the real-Kratix pass tries again and reports why"
-echo "== acceptance tests of the provider against the real Kratix controller: started now, reported at the end"
-# Its own session, so that a failed check can stop it with its children.
-export gotestsum real_timeout timings
-setsid bash -c "$(declare -f run); run real \"\$real_timeout\" ./internal/provider/" >"$log" 2>&1 &
-real_pid=$!
+
+passes=(served)
+[ -n "$source_dir" ] && passes+=(source)
+
+kratix_source() { # the KRATIX_SOURCE_DIR of a pass
+	[ "$1" = source ] && echo "$source_dir"
+}
+
+echo "== the binaries of the real-Kratix passes (once into the cache; about 25 minutes cold, 8 more for a Kratix checkout)"
+for pass in "${passes[@]}"; do
+	KRATIX_SOURCE_DIR=$(kratix_source "$pass") KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build ||
+		echo "== building them for the $pass pass failed; its tests say why"
+done
+# Tests in every pass use the current Terraform (a cold build takes minutes
+# and 1.5 GB of memory); the shards cannot build it without a network.
+echo "== the current Terraform for tests of Terraform 1.14+ features (built once into the cache)"
+scripts/terraform-current.sh ||
+	echo "== building the current Terraform failed; the tests that need it say why"
+go test -c -o "$work/provider.test" ./internal/provider/ || exit 1
+if ! unshare -n true 2>/dev/null && ! unshare -rn true 2>/dev/null; then
+	echo "== the real-Kratix passes need network namespaces (unshare -n as root, or unshare -rn with user namespaces)"
+	exit 1
+fi
+
+# The -test.run pattern of shard $1: every N-th top-level test, and
+# TestAccCorpus, whose entries KRATIX_TEST_SHARD splits.
+(cd internal/provider && "$work/provider.test" -test.list '.*') | grep '^Test' | grep -vx TestAccCorpus >"$work/tests"
+shard_pattern() {
+	awk -v n="$shards" -v i="$1" '(NR - 1) % n == i' "$work/tests" | { tr '\n' '|'; echo TestAccCorpus; } | sed 's/^/^(/; s/$/)$/'
+}
+
+echo "== real-Kratix passes (${passes[*]}), $shards shards each: started now, reported at the end"
+pids=()
+for pass in "${passes[@]}"; do
+	for ((i = 0; i < shards; i++)); do
+		# Each in its own session, so that a failed check can stop it with its children.
+		KRATIX_SOURCE_DIR=$(kratix_source "$pass") GOTESTSUM=$gotestsum setsid scripts/real-shard.sh "$work/provider.test" \
+			"$(shard_pattern "$i")" "$i/$shards" "$real_timeout" "$work/timing-$pass-$i.json" "$work/wall-$pass-$i" \
+			>"$work/log-$pass-$i" 2>&1 &
+		pids+=($!)
+	done
+done
+
+stop_real() {
+	for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+	wait
+}
 
 if [ $# -gt 0 ]; then
 	echo "== make $*"
 	if ! make --no-print-directory "$@"; then
-		echo "== make $* failed after $((SECONDS - started)) s; stopping the real-Kratix pass"
-		kill -TERM -- "-$real_pid" 2>/dev/null
-		wait "$real_pid"
+		echo "== make $* failed after $((SECONDS - started)) s; stopping the real-Kratix passes"
+		stop_real
 		exit 1
 	fi
 fi
 
-# Tests in both passes use the current Terraform (a cold build takes
-# minutes and 1.5 GB of memory): building it before the emulator pass
-# starts keeps that out of its test timeouts. When the build fails, the
-# tests that need it say why.
-echo "== the current Terraform for tests of Terraform 1.14+ features (built once into the cache)"
-scripts/terraform-current.sh ||
-	echo "== building the current Terraform failed; the tests that need it report why"
 echo "== acceptance tests against the Kratix emulator ($((SECONDS - started)) s in)"
-run emulator "$emulator_timeout" -cover ./...
+emulator_start=$SECONDS
+KRATIX_PLATFORM_MODE=emulator TF_ACC=1 "$gotestsum" --format pkgname-and-test-fails --format-icons text \
+	--jsonfile-timing-events "$work/timing-emulator.json" -- -count=1 -timeout "$emulator_timeout" -cover ./...
 emulator_rc=$?
-echo "== emulator pass done after $((SECONDS - started)) s; waiting for the real-Kratix pass"
-wait "$real_pid"
-real_rc=$?
-echo "== acceptance tests of the provider against the real Kratix controller ($((SECONDS - started)) s in all)"
-cat "$log"
-slowest emulator
-slowest real
-echo "== emulator pass: exit $emulator_rc; real-Kratix pass: exit $real_rc"
+emulator_wall=$((SECONDS - emulator_start))
+echo "== emulator pass done in ${emulator_wall} s ($((SECONDS - started)) s in); waiting for the real-Kratix passes"
+
+real_rc=0
+k=0
+for pass in "${passes[@]}"; do
+	for ((i = 0; i < shards; i++)); do
+		wait "${pids[$k]}" || real_rc=1
+		k=$((k + 1))
+	done
+done
+echo "== real-Kratix passes done ($((SECONDS - started)) s in all)"
+for pass in "${passes[@]}"; do
+	for ((i = 0; i < shards; i++)); do
+		echo "== real-Kratix pass $pass, shard $i/$shards"
+		cat "$work/log-$pass-$i"
+	done
+done
+
+echo "== wall time of each pass"
+echo "emulator: ${emulator_wall} s"
+for pass in "${passes[@]}"; do
+	echo "real, $pass Kratix $(kratix_source "$pass"): its $shards shards took $(cat "$work"/wall-"$pass"-* 2>/dev/null | sort -n | tr '\n' ' ')s"
+done
+for pass in emulator "${passes[@]}"; do
+	echo "== the 15 slowest tests of the $pass pass"
+	cat "$work"/timing-"$pass"*.json >"$work/all-$pass.json"
+	"$gotestsum" tool slowest --jsonfile "$work/all-$pass.json" --num 15
+done
+echo "== emulator pass: exit $emulator_rc; real-Kratix passes: exit $real_rc"
 [ "$emulator_rc" -eq 0 ] && [ "$real_rc" -eq 0 ]

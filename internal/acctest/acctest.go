@@ -7,8 +7,11 @@
 // here: package emulator, in-process) or "real" (Kratix's own controller
 // manager built from the pinned module, with package podrunner running its
 // pipeline pods). Only one real-mode platform runs on a machine at a time;
-// others wait for it. Tests that cannot pass against the Kratix version the
-// Go module proxy serves call SkipInRealMode with one of the listed reasons.
+// others wait for it. The real Kratix is the one the Go module proxy serves
+// (main of 2025-09) or, with KRATIX_SOURCE_DIR, a Kratix 2026 checkout;
+// Env.Kratix says which. Tests that cannot pass against a real Kratix call
+// SkipInRealMode, or SkipInRealModeWithoutKratix2026 when only Kratix
+// before 2026 lacks what they need, with one of the listed reasons.
 //
 // Set TF_ACC=1 to run acceptance tests. To run them against an existing
 // cluster instead of the local platform, set KRATIX_ACC_KUBECONFIG to its
@@ -51,6 +54,7 @@ type Env struct {
 	Existing bool
 	// Mode is what plays Kratix on the local platform.
 	Mode   platform.Mode
+	kratix Kratix
 	config *rest.Config
 	stores *storeserver.Servers
 }
@@ -108,11 +112,18 @@ func startLocal(ctx context.Context) (func(), error) {
 		AdminToken: p.AdminToken, LimitedToken: p.LimitedToken, LimitedUser: p.LimitedUser, config: withWebhookRetry(p.AdminConfig()),
 		Mode: mode, stores: kratix.Stores,
 	}
+	if mode == platform.ModeReal {
+		if current.kratix, err = detectKratix(current.config); err != nil {
+			kratix.Stop()
+			_ = p.Stop()
+			return nil, err
+		}
+	}
 	which := ""
 	if p.Kratix != nil {
 		which = " (Kratix from " + p.Kratix.ModuleDir + ")"
 	}
-	logf("Kratix mode: %s%s; Git server %s, S3 server %s", mode, which, kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint())
+	logf("Kratix mode: %s%s, %s; Git server %s, S3 server %s", mode, which, current.Kratix(), kratix.Stores.Git.URL(""), kratix.Stores.S3.Endpoint())
 	return func() {
 		kratix.Stop()
 		if err := p.Stop(); err != nil {

@@ -130,80 +130,132 @@
 //
 // The acceptance tests also run against the real Kratix controller
 // (package platform, ModeReal, with package podrunner running its pipeline
-// pods). The Go module proxy serves one Kratix version, main of 2025-09-23,
-// a year older than the Kratix this emulator follows, so some differences
-// are version differences: the provider must work with both. What the tests
-// found, and what was done (the test helpers are in
-// internal/provider/realmode_test.go, the skip reasons in
-// internal/acctest/realmode.go):
+// pods), in two versions: the one the Go module proxy serves, main of
+// 2025-09-23, a year older than the Kratix this emulator follows, and Kratix
+// main of 2026-08-21 (KRATIX_SOURCE_DIR), the version this emulator follows.
+// Some differences are version differences: the provider must work with
+// all. What the tests found, and what was done (the test helpers are in
+// internal/provider/realmode_test.go, with a column per Kratix in byKratix;
+// the skip reasons in internal/acctest/realmode.go):
 //
-//	What                         Emulator (2026-08)            Served Kratix (2025-09)          Kind                What was done
-//	status.kratix                per-pipeline workflow status  not published                    version difference  workflows is empty in real mode (expectWorkflows), and a
-//	                                                                                                                timeout cannot name the running pipeline (errorByMode)
-//	Promise status.message       the pipeline's message kept   no such field: pruned            version difference  message is "" in real mode (expectPromiseMessage)
-//	failed pipeline's message    in the Job's Failed condition only in the pod's container      emulator mistake    the provider reads the failed Pod's container status (name,
-//	                                                           status; the Job says the backoff                     exit code, termination message), else the Job's message, so
-//	                                                           limit was reached                                    one expectation holds in both modes
-//	BucketStateStore             spec.useDualStack declared    not in the CRD: every apply of   provider bug        fixed: the provider sends the field only when true
-//	  spec.useDualStack                                        the provider failed
-//	status.kind/apiVersion       published with the CRD        published a moment after the     emulator timing     provider bug, fixed: until then the provider reads requests
-//	                                                           CRD, so a request can exist                          under the API spec.api names, and a create waits for it;
-//	                                                           before its Promise publishes                         TestAccResourceRequest_promiseAPINotPublishedYet holds a
-//	                                                                                                                Promise there (paused, fields removed) in both modes
-//	status after the apply       settles with the workflow     WorksSucceeded keeps following   emulator timing     imports ignore conditions (and a request's
-//	                                                           the Works' scheduling; a later                       lastSuccessfulConfigureWorkflowTime) in real mode
-//	                                                           reconcile adds a request's                           (realImportIgnore, realRequestImportIgnore)
-//	                                                           lastSuccessfulConfigureWorkflowTime
-//	Promise status               Available once its workflow   Unavailable at the start of      version difference  a Promise the apply did not change may read either in real
-//	                             is done                       every reconcile, Available at                        mode (expectSettledPromiseStatus)
-//	                                                           its end
-//	a Promise's API version      requests follow the served    the request controller keeps     version difference  TestAccResourceRequest_followsPromiseAPIVersion skips in
-//	  moves                      version                       watching the first version and                       real mode (RealWatchesFirstAPIVersion)
-//	                                                           stops reconciling when it is no
-//	                                                           longer served
-//	workflows.config.            declared                      not in the Promise CRD           version difference  TestAccPromise_workflowConfigDrift skips in real mode
-//	  reconciliationInterval                                                                                        (RealNoReconciliationInterval)
-//	Promise admission            no webhooks                   the mutating webhook round-trips provider bug        fixed: an import leaves out the empty workflows objects
-//	                                                           the Promise through Kratix's Go                      this provider did not write; the import tests add them as
-//	                                                           types, adding empty workflows                        the webhook would (addWebhookEmpties)
-//	                                                           objects the configuration lacks
-//	Promise validation           no webhooks: a pipeline with  the validating webhook builds    emulator mistake    the corpus test expects the webhook's rejection of
-//	                             an invalid Job spec is        the Jobs and rejects the Promise                     workshop-app-promise in real mode (realWebhookRejections);
-//	                             accepted                      (secretKeyRef without a key)                         the provider called the denial an RBAC refusal (provider
-//	                                                                                                                bug, fixed: the error names the webhook and what it said)
-//	state store / Destination    SecretNotFound (store),       ErrorInitialisingWriter (store), version difference  tests expect each mode's reason (byMode, stringByMode); the
-//	  failure reasons            StateStoreNotFound and        StateStoreWriteFailed with the                       provider's advice reads the served Kratix's message (a
-//	                             StateStoreNotReady (Destina-  client's error ("... not found")                     missing store or Secret), so it says the same in both modes
-//	                             tion)                         (Destination)
-//	Destination reason without   DestinationReady              ReconciledSuccessfully           version difference  expected by mode (stringByMode)
-//	  test documents
-//	an Event per Destination     recorded (as Kratix 2026)     only when the Ready condition     version difference  after an update the provider waits for the Event where Kratix
-//	  reconcile                                                changes                                              serves PromiseRevisions, else for 2 s of quiet; TestAccDestina-
-//	                                                                                                                tion_updateWaitsForItsReconcile skips against 2025-09
-//	stores over SSH, GitHub App  Ready without contacting the  no SSH server here; no           local platform gap  the SSH step of the write-only credentials test skips in real
-//	                             host                          githubApp in the CRD                                 mode; TestAccStateStore_credentialsNeverStored leaves the
-//	                                                                                                                GitHub App store out
-//	the manager's TMPDIR         n/a                           the git writer removes TMPDIR    Kratix bug          the platform runs the manager without capabilities, TMPDIR
-//	                                                           itself after each write                              in a read-only directory (see platform.managerTmpDir)
-//	workflow-control suspend     KRATIX_EMULATOR_SUSPEND       ignored (no workflow-control)    version difference  the pod runner still writes workflow-control.yaml
-//	PromiseRevision,             created                       do not exist (added 2025-11)     version difference  no provider test depends on them
-//	  ResourceBinding
-//	pipeline Job backoffLimit    fails on the first failure    API default 6 (minutes of        configuration       real mode sets workflows.jobOptions.defaultBackoffLimit: 0
-//	                                                           back-off)                                            in the kratix-platform-system/kratix ConfigMap
-//	a request's WorksSucceeded   read from its Works in the    read in the request's namespace  Kratix bug          the provider's delivery check lists the Works where Kratix
-//	  with a pipelineNamespace   pipelineNamespace, where      (DynamicResourceRequest-                             writes them; TestAccResourceRequest_unschedulableInPipeline-
-//	                             Kratix writes them            Controller.getWorksStatus): no                       Namespace skips in real mode (RealWorksSucceededInRequest-
-//	                                                           Works there, so True before they                     Namespace)
-//	                                                           are scheduled (a later Kratix
-//	                                                           too)
-//	a placement's write to a     counted written once the      WorkPlacement WriteSucceeded=    not emulated        no provider test depends on it; scheduling itself agrees: any
-//	  store that refuses it      Destination is Ready          False, Work Ready=False                              matching Destination, Ready or not, and the Promise's
-//	                                                           (Failing), request WorksFailing                      selectors win over a pipeline's (scheduler_integration_test.go)
-//	                                                           (WorkReconciler.updateWork-
-//	                                                           Status)
-//	admission webhooks during    always up (none)              cmd/main.go restarts its         not emulated        the provider retries a 500 from the API server; the tests'
-//	  a manager restart                                        manager in-process two minutes                       own writes re-send a request refused for an unreachable
-//	                                                           after a Promise's API changes;                       webhook (acctest.webhookRetryTransport); the emulator does
-//	                                                           its webhook server on 9443 is                        not model the outage
-//	                                                           down for a moment
+//	What                   Emulator (2026-08)      Served Kratix (2025-09)  Kratix 2026 (08-21)      Kind               What was done
+//	status.kratix          per-pipeline workflow   not published            published, as the        version difference workflows is empty against the served Kratix
+//	                       status                                           emulator                                    (expectWorkflows), and a timeout cannot name the running
+//	                                                                                                                    pipeline there (errorByMode)
+//	Promise status.message the pipeline's message  no such field: pruned    kept, as the emulator    version difference message is "" against the served Kratix
+//	                       kept                                                                                         (expectPromiseMessage)
+//	a request's            "Resource requested"    "Resource requested"     "Resource requested",    stand-in timing    the pod runner ran pods at once, before "Pending" was
+//	status.message after                           ("Pending" set before    but "Pending" is set                        written, so the status-writer left the message empty;
+//	its workflow                                   the Job is created)      1.1s after the Job is                       pods now start after podrunner.DefaultStartDelay, as a
+//	                                                                        created                                     kubelet's would
+//	failed pipeline's      in the Job's Failed     only in the pod's        as the served Kratix     emulator mistake   the provider reads the failed Pod's container status
+//	message                condition               container status; the                                                (name, exit code, termination message), else the Job's
+//	                                               Job says the backoff                                                 message, so one expectation holds in all modes
+//	                                               limit was reached
+//	BucketStateStore       declared                not in the CRD: every    declared                 provider bug       fixed: the provider sends the field only when true
+//	spec.useDualStack                              apply of the provider
+//	                                               failed
+//	status.kind/apiVersion published with the CRD  published a moment after as the served Kratix     emulator timing    provider bug, fixed: until then the provider reads
+//	                                               the CRD, so a request                                                requests under the API spec.api names, and a create
+//	                                               can exist before its                                                 waits for it;
+//	                                               Promise publishes                                                    TestAccResourceRequest_promiseAPINotPublishedYet holds a
+//	                                                                                                                    Promise there (paused, fields removed) in all modes
+//	status after the apply settles with the        WorksSucceeded keeps     as the served Kratix     emulator timing    imports ignore conditions (and a request's
+//	                       workflow                following the Works'                                                 lastSuccessfulConfigureWorkflowTime) in real mode
+//	                                               scheduling; a later                                                  (realImportIgnore, realRequestImportIgnore)
+//	                                               reconcile adds a
+//	                                               request's
+//	                                               lastSuccessful-
+//	                                               ConfigureWorkflowTime
+//	Promise status         Available once its      Unavailable at the start as the served Kratix     version difference a Promise the apply did not change may read either in
+//	                       workflow is done        of every reconcile,      (Reconcile still starts                     real mode (expectSettledPromiseStatus)
+//	                                               Available at its end     by setting Unavailable)
+//	a Promise's API        requests follow the     the request controller   requests follow the      version difference TestAccResourceRequest_followsPromiseAPIVersion skips
+//	version moves          served version          keeps watching the first served version                              against the served Kratix only
+//	                                               version and stops                                                    (RealWatchesFirstAPIVersion)
+//	                                               reconciling when it is
+//	                                               no longer served
+//	workflows.config.      declared, kept as       not in the Promise CRD   declared; the manager's  version difference TestAccPromise_workflowConfigDrift and _manifest skip
+//	reconciliationInterval written                                          first Update of the                         against the served Kratix only
+//	                                                                        typed Promise writes it                     (RealNoReconciliationInterval); provider bug, fixed: a
+//	                                                                        back as metav1.Duration                     refresh keeps the configured spelling of the same
+//	                                                                        spells it (1h0m0s)                          duration (an import reads Kratix's)
+//	Promise admission      no webhooks             the mutating webhook     no patch at admission    provider bug /     fixed: an import leaves out the empty workflows objects
+//	                                               round-trips the Promise  (controller-runtime 0.24 version difference this provider did not write; the import tests add them
+//	                                               through Kratix's Go      skips it when the                           as the webhook would (addWebhookEmpties);
+//	                                               types, adding empty      defaulter changes                           TestAccPromise_updateWithNullCreationTimestamp expects
+//	                                               workflows objects the    nothing); the manager's                     generation 2 after the create on Kratix 2026
+//	                                               configuration lacks      first Update adds
+//	                                                                        spec.workflows.config:
+//	                                                                        {}, so a Promise is at
+//	                                                                        generation 2 after its
+//	                                                                        create
+//	Promise validation     no webhooks: a pipeline the validating webhook   as the served Kratix     emulator mistake   the corpus test expects the webhook's rejection of
+//	                       with an invalid Job     builds the Jobs and                                                  workshop-app-promise in real mode
+//	                       spec is accepted        rejects the Promise                                                  (realWebhookRejections); the provider called the denial
+//	                                               (secretKeyRef without a                                              an RBAC refusal (provider bug, fixed: the error names
+//	                                               key)                                                                 the webhook and what it said)
+//	state store /          SecretNotFound (store), ErrorInitialisingWriter  as the emulator          version difference tests expect each Kratix's reason (byKratix,
+//	Destination failure    StateStoreNotFound and  (store),                                                             stringByKratix); the provider's advice reads the served
+//	reasons                StateStoreNotReady      StateStoreWriteFailed                                                Kratix's message (a missing store or Secret), so it says
+//	                       (Destination)           with the client's error                                              the same in all modes
+//	                                               ("... not found")
+//	                                               (Destination)
+//	Destination reason     DestinationReady        ReconciledSuccessfully   DestinationReady         version difference expected by Kratix (stringByKratix)
+//	without test documents
+//	an Event per           recorded (as Kratix     only when the Ready      recorded                 version difference after an update the provider waits for the Event where
+//	Destination reconcile  2026)                   condition changes                                                    Kratix serves PromiseRevisions, else for 2 s of quiet;
+//	                                                                                                                    TestAccDestination_updateWaitsForItsReconcile skips
+//	                                                                                                                    against the served Kratix only
+//	requests re-run after  labelled                labelled                 labelled                 version difference provider bug, fixed: wait_for_requests judged the
+//	a Promise update       manual-reconciliation;  manual-reconciliation;   workflow-run-from-start,                    requests from the zero time, which the label hid on
+//	                       the condition reset     the condition reset      removed a second before                     2025-09; it now dates them from the update and also
+//	                       before the label goes   before the label goes    the condition is reset;                     waits on workflow-run-from-start
+//	                                                                        each request runs the                       (TestAccPromise_waitForRequests)
+//	                                                                        revision its
+//	                                                                        ResourceBinding names
+//	stores over SSH,       Ready without           no SSH server here; no   no SSH server here;      local platform gap the SSH step of the write-only credentials test skips in
+//	GitHub App             contacting the host     githubApp in the CRD     githubApp in the CRD,                       real mode; TestAccStateStore_credentialsNeverStored
+//	                                                                        but no GitHub to reach                      leaves the GitHub App store out in real mode
+//	the manager's TMPDIR   n/a                     the git writer removes   no longer removed        Kratix bug (fixed  the platform runs the manager without capabilities,
+//	                                               TMPDIR itself after each                          in 2026)           TMPDIR in a read-only directory (see
+//	                                               write                                                                platform.managerTmpDir), for both versions
+//	workflow-control       KRATIX_EMULATOR_SUSPEND ignored (no              suspends the workflow    version difference the pod runner writes workflow-control.yaml;
+//	suspend                                        workflow-control)                                                    TestAccActionResumeWorkflow skips against the served
+//	                                                                                                                    Kratix only (RealNoWorkflowControl)
+//	PromiseRevision,       created                 do not exist (added      created                  version difference the harness tells Kratix 2026 by the PromiseRevisions it
+//	ResourceBinding                                2025-11)                                                             serves (acctest.Env.Kratix)
+//	pipeline Job           fails on the first      API default 6 (minutes   as the served Kratix     configuration      real mode sets workflows.jobOptions.defaultBackoffLimit:
+//	backoffLimit           failure                 of back-off)                                                         0 in the kratix-platform-system/kratix ConfigMap
+//	a request's            read from its Works in  read in the request's    as the served Kratix     Kratix bug         the provider's delivery check lists the Works where
+//	WorksSucceeded with a  the pipelineNamespace,  namespace                                                            Kratix writes them;
+//	pipelineNamespace      where Kratix writes     (getWorksStatus): no                                                 TestAccResourceRequest_unschedulableInPipelineNamespace
+//	                       them                    Works there, so True                                                 skips against both real versions
+//	                                               before they are                                                      (RealWorksSucceededInRequestNamespace)
+//	                                               scheduled
+//	a placement's write to counted written once    WorkPlacement            as the served Kratix     not emulated       no provider test depends on it; scheduling itself
+//	a store that refuses   the Destination is      WriteSucceeded=False,                                                agrees: any matching Destination, Ready or not, and the
+//	it                     Ready                   Work Ready=False                                                     Promise's selectors win over a pipeline's
+//	                                               (Failing), request                                                   (scheduler_integration_test.go)
+//	                                               WorksFailing
+//	                                               (updateWorkStatus)
+//	admission webhooks     always up (none)        cmd/main.go restarts its no restart: the manager  not emulated       the provider retries a 500 from the API server; the
+//	during a manager                               manager in-process two   starts once                                 tests' own writes re-send a request refused for an
+//	restart                                        minutes after a                                                      unreachable webhook (acctest.webhookRetryTransport); the
+//	                                               Promise's API changes;                                               emulator does not model the outage
+//	                                               its webhook server on
+//	                                               9443 is down for a
+//	                                               moment
+//
+// Rows where Kratix 2026 does what the emulator does are now differences
+// from the served Kratix only: status.kratix, Promise status.message, the
+// API version a request follows, reconciliationInterval (but for its
+// spelling), the state store and Destination reasons, the Destination
+// Event, workflow-control, PromiseRevisions and ResourceBindings. The rows
+// where the emulator stands alone against both real versions are: the
+// failed pipeline's message, status.kind/apiVersion and the status after
+// the apply (timing), the Promise status during a reconcile, admission
+// webhooks (validation, and Kratix 2026's spec.workflows.config write),
+// stores over SSH, the Job backoffLimit, WorksSucceeded with a
+// pipelineNamespace, and a refused placement write.
 package emulator

@@ -49,8 +49,9 @@ type WorkflowRun struct {
 }
 
 // RunFromJob reads a workflow Job with Kratix's own rules
-// (lib/workflow/reconciler.go): failed when a Failed or Suspended condition
-// is True; succeeded when Complete is True (or, for delete Jobs, a pod
+// (lib/workflow/reconciler.go): failed when a Failed condition is True;
+// superseded when Suspended is (Kratix counts it as finished, and starts a
+// new Job); succeeded when Complete is True (or, for delete Jobs, a pod
 // succeeded); running otherwise.
 func RunFromJob(job *unstructured.Unstructured) WorkflowRun {
 	labels := job.GetLabels()
@@ -71,8 +72,10 @@ func RunFromJob(job *unstructured.Unstructured) WorkflowRun {
 			continue
 		}
 		switch c.Type {
-		case "Failed", "Suspended":
+		case "Failed":
 			run.Phase, run.Message = PhaseFailed, firstNonEmpty(c.Message, c.Reason)
+		case "Suspended":
+			run.Phase, run.Message = PhaseSuperseded, "Kratix stopped this run to start the pipeline again"
 		case "Complete":
 			run.Phase = PhaseSucceeded
 		}

@@ -8,6 +8,7 @@ import "strings"
 var kratixMetadataKeys = map[string]bool{
 	LabelPromiseName:                true,
 	LabelManualReconciliation:       true,
+	LabelWorkflowRunFromStart:       true,
 	LabelWorkflowSuspended:          true,
 	"kratix.io/reconcile-resources": true,
 	// OpenTelemetry trace context, written when Kratix's tracing is on.

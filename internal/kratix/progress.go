@@ -37,6 +37,10 @@ type Outcome struct {
 // Labels Kratix reads from users.
 const (
 	LabelManualReconciliation = "kratix.io/manual-reconciliation"
+	// LabelWorkflowRunFromStart is how Kratix 2026 marks the requests of
+	// an updated Promise for a re-run (it removes it once it has started
+	// the run).
+	LabelWorkflowRunFromStart = "kratix.io/workflow-run-from-start"
 	LabelWorkflowSuspended    = "kratix.io/workflow-suspended"
 	LabelPaused               = "kratix.io/paused"
 )
@@ -85,10 +89,10 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if blocked, ok := blockedSummary(obj); ok {
 		return Outcome{State: Waiting, Summary: blocked}
 	}
-	if w.Rerun && obj.GetLabels()[LabelManualReconciliation] == "true" {
-		// Kratix resets the workflow's condition before it removes the
-		// label, so nothing shown while the label is on is the re-run's.
-		return Outcome{State: Waiting, Summary: "waiting for Kratix to start the re-run (it removes the label " + LabelManualReconciliation + " once it has)"}
+	if label, ok := rerunLabel(obj); w.Rerun && ok {
+		// Kratix starts the re-run when it removes the label, so nothing
+		// shown while the label is on is the re-run's.
+		return Outcome{State: Waiting, Summary: "waiting for Kratix to start the re-run (it removes the label " + label + " once it has)"}
 	}
 	if !configured(obj, w.Generation) || w.Rerun && !w.completedAfterApply(obj) {
 		return Outcome{State: Waiting, Summary: progressSummary(obj)}
@@ -97,6 +101,17 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 		return deliveredOutcome(obj)
 	}
 	return Outcome{State: Done, Summary: "configure workflow completed"}
+}
+
+// rerunLabel returns the label that asks Kratix to re-run the object's
+// workflow, when it is set.
+func rerunLabel(obj *unstructured.Unstructured) (string, bool) {
+	for _, l := range []string{LabelManualReconciliation, LabelWorkflowRunFromStart} {
+		if obj.GetLabels()[l] == "true" {
+			return l, true
+		}
+	}
+	return "", false
 }
 
 // Baseline records the request as it was before the write (or the re-run

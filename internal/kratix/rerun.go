@@ -16,16 +16,20 @@ import (
 // RequestsRerun follows every resource request of a Promise after an update
 // of the Promise's spec, and decides when each has run its configure
 // workflow again. Kratix re-runs them all: its Promise controller labels
-// every request with kratix.io/manual-reconciliation=true and only then
-// sets the Promise's status.observedGeneration (promise_controller.go,
-// reconcileResources and reconcileAllRRs); each request's controller sets
-// ConfigureWorkflowCompleted=False before it removes the label
+// every request and only then sets the Promise's status.observedGeneration
+// (promise_controller.go, reconcileResources and reconcileAllRRs). Kratix
+// 2025-09 labels them kratix.io/manual-reconciliation=true, and each
+// request's controller sets ConfigureWorkflowCompleted=False before it
+// removes the label; Kratix 2026 labels them
+// kratix.io/workflow-run-from-start=true, and removes that label first,
+// creates the Job and only then, a second later, resets the condition
 // (lib/workflow/reconciler.go, createConfigurePipeline). So once the
 // Promise has observed its generation, a request has re-run when the label
 // is gone and a completion newer than the update shows: the rule of
 // RequestWatch with Rerun set. Feed it every listing, in order.
 type RequestsRerun struct {
-	// Since is when the Promise update was applied.
+	// Since is when the Promise update was applied. It may be set after
+	// Baseline, before the first Observe.
 	Since   time.Time
 	watches map[string]*RequestWatch
 }
@@ -45,8 +49,14 @@ func (r *RequestsRerun) watch(obj *unstructured.Unstructured) *RequestWatch {
 	key := obj.GetNamespace() + "/" + obj.GetName()
 	w, ok := r.watches[key]
 	if !ok {
-		w = &RequestWatch{Generation: obj.GetGeneration(), AppliedAt: r.Since, Rerun: true}
+		w = &RequestWatch{Generation: obj.GetGeneration(), Rerun: true}
 		r.watches[key] = w
+	}
+	// A watch made by Baseline, before the update was written, learns
+	// when it was: with no time, the completion from before the update
+	// would count as the re-run's.
+	if w.AppliedAt.IsZero() {
+		w.AppliedAt = r.Since
 	}
 	return w
 }

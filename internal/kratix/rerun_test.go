@@ -74,3 +74,29 @@ func TestRequestsRerunIgnoresOldFailure(t *testing.T) {
 		t.Fatalf("an old failure must leave the request pending: %+v", p)
 	}
 }
+
+// The requests listed before the update (Baseline) are followed from the
+// time the update was written, set afterwards: a completion from before it
+// is not the re-run's, even once Kratix has removed its label (Kratix 2026
+// removes it a second before it resets ConfigureWorkflowCompleted).
+func TestRequestsRerunBaselineBeforeSince(t *testing.T) {
+	before := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", -time.Minute)
+	after := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", 5*time.Second)
+	r := &RequestsRerun{}
+	r.Baseline([]unstructured.Unstructured{rerunRequest("a", nil, before), rerunRequest("b", nil, before)})
+	r.Since = applied
+	p := r.Observe([]unstructured.Unstructured{
+		rerunRequest("a", nil, before),
+		rerunRequest("b", map[string]string{LabelWorkflowRunFromStart: "true"}, before),
+	})
+	if p.Done != 0 || len(p.Pending) != 2 {
+		t.Fatalf("the old completions must leave both requests pending: %+v", p)
+	}
+	if !strings.Contains(p.Pending[1], "default/b: waiting for Kratix to start the re-run (it removes the label "+LabelWorkflowRunFromStart) {
+		t.Errorf("pending b: %q", p.Pending[1])
+	}
+	p = r.Observe([]unstructured.Unstructured{rerunRequest("a", nil, after), rerunRequest("b", nil, after)})
+	if !p.Finished() || p.Done != 2 {
+		t.Fatalf("after the re-runs: %+v", p)
+	}
+}

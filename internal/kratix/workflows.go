@@ -13,6 +13,12 @@ const (
 	PhaseSuspended = "Suspended"
 )
 
+// PhaseSuperseded is a workflow Job Kratix suspended to start the pipeline
+// again: it does so only when an object gets the manual-reconciliation
+// label while its Job runs (lib/workflow/reconciler.go, suspendJob), and
+// then creates a new Job. Not a failure of the pipeline.
+const PhaseSuperseded = "Superseded"
+
 // PipelineStatus is one configure pipeline's progress.
 type PipelineStatus struct {
 	Name               string

@@ -62,11 +62,16 @@
 // # Where it differs from a kubelet
 //
 // Pods are not bound to a node, and no probes, resources, security contexts,
-// image pulls or container restarts happen: a failed container fails the
-// pod at once (phase Failed), which the Job controller counts against the
-// Job's backoffLimit as it would count a restart under restartPolicy
-// OnFailure. Container output goes to files under the runner's work
-// directory, not to the pods/log API; an adapter container that fails gets
-// the tail of its output as termination message (as with
-// terminationMessagePolicy FallbackToLogsOnError).
+// image pulls or container restarts happen. A pod still waits StartDelay
+// (DefaultStartDelay, 2 s) before its first container runs, as a kubelet
+// takes that long at least to create the sandbox and pull the images:
+// Kratix 2026 writes status.message "Pending" only a second after it
+// creates a pipeline's Job, and a pod that finished before that write
+// would leave the message empty (see DefaultStartDelay). No other wait is
+// modelled: a failed container fails the pod at once (phase Failed), which
+// the Job controller counts against the Job's backoffLimit as it would
+// count a restart under restartPolicy OnFailure. Container output goes to
+// files under the runner's work directory, not to the pods/log API; an
+// adapter container that fails gets the tail of its output as termination
+// message (as with terminationMessagePolicy FallbackToLogsOnError).
 package podrunner

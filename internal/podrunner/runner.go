@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,7 +37,22 @@ type Options struct {
 	WorkDir string
 	// Logf receives progress messages; nil discards them.
 	Logf func(format string, args ...any)
+	// StartDelay is how long a pod waits before its first container runs,
+	// as a kubelet takes to create the pod's sandbox and pull its images;
+	// zero means DefaultStartDelay.
+	StartDelay time.Duration
 }
+
+// DefaultStartDelay is the least time a kubelet takes to start a pipeline
+// pod. Kratix relies on it: from 2026 its workflow reconciler
+// (lib/workflow/reconciler.go, createConfigurePipeline) creates the Job,
+// waits 1.1 s (minimumPeriodBetweenCreatingPipelineResources) and only
+// then sets the object's status.message to "Pending", which the
+// status-writer of the last pipeline replaces with "Resource requested" or
+// "Promise configured" (work-creator/lib/status_updater.go,
+// MarkAsCompleted). A pod that ran at once would finish before that write
+// and leave the message empty, which no kubelet does.
+const DefaultStartDelay = 2 * time.Second
 
 // Runner runs the pods of Kratix's pipeline Jobs.
 type Runner struct {
@@ -57,6 +73,9 @@ type Runner struct {
 func New(opts Options) (*Runner, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
+	}
+	if opts.StartDelay == 0 {
+		opts.StartDelay = DefaultStartDelay
 	}
 	tools, err := findSandboxTools()
 	if err != nil {
@@ -149,6 +168,11 @@ func (r *Runner) stopDeleted(obj any) {
 // runPod runs one pod to its end and reports the outcome.
 func (r *Runner) runPod(ctx context.Context, pod *corev1.Pod) {
 	name := pod.Namespace + "/" + pod.Name
+	select { // creating the sandbox and pulling the images
+	case <-ctx.Done():
+		return
+	case <-time.After(r.opts.StartDelay):
+	}
 	started := metav1.Now()
 	dir := filepath.Join(r.opts.WorkDir, "pods", fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID))
 	defer func() { // the logs stay for people to read

@@ -201,7 +201,7 @@ action "kratix_reconcile_requests" "gold" {
 // reports a new suspension, and refuses an object that is not suspended.
 func TestAccActionResumeWorkflow(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoWorkflowControl)
+	harness.SkipInRealModeWithoutKratix2026(t, harness.RealNoWorkflowControl)
 	useCurrentTerraform(t)
 	p := newTestPromise()
 	suspendInput := p.Name + "-suspend"

@@ -109,7 +109,7 @@ func TestAccBucketStateStore_secretNotFound(t *testing.T) {
 			{
 				Config: config,
 				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
-				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
+				ExpectError: wrappedInOrder(byKratix("(SecretNotFound)", "(ErrorInitialisingWriter)", "(SecretNotFound)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
 			{
 				PreConfig: func() {

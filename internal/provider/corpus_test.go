@@ -222,7 +222,17 @@ resource "kratix_resource_request" "this" {
 func TestAccCorpus(t *testing.T) {
 	testAccPreCheck(t)
 	entries := corpusEntries(t)
-	for _, entry := range entries {
+	shard, err := harness.ShardFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shard.Count > 1 {
+		t.Logf("corpus shard %s: every %d-th of the %d entries, from entry %d (%s)", shard, shard.Count, len(entries), shard.Index, harness.EnvShard)
+	}
+	for i, entry := range entries {
+		if !shard.Takes(i) {
+			continue // another shard's process runs it
+		}
 		t.Run(entry.name, func(t *testing.T) {
 			required, dependsOn := requiredPromisesConfig(t, entries, entry.promiseFile)
 			config := harness.Current().ProviderConfig() + required + corpusPromiseConfig("this", entry.promiseFile, dependsOn) + corpusRequestConfig(entry.requestFile)

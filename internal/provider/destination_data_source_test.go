@@ -56,7 +56,7 @@ data "kratix_destinations" "none" {
 					knownvalue.ObjectPartial(map[string]knownvalue.Check{
 						"name": knownvalue.StringExact(name + "-orphan"), "ready": knownvalue.Bool(false),
 						// The served Kratix reports a missing store as a failed write.
-						"reason": stringByMode("StateStoreNotFound", "StateStoreWriteFailed"), "path": knownvalue.StringExact("orphan"),
+						"reason": stringByKratix("StateStoreNotFound", "StateStoreWriteFailed", "StateStoreNotFound"), "path": knownvalue.StringExact("orphan"),
 					}),
 				})),
 				statecheck.ExpectKnownValue("data.kratix_destinations.none", tfjsonpath.New("destinations"), knownvalue.ListSizeExact(0)),

@@ -100,7 +100,7 @@ func TestAccDestination_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
 					// Without test documents the served Kratix says ReconciledSuccessfully.
-					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), stringByMode("DestinationReady", "ReconciledSuccessfully")),
+					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("conditions").AtSliceIndex(0).AtMapKey("reason"), stringByKratix("DestinationReady", "ReconciledSuccessfully", "DestinationReady")),
 					statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"environment": knownvalue.StringExact("dev"), "team": knownvalue.StringExact("platform"),
 					})),
@@ -173,6 +173,7 @@ func TestAccDestination_missingStore(t *testing.T) {
 	base := harness.Current().ProviderConfig()
 	body := `  path = "dev"`
 
+	notFound := fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
@@ -180,8 +181,9 @@ func TestAccDestination_missingStore(t *testing.T) {
 			{
 				Config: base + destinationHCL(name, fmt.Sprintf("%q", name), body),
 				// The served Kratix reports a missing store as a failed write.
-				ExpectError: wrappedInOrder(byMode(fmt.Sprintf("Ready=False (StateStoreNotFound): GitStateStore/%s: not found", name),
-					fmt.Sprintf(`Ready=False (StateStoreWriteFailed): Failed to write test documents to State Store: GitStateStore.platform.kratix.io "%s" not found`, name)),
+				ExpectError: wrappedInOrder(byKratix(notFound,
+					fmt.Sprintf(`Ready=False (StateStoreWriteFailed): Failed to write test documents to State Store: GitStateStore.platform.kratix.io "%s" not found`, name),
+					notFound),
 					"create the store (kratix_git_state_store) before the Destination"),
 			},
 			{

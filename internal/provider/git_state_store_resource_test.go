@@ -116,7 +116,7 @@ func TestAccGitStateStore_secretNotFound(t *testing.T) {
 			{
 				Config: config,
 				// The served Kratix reports a missing Secret as ErrorInitialisingWriter.
-				ExpectError: wrappedInOrder(byMode("(SecretNotFound)", "(ErrorInitialisingWriter)"), "Kratix cannot read the Secret default/"+name+"-missing"),
+				ExpectError: wrappedInOrder(byKratix("(SecretNotFound)", "(ErrorInitialisingWriter)", "(SecretNotFound)"), "Kratix cannot read the Secret default/"+name+"-missing"),
 			},
 			{
 				// The failed store stayed in state, tainted: this apply replaces it.

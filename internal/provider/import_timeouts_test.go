@@ -67,7 +67,7 @@ resource "kratix_git_state_store" "test" {
 						onlyTimeoutsChange{gitStoreAddr, []string{"ready", "status", "conditions"}},
 						onlyTimeoutsChange{destinationAddr, []string{"ready", "conditions"}},
 						onlyTimeoutsChange{promiseAddr, []string{"status", "message", "conditions", "api_version", "kind", "required_by", "placements"}},
-						onlyTimeoutsChange{requestAddr, []string{"status", "message", "conditions", "workflows", "observed_generation", "placements"}},
+						onlyTimeoutsChange{requestAddr, []string{"status", "message", "conditions", "workflows", "observed_generation", "placements", "promise_version"}},
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

@@ -350,6 +350,10 @@ func listedRequest(ctx context.Context, r *resourceRequestResource, promise stri
 	// Named by its Promise, a request's configuration leaves out
 	// api_version and kind (setting both is refused).
 	state.APIVersion, state.Kind = types.StringNull(), types.StringNull()
+	// Left unset, the adopted request keeps whatever its ResourceBinding
+	// says; set, the first apply would pin a request that follows the
+	// latest version.
+	state.PromiseVersion = types.StringNull()
 	return listedObject{displayName: rawID, state: &state}
 }
 

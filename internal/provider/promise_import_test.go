@@ -99,7 +99,7 @@ func addWebhookEmpties(t *testing.T, name string) {
 // change and the next apply puts them back.
 func TestAccPromise_workflowConfigDrift(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealMode(t, harness.RealNoReconciliationInterval)
+	harness.SkipInRealModeWithoutKratix2026(t, harness.RealNoReconciliationInterval)
 	p := newTestPromise()
 	config := harness.Current().ProviderConfig() + withReplacements(t, p.HCL(),
 		`version = "v1.0.0"`, `version = "v1.0.0"

@@ -65,7 +65,7 @@ spec:
                     replicas: {type: integer, minimum: 1}
   workflows:
     config:
-      reconciliationInterval: 1h
+      reconciliationInterval: 1h0m0s
     resource:
       configure:
         - apiVersion: platform.kratix.io/v1alpha1
@@ -97,8 +97,11 @@ func promiseManifestHCL(manifest string) string {
 func TestAccPromise_manifest(t *testing.T) {
 	testAccPreCheck(t)
 	// The manifest sets spec.workflows.config.reconciliationInterval; the
-	// corpus test covers manifests against the real Kratix.
-	harness.SkipInRealMode(t, harness.RealNoReconciliationInterval)
+	// corpus test covers manifests against the real Kratix. It spells it as
+	// Kratix 2026 writes it back (metav1.Duration), so that an import reads
+	// what the manifest says: an import cannot know another spelling
+	// (TestAccPromise_workflowConfigDrift covers the refresh of one).
+	harness.SkipInRealModeWithoutKratix2026(t, harness.RealNoReconciliationInterval)
 	p := newTestPromise()
 	v1 := writeManifest(t, "v1.yaml", p.YAML("v1.0.0", "blue"))
 	v2 := writeManifest(t, "v2.yaml", p.YAML("v1.1.0", "green"))
@@ -119,7 +122,7 @@ func TestAccPromise_manifest(t *testing.T) {
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("annotations"), knownvalue.MapExact(map[string]knownvalue.Check{"example.com/owner": knownvalue.StringExact("platform")})),
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("destination_selectors").AtSliceIndex(0).AtMapKey("match_labels"),
 						knownvalue.MapExact(map[string]knownvalue.Check{"environment": knownvalue.StringExact("dev")})),
-					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("reconciliation_interval"), knownvalue.StringExact("1h")),
+					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("reconciliation_interval"), knownvalue.StringExact("1h0m0s")),
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("pipeline_namespace"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("workflows").AtMapKey("resource").AtMapKey("configure").AtSliceIndex(0).AtMapKey("metadata").AtMapKey("name"),
 						knownvalue.StringExact("configure")),
@@ -250,7 +253,7 @@ func TestAccPromise_manifestInvalid(t *testing.T) {
 			`(?s)Invalid manifest.*spec has fields kratix_promise cannot carry: futureField.*remove them`},
 		{"several documents", fileConfig(good + "---\n" + good),
 			`(?s)Invalid manifest.*holds 2 YAML documents`},
-		{"invalid interval", fileConfig(strings.Replace(good, "reconciliationInterval: 1h", "reconciliationInterval: 10s", 1)),
+		{"invalid interval", fileConfig(strings.Replace(good, "reconciliationInterval: 1h0m0s", "reconciliationInterval: 10s", 1)),
 			`(?s)spec.workflows.config.reconciliationInterval.*at least 1m0s`},
 		{"not YAML text or an object", provider + promiseManifestHCL(`["a"]`),
 			`(?s)Invalid manifest.*neither YAML text nor an object`},

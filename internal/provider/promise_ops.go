@@ -393,7 +393,7 @@ func (r *promiseResource) fillFromObject(ctx context.Context, m *promiseModel, o
 	m.DestinationSelectors = selectorsValue(obj, m.DestinationSelectors, importing)
 	m.RequiredPromises = requiredPromisesValue(obj, m.RequiredPromises, importing)
 	m.PipelineNamespace = optionalString(obj, m.PipelineNamespace, importing, "spec", "workflows", "config", "pipelineNamespace")
-	m.ReconciliationInterval = optionalString(obj, m.ReconciliationInterval, importing, "spec", "workflows", "config", "reconciliationInterval")
+	m.ReconciliationInterval = durationString(optionalString(obj, m.ReconciliationInterval, importing, "spec", "workflows", "config", "reconciliationInterval"), m.ReconciliationInterval)
 	s := kratix.SummarisePromise(obj)
 	m.Status, m.Message = types.StringValue(s.Status), types.StringValue(s.Message)
 	m.APIVersion, m.Kind = types.StringValue(s.APIVersion), types.StringValue(s.Kind)
@@ -459,6 +459,21 @@ func optionalString(obj *unstructured.Unstructured, prior types.String, importin
 		return types.StringNull()
 	}
 	return types.StringValue(v)
+}
+
+// durationString keeps the prior spelling of a duration the server holds
+// in another: Kratix 2026 writes the Promise back through its Go types
+// when it adds its finalizers, and metav1.Duration spells 1h as 1h0m0s.
+func durationString(read, prior types.String) types.String {
+	if read.IsNull() || prior.IsNull() || prior.IsUnknown() {
+		return read
+	}
+	got, errGot := time.ParseDuration(read.ValueString())
+	had, errHad := time.ParseDuration(prior.ValueString())
+	if errGot == nil && errHad == nil && got == had {
+		return prior
+	}
+	return read
 }
 
 func selectorsValue(obj *unstructured.Unstructured, prior types.List, importing bool) types.List {

@@ -130,14 +130,16 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 				"workflows in `kratix-platform-system` and each request's workflows in the request's namespace.", Validators: []validator.String{dnsLabel()}},
 			"reconciliation_interval": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "How often Kratix re-runs " +
 				"the configure workflows, as a Go duration of at least 1m (e.g. `1h`). When unset, Kratix's global " +
-				"`reconciliationInterval` applies (10h unless the Kratix configuration changes it).", Validators: []validator.String{minDuration(time.Minute)}},
+				"`reconciliationInterval` applies (10h unless the Kratix configuration changes it). Kratix 2026 stores it as Go " +
+				"spells durations (`1h` becomes `1h0m0s`); the provider keeps the configured spelling, but an import reads Kratix's.", Validators: []validator.String{minDuration(time.Minute)}},
 			"wait": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait until the Promise is usable after create and update (default `true`)."},
 			"wait_for_requests": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "After an update that changes the Promise's spec, also wait until every resource request " +
 					"of the Promise, in all namespaces and whoever created it, has run its configure workflow again, and fail " +
 					"naming each request whose workflow failed. Default `false`: Kratix re-runs the workflow of every request " +
-					"after such an update, and the apply returns without waiting for them. Requests that are paused or " +
+					"after such an update, and the apply returns without waiting for them. On Kratix 2026 a request re-runs the " +
+					"workflow of the Promise version its ResourceBinding names (`latest` by default). Requests that are paused or " +
 					"suspended are reported in a warning, not waited for. Needs `wait = true`; bounded by `timeouts.update`."},
 			"force_conflicts": forceConflictsAttribute(),
 			"force_destroy": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),

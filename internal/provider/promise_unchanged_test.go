@@ -20,8 +20,18 @@ import (
 // changes only timeouts must not write it (the generation stays), and one
 // that changes only a label must not wait for a promise workflow run that
 // Kratix, seeing the same spec, never starts (it timed out).
+//
+// Kratix 2026 writes the spec once after the create: its first Update of
+// the typed Promise (adding finalizers, syncPromiseFinalizers in
+// internal/controller/promise_controller.go) adds spec.workflows.config: {}
+// (WorkflowConfig is a struct, which omitempty keeps), so the Promise is at
+// generation 2 before the apply returns. Kratix 2025-09 added the same
+// field at admission instead: its mutating webhook (controller-runtime
+// 0.20) patched every Promise to the typed form, where 0.24's skips the
+// patch when the defaulter changes nothing.
 func TestAccPromise_updateWithNullCreationTimestamp(t *testing.T) {
 	testAccPreCheck(t)
+	created := byKratix[int64](1, 1, 2)
 	p := newTestPromise()
 	p.PromiseConfigureEnv = map[string]string{"KRATIX_EMULATOR_STATUS": statusJSON(map[string]any{"message": "ready"})}
 	withNull := func(extra string) string {
@@ -42,7 +52,7 @@ func TestAccPromise_updateWithNullCreationTimestamp(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:            base + withNull(""),
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("generation"), knownvalue.Int64Exact(1))},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("generation"), knownvalue.Int64Exact(created))},
 			},
 			{
 				Config: base + withNull(timeouts),
@@ -50,7 +60,7 @@ func TestAccPromise_updateWithNullCreationTimestamp(t *testing.T) {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(promiseAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("generation"), knownvalue.Int64Exact(1))},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(promiseAddr, tfjsonpath.New("generation"), knownvalue.Int64Exact(created))},
 			},
 			{
 				Config: base + withNull(timeouts+"\n  labels = { team = \"data\" }"),

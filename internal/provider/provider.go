@@ -99,6 +99,7 @@ func (p *kratixProvider) DataSources(_ context.Context) []func() datasource.Data
 	return []func() datasource.DataSource{
 		NewPromisesDataSource,
 		NewPromiseDataSource,
+		NewPromiseRevisionsDataSource,
 		NewResourceRequestDataSource,
 		NewResourceRequestsDataSource,
 		NewWorkflowsDataSource,

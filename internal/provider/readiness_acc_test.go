@@ -3,9 +3,11 @@ package provider
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
@@ -37,14 +39,35 @@ resource "kratix_git_state_store" "broken" {
 			{
 				Config: base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
 				// The served Kratix reports a store without its Secret as a failed write.
-				ExpectError: wrappedInOrder(byMode("Ready=False (StateStoreNotReady)", "Ready=False (StateStoreWriteFailed)"),
+				ExpectError: wrappedInOrder(byKratix("Ready=False (StateStoreNotReady)", "Ready=False (StateStoreWriteFailed)", "Ready=False (StateStoreNotReady)"),
 					"The state store GitStateStore/"+name+"-broken is not ready"),
 			},
 			{
+				// The failed update is in the state as applied (Terraform
+				// taints only a failed create), so this apply has nothing to
+				// change and does not wait: Kratix writes once it sees the
+				// Secret, the store turns Ready and the Destination is
+				// reconciled again (Kratix 2026 takes a few seconds, through
+				// the store), so the check waits for the write.
 				PreConfig: func() { createTestSecret(t, "default", name+"-missing", testGitCredentials()) },
 				Config:    base + destinationHCL(name, "kratix_git_state_store.broken.name", "  path = \"dev\"\n  cleanup = \"all\""),
-				Check:     checkGitWritten(t, name+"-broken", "main", "dev"),
+				Check:     eventually(time.Minute, checkGitWritten(t, name+"-broken", "main", "dev")),
 			},
 		},
 	})
+}
+
+// eventually retries check every second until it passes or timeout
+// elapses, and returns its last error.
+func eventually(timeout time.Duration, check resource.TestCheckFunc) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		deadline := time.Now().Add(timeout)
+		for {
+			err := check(s)
+			if err == nil || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(time.Second)
+		}
+	}
 }

@@ -14,10 +14,25 @@ import (
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
 
-// Expectations that differ when the tests run against the real Kratix the
-// Go module proxy serves (KRATIX_PLATFORM_MODE=real, Kratix main of
-// 2025-09) instead of the emulator (Kratix of 2026-08). Each difference is
-// in the table in internal/emulator/doc.go.
+// Expectations that differ when the tests run against a real Kratix
+// (KRATIX_PLATFORM_MODE=real): the one the Go module proxy serves (main of
+// 2025-09), or Kratix 2026 (KRATIX_SOURCE_DIR), instead of the emulator
+// (which follows Kratix of 2026-08). Each difference is in the table in
+// internal/emulator/doc.go. harness.Current().Kratix() says which runs;
+// byKratix gives each of the three its own column.
+
+// byKratix is the emulator's value, the served Kratix's (2025-09) or Kratix
+// 2026's, for the Kratix the tests run against.
+func byKratix[T any](emulator, served, kratix2026 T) T {
+	switch harness.Current().Kratix() {
+	case harness.KratixServed:
+		return served
+	case harness.Kratix2026:
+		return kratix2026
+	default:
+		return emulator
+	}
+}
 
 // realImportIgnore adds attributes to ImportStateVerifyIgnore in real mode
 // only. conditions: the real controller keeps updating them after the apply
@@ -32,28 +47,27 @@ func realImportIgnore(attrs ...string) []string {
 
 // realRequestImportIgnore is realImportIgnore for a resource request: the
 // real Kratix also writes status.lastSuccessfulConfigureWorkflowTime in a
-// reconcile after the one that completes the workflow.
+// reconcile after the one that completes the workflow, and Kratix 2026
+// status.promiseVersion and status.resourceBindingVersion (after the
+// workflow, DynamicResourceRequestController.updatePromiseVersionStatus),
+// so an unset promise_version is read a moment later too.
 func realRequestImportIgnore() []string {
-	return realImportIgnore("conditions", "status.%", "status.lastSuccessfulConfigureWorkflowTime")
+	return realImportIgnore("conditions", "status.%", "status.lastSuccessfulConfigureWorkflowTime",
+		"status.promiseVersion", "status.resourceBindingVersion", "promise_version")
 }
 
 // expectWorkflows checks the per-pipeline workflows map, which the served
-// Kratix leaves empty: it does not publish status.kratix.
+// Kratix leaves empty: it does not publish status.kratix. The emulator and
+// Kratix 2026 fill it from status.kratix.workflows.pipelines.
 func expectWorkflows(checks map[string]knownvalue.Check) knownvalue.Check {
-	if harness.Current().Real() {
-		return knownvalue.MapExact(map[string]knownvalue.Check{})
-	}
-	return knownvalue.MapExact(checks)
+	return knownvalue.MapExact(byKratix(checks, map[string]knownvalue.Check{}, checks))
 }
 
 // expectPromiseMessage checks a Promise's message, which the served Kratix
 // drops: its Promise CRD has no status.message, so the status-writer's
-// write is pruned.
+// write is pruned. Kratix 2026's CRD has it.
 func expectPromiseMessage(message string) knownvalue.Check {
-	if harness.Current().Real() {
-		return knownvalue.StringExact("")
-	}
-	return knownvalue.StringExact(message)
+	return knownvalue.StringExact(byKratix(message, "", message))
 }
 
 // waitPromiseAvailable waits until a Promise is Available and publishes
@@ -80,31 +94,20 @@ func waitPromiseAvailable(t *testing.T, name string) {
 	}
 }
 
-// errorByMode matches a diagnostic that names what only the emulator
-// provides: the running pipeline's name (from status.kratix, which the
-// served Kratix does not publish). Real mode matches realPattern, without
-// it. (A failed pipeline's message is in both: the provider reads it from
-// the failed Pod's container status, or from the Job's Failed condition,
-// where the emulator, which runs no Pods, puts it.)
-func errorByMode(emulatorPattern, realPattern string) *regexp.Regexp {
-	if harness.Current().Real() {
-		return regexp.MustCompile(realPattern)
-	}
-	return regexp.MustCompile(emulatorPattern)
+// errorByMode matches a diagnostic that names the running pipeline (from
+// status.kratix, which the emulator and Kratix 2026 publish and the served
+// Kratix does not): against the served Kratix it matches servedPattern,
+// without it. (A failed pipeline's message is in all three: the provider
+// reads it from the failed Pod's container status, or from the Job's
+// Failed condition, where the emulator, which runs no Pods, puts it.)
+func errorByMode(pipelinePattern, servedPattern string) *regexp.Regexp {
+	return regexp.MustCompile(byKratix(pipelinePattern, servedPattern, pipelinePattern))
 }
 
-// byMode is the emulator's value, or the served Kratix's in real mode.
-func byMode(emulator, served string) string {
-	if harness.Current().Real() {
-		return served
-	}
-	return emulator
-}
-
-// stringByMode expects one string from the emulator and another from the
-// served Kratix, such as a condition reason that was renamed.
-func stringByMode(emulator, served string) knownvalue.Check {
-	return knownvalue.StringExact(byMode(emulator, served))
+// stringByKratix expects a string that depends on the Kratix, such as a
+// condition reason that was renamed.
+func stringByKratix(emulator, served, kratix2026 string) knownvalue.Check {
+	return knownvalue.StringExact(byKratix(emulator, served, kratix2026))
 }
 
 // expectSettledPromiseStatus checks the status of a Promise that the apply

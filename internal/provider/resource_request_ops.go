@@ -43,7 +43,22 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		diags.AddAttributeError(path.Root("spec"), "Invalid spec", err.Error())
 		return false
 	}
+	// The binding, not the state, says which version Kratix is asked for:
+	// after a failed move the request still runs the old version, but its
+	// binding asks for the new one.
+	version := wantedVersion(plan)
+	var madeBinding *unstructured.Unstructured
+	if version != "" {
+		if madeBinding, err = r.bindVersion(ctx, plan, version); err != nil {
+			diags.AddAttributeError(path.Root("promise_version"), "Cannot bind "+describeRequest(plan)+" to Promise version "+version,
+				err.Error()+"\n\nNothing was written.")
+			return false
+		}
+	}
 	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopt))
+	if err != nil && madeBinding != nil {
+		r.unbind(ctx, madeBinding)
+	}
 	if isMissingNamespace(err, plan.Namespace.ValueString()) {
 		diags.AddAttributeError(path.Root("namespace"), "Namespace not found", fmt.Sprintf(
 			"Namespace %q does not exist, so resource request %s cannot be created in it. Nothing was written.\n\n"+
@@ -65,8 +80,13 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
 		return false
 	}
-	startedAt := r.data.writtenAt(applied)
 	rerunning := rerun && sameRequestObject(plan, prior)
+	if version != "" && prior != nil && sameRequestObject(plan, prior) && !rerunning {
+		// Only the version moves: Kratix re-runs the workflow because the
+		// binding changed, and the binding says when that is over.
+		return r.awaitUpgrade(ctx, plan, gvk, version, state, diags)
+	}
+	startedAt := r.data.writtenAt(applied)
 	if rerunning {
 		labelled, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied)
 		if err != nil {
@@ -90,7 +110,13 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		applied = res.Object // labelled with its Promise by now
 	}
 	recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
-	return reportFollow(res, configureReport(plan, watch, prior == nil), diags)
+	if reportFollow(res, configureReport(plan, watch, prior == nil), diags) {
+		return true
+	}
+	if version != "" {
+		return r.awaitUpgrade(ctx, plan, gvk, version, state, diags)
+	}
+	return false
 }
 
 // sameRequestObject reports whether an update sends the request nothing
@@ -105,6 +131,9 @@ func (r *resourceRequestResource) recordApplied(ctx context.Context, plan *resou
 	configured := *plan
 	r.fillFromObject(ctx, &configured, obj)
 	configured.Spec, configured.Labels, configured.Annotations = plan.Spec, plan.Labels, plan.Annotations
+	if wantedVersion(plan) != "" {
+		configured.PromiseVersion = plan.PromiseVersion // until the binding says otherwise
+	}
 	if configured.Placements.IsUnknown() {
 		configured.Placements = types.ListNull(placementObjectType) // read once the wait is over
 	}
@@ -254,6 +283,10 @@ func (r *resourceRequestResource) fillFromObject(ctx context.Context, m *resourc
 	m.Status = statusValue(ctx, obj)
 	m.Conditions = conditionStatusMap(obj)
 	m.Workflows = pipelinePhaseMap(obj)
+	m.PromiseVersion = types.StringNull()
+	if v := kratix.RequestVersion(obj); v != "" {
+		m.PromiseVersion = types.StringValue(v)
+	}
 }
 
 func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resourceRequestModel, diags *diag.Diagnostics) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -48,10 +49,24 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 	if plan.ID.IsUnknown() && known(plan.Promise, plan.Namespace, plan.Name) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), requestID(&plan))...)
 	}
+	r.planVersion(ctx, req, plan.Promise, &resp.Diagnostics)
 	if plan.ValidateSpec.ValueBool() {
 		req.Plan = resp.Plan // with what the manifest set
 		r.checkPlannedRequest(ctx, req, &plan, declared, &resp.Diagnostics)
 	}
+}
+
+// planVersion checks a promise_version the apply would move the request to.
+func (r *resourceRequestResource) planVersion(ctx context.Context, req resource.ModifyPlanRequest, promise types.String, diags *diag.Diagnostics) {
+	var wanted, current types.String
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("promise_version"), &wanted)...)
+	if !req.State.Raw.IsNull() {
+		diags.Append(req.State.GetAttribute(ctx, path.Root("promise_version"), &current)...)
+	}
+	if diags.HasError() || !known(wanted, promise) || wanted.Equal(current) {
+		return
+	}
+	r.checkPlannedVersion(ctx, promise.ValueString(), wanted.ValueString(), diags)
 }
 
 func known(values ...types.String) bool {

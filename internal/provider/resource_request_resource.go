@@ -59,6 +59,7 @@ type resourceRequestModel struct {
 	WaitFor            types.String   `tfsdk:"wait_for"`
 	ForceConflicts     types.Bool     `tfsdk:"force_conflicts"`
 	ValidateSpec       types.Bool     `tfsdk:"validate_spec"`
+	PromiseVersion     types.String   `tfsdk:"promise_version"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 	UID                types.String   `tfsdk:"uid"`
 	ObservedGeneration types.Int64    `tfsdk:"observed_generation"`
@@ -149,6 +150,18 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 					"known; otherwise the plan warns that the request is checked at apply instead. An unchanged request costs " +
 					"nothing. Default `true`. Set it to `false` for an apply that changes the Promise's API and uses the change " +
 					"in the same plan.",
+			},
+			"promise_version": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "The version of the Promise (the `kratix.io/promise-version` label of one of its " +
+					"PromiseRevisions) the request runs, through its ResourceBinding. Unset, Kratix picks it (the latest " +
+					"version, or the one the platform pins new requests to) and this shows the version the request runs; " +
+					"a new Promise version then upgrades the request on Kratix's schedule. Set, a new request starts at that " +
+					"version, and changing it moves the request to the new version (up or down): the apply waits until Kratix " +
+					"reports the version applied, or fails naming the version, the pipeline and its message, and the next " +
+					"plan still shows the change. A version the Promise has no revision for is refused at plan, with the " +
+					"versions there are. Needs a Kratix release of 2026 or later (versioned Promises); with an earlier " +
+					"Kratix, setting it is refused at plan.",
 			},
 			"uid":                 stableComputedString("UID Kubernetes gave the request."),
 			"observed_generation": schema.Int64Attribute{Computed: true, MarkdownDescription: "The generation whose configure workflow last succeeded (`status.observedGeneration`)."},

@@ -59,7 +59,7 @@ data "kratix_state_store" "broken" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("ready"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("status"), knownvalue.StringExact("NotReady")),
-					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("reason"), stringByMode("SecretNotFound", "ErrorInitialisingWriter")),
+					statecheck.ExpectKnownValue("data.kratix_state_store.broken", tfjsonpath.New("reason"), stringByKratix("SecretNotFound", "ErrorInitialisingWriter", "SecretNotFound")),
 					statecheck.ExpectKnownValue("kratix_bucket_state_store.broken", tfjsonpath.New("ready"), knownvalue.Bool(false)),
 				},
 			},

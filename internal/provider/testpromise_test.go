@@ -28,6 +28,8 @@ type testPromise struct {
 	Versions []apiVersionSpec
 	// Extra is HCL added to the resource's body (e.g. "force_destroy = true").
 	Extra string
+	// Version is the Promise's version label; "" means v1.0.0.
+	Version string
 }
 
 type apiVersionSpec struct {
@@ -51,7 +53,7 @@ func (p testPromise) HCL() string {
 	return fmt.Sprintf(`
 resource "kratix_promise" "test" {
   name    = %[1]q
-  version = "v1.0.0"
+  version = %[6]q
   api = {
     apiVersion = "apiextensions.k8s.io/v1"
     kind       = "CustomResourceDefinition"
@@ -67,7 +69,14 @@ resource "kratix_promise" "test" {
 %[3]s  }
 %[5]s
 }
-`, p.Name, p.Kind, p.workflowsHCL(), p.versionsHCL(), p.Extra)
+`, p.Name, p.Kind, p.workflowsHCL(), p.versionsHCL(), p.Extra, p.version())
+}
+
+func (p testPromise) version() string {
+	if p.Version == "" {
+		return "v1.0.0"
+	}
+	return p.Version
 }
 
 // versionsHCL lists the API's versions, each with the same schema.

@@ -66,8 +66,9 @@ func (d *workflowsDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"namespace": schema.StringAttribute{Optional: true, MarkdownDescription: "Namespace of `request`; required with `request`, and only with it."},
 			"runs": schema.ListAttribute{Computed: true, ElementType: types.ObjectType{AttrTypes: runAttrTypes},
 				MarkdownDescription: "The runs, newest first: `job`, `namespace`, `pipeline`, `type` (`promise` or `resource`), " +
-					"`action` (`configure` or `delete`), `request`, `phase` (`Running`, `Succeeded` or `Failed`), `start_time`, " +
-					"`completion_time` and `message` (why it failed)."},
+					"`action` (`configure` or `delete`), `request`, `phase` (`Running`, `Succeeded`, `Failed`, or `Superseded` " +
+					"when Kratix stopped the run to start the pipeline again), `start_time`, `completion_time` and `message` (why it failed " +
+					"or was superseded)."},
 		},
 	}
 }
