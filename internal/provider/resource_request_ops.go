@@ -298,6 +298,11 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 	}
 	deleteSent := r.data.Client.ServerNow().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
+		// The Promise's deletion may have removed the kind since the check.
+		if kube.IsKindNotServed(err) && r.goneWithPromise(ctx, m, gvk) {
+			tflog.Info(ctx, "the request's Promise and API went during the destroy, so the request did too", map[string]any{"request": describeRequest(m)})
+			return
+		}
 		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
 		return
 	}
@@ -334,10 +339,11 @@ func requestDeletionReport(m *resourceRequestModel, gvk schema.GroupVersionKind)
 }
 
 // goneWithPromise reports whether the request went with its Promise: its
-// kind is no longer served and the API server confirms (404) that the
-// Promise is gone. Deleting a Promise deletes its requests and then its
-// API, so nothing is left to delete or wait for. A kind that is only
-// briefly unserved (an API server restart) still has its Promise.
+// kind is no longer served and the API server confirms that the Promise is
+// gone (404) or going (deletionTimestamp). Deleting a Promise deletes its
+// requests and only then its API, so nothing is left to delete or wait
+// for. A kind that is only briefly unserved (an API server restart) still
+// has its Promise, not being deleted.
 func (r *resourceRequestResource) goneWithPromise(ctx context.Context, m *resourceRequestModel, gvk schema.GroupVersionKind) bool {
 	if m.Promise.IsNull() {
 		return false
@@ -345,8 +351,8 @@ func (r *resourceRequestResource) goneWithPromise(ctx context.Context, m *resour
 	if _, err := r.data.Client.Mapping(ctx, gvk); !kube.IsKindNotServed(err) {
 		return false
 	}
-	_, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
-	return isNotFound(err)
+	promise, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+	return isNotFound(err) || (err == nil && promise.GetDeletionTimestamp() != nil)
 }
 
 // describeRequest names a request for messages: "redis default/cache", or
