@@ -123,6 +123,50 @@ func TestPromiseWatch(t *testing.T) {
 	}
 }
 
+// TestPromiseWatchWaitsForTheRevision: where Kratix keeps PromiseRevisions,
+// a Promise with a version is usable once the revision of that version is
+// latest; without a version, or without PromiseRevisions, nothing changes.
+func TestPromiseWatchWaitsForTheRevision(t *testing.T) {
+	available := promise(map[string]any{"conditions": []any{cond(CondAvailable, "True", "PromiseAvailable", "", 0)}})
+	unavailable := promise(map[string]any{"conditions": []any{cond(CondAvailable, "False", "PromiseUnavailable", "", 0)}})
+	v1 := Revision{Version: "v1", Latest: true, Labelled: true, Created: applied.Add(-time.Hour)}
+	v2 := Revision{Version: "v2", Labelled: true, Created: applied}
+
+	w := &PromiseWatch{AppliedAt: applied, Version: "v2"}
+	if got := w.Observe(unavailable); got.State != Waiting || w.AwaitsRevision() {
+		t.Fatalf("unavailable: %+v, awaits revision %v", got, w.AwaitsRevision())
+	}
+	if got := w.Observe(available); got.State != Waiting || !w.AwaitsRevision() {
+		t.Fatalf("revisions not read yet: %+v, awaits revision %v", got, w.AwaitsRevision())
+	}
+	w.ObserveRevisions([]Revision{v1}, true)
+	if got := w.Observe(available); got.State != Waiting || !w.AwaitsRevision() || !strings.Contains(got.Summary, `create the PromiseRevision of version "v2"`) {
+		t.Fatalf("no revision of v2: %+v", got)
+	}
+	w.ObserveRevisions([]Revision{v1, v2}, true)
+	if got := w.Observe(available); got.State != Waiting || !strings.Contains(got.Summary, "latest") {
+		t.Fatalf("v2 not latest yet: %+v", got)
+	}
+	if got := w.Observe(unavailable); got.State != Waiting || w.AwaitsRevision() {
+		t.Fatalf("unavailable again: %+v, awaits revision %v", got, w.AwaitsRevision())
+	}
+	v2.Latest = true
+	w.ObserveRevisions([]Revision{v1, v2}, true)
+	if got := w.Observe(available); got.State != Done || w.AwaitsRevision() {
+		t.Fatalf("v2 latest: %+v", got)
+	}
+
+	noRevisions := &PromiseWatch{AppliedAt: applied, Version: "v2"}
+	noRevisions.ObserveRevisions(nil, false)
+	if got := noRevisions.Observe(available); got.State != Done {
+		t.Fatalf("a Kratix without PromiseRevisions: %+v", got)
+	}
+	unversioned := &PromiseWatch{AppliedAt: applied}
+	if got := unversioned.Observe(available); got.State != Done || unversioned.AwaitsRevision() {
+		t.Fatalf("a Promise without a version: %+v", got)
+	}
+}
+
 func TestDeleteOutcome(t *testing.T) {
 	if got := DeleteOutcome(nil); got.State != Done {
 		t.Fatalf("gone object: %v", got)
