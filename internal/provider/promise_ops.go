@@ -79,6 +79,7 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		AppliedAt:             startedAt,
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
+		Version:               applied.GetLabels()[kratix.LabelPromiseVersion],
 	}
 	res := r.followUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
 	if res.Object != nil {
@@ -197,17 +198,68 @@ func (r *promiseResource) recordPlacements(ctx context.Context, plan *promiseMod
 }
 
 // followUsable follows the Promise until it is usable: Available, with
-// its promise configure workflow (if any) of this apply completed.
+// its promise configure workflow (if any) of this apply completed and,
+// where Kratix keeps PromiseRevisions, the revision of its version settled
+// (watch decides). The Promise is watched; its revisions, which change
+// without the Promise changing, are read while only they are awaited.
 func (r *promiseResource) followUsable(ctx context.Context, name string, watch *kratix.PromiseWatch, pickup *pickupGuard) kratix.FollowResult {
 	var res kratix.FollowResult
 	pickup.follow(ctx, &res, func(ctx context.Context) {
-		_, res.Err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
-			res.Last, res.Object = watch.Observe(obj), obj
-			pickup.observe(obj)
-			return res.Last.State != kratix.Waiting, nil
-		})
+		for {
+			_, res.Err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+				res.Last, res.Object = watch.Observe(obj), obj
+				pickup.observe(obj)
+				return res.Last.State != kratix.Waiting || watch.AwaitsRevision(), nil
+			})
+			if res.Err != nil || !watch.AwaitsRevision() {
+				return
+			}
+			if res.Err = r.followRevision(ctx, name, watch, &res); res.Err != nil || res.Last.State != kratix.Waiting {
+				return
+			}
+		}
 	})
 	return withFailedRun(ctx, r.data.Client, res, "configure", promiseJobLabels(name), "")
+}
+
+// revisionPollInterval is how often followRevision reads the revisions.
+var revisionPollInterval = 500 * time.Millisecond
+
+// followRevision reads the Promise's revisions, and the Promise, until the
+// watch no longer awaits the revision: it is settled (res.Last done), or
+// the Promise itself is no longer usable (res.Last waiting or failed: the
+// caller watches the Promise again). It returns ctx's error when ctx ends
+// first; a failed read is retried.
+func (r *promiseResource) followRevision(ctx context.Context, name string, watch *kratix.PromiseWatch, res *kratix.FollowResult) error {
+	promise, last := res.Object, ""
+	for {
+		revisions, served, err := promiseRevisions(ctx, r.data.Client, name)
+		if err == nil && promise == nil {
+			promise, err = r.data.Client.Get(ctx, promiseGVK(), "", name)
+			if isNotFound(err) {
+				promise, err = nil, nil
+			}
+		}
+		if err == nil {
+			watch.ObserveRevisions(revisions, served)
+			res.Last, res.Object = watch.Observe(promise), promise
+			if !watch.AwaitsRevision() {
+				return nil
+			}
+			if res.Last.Summary != last {
+				last = res.Last.Summary
+				tflog.Info(ctx, "waiting for the Promise's revision", map[string]any{"promise": name, "progress": last})
+			}
+		} else if ctx.Err() == nil {
+			tflog.Debug(ctx, "cannot read the Promise's revisions; trying again", map[string]any{"promise": name, "error": err.Error()})
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(revisionPollInterval):
+		}
+		promise = nil
+	}
 }
 
 // promiseJobLabels select the Jobs of a Promise's own workflows.

@@ -81,7 +81,7 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"namespace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
 			"name":      schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
 			"wait_for": schema.StringAttribute{Optional: true, MarkdownDescription: "Wait before reading: `configured` (the " +
-				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`; fails within " +
+				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True` and `WriteSucceeded=True` on each WorkPlacement of its Works; fails within " +
 				"seconds when no Destination matches the output's destination selectors), or a " +
 				"condition as `<Type>=<Status>`, e.g. `WorksSucceeded=True`. A failed configure workflow fails the read. Bounded by " +
 				"`timeouts.read` (default 10m). When unset (the default), the request is read at once, whatever its state, and a " +
@@ -178,14 +178,13 @@ func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersion
 // follow waits until the request meets wait_for.
 func (d *requestDataSource) follow(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) kratix.FollowResult {
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
-	cond := requestCondition(m.WaitFor.ValueString())
+	wait := requestCondition(m.WaitFor.ValueString())
 	var res kratix.FollowResult
 	guard := newScheduleGuard(d.data.Client)
 	res.Undeliverable = guard.run(ctx, func(ctx context.Context) {
-		_, res.Err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-			res.Last, res.Object = cond(obj), obj
+		res.Err = followRequest(ctx, d.data.Client, gvk, ns, name, wait, func(obj *unstructured.Unstructured, out kratix.Outcome) {
+			res.Last, res.Object = out, obj
 			guard.observe(obj, res.Last)
-			return res.Last.State != kratix.Waiting, nil
 		})
 	})
 	return withFailedRun(ctx, d.data.Client, res.Decided(ctx.Err()), "configure", kratix.RequestJobLabelsOf(res.Object), ns)
@@ -209,10 +208,18 @@ func waitForReport(summary, waitFor string) followReport {
 	}
 }
 
-// requestCondition turns wait_for into an evaluator.
-func requestCondition(waitFor string) func(*unstructured.Unstructured) kratix.Outcome {
+// conditionWait is a wait for a condition of the request: it needs
+// nothing but the request.
+type conditionWait func(*unstructured.Unstructured) kratix.Outcome
+
+func (c conditionWait) Observe(obj *unstructured.Unstructured) kratix.Outcome { return c(obj) }
+func (conditionWait) AwaitsWrites() bool                                      { return false }
+func (conditionWait) ObservePlacements([]unstructured.Unstructured, bool)     {}
+
+// requestCondition turns wait_for into a wait.
+func requestCondition(waitFor string) requestWait {
 	if parts := waitForCondition.FindStringSubmatch(waitFor); parts != nil {
-		return func(obj *unstructured.Unstructured) kratix.Outcome {
+		return conditionWait(func(obj *unstructured.Unstructured) kratix.Outcome {
 			if obj == nil {
 				return kratix.Outcome{State: kratix.Waiting, Summary: "the request does not exist"}
 			}
@@ -224,10 +231,9 @@ func requestCondition(waitFor string) func(*unstructured.Unstructured) kratix.Ou
 				return kratix.Outcome{State: kratix.Waiting, Summary: "no " + parts[1] + " condition yet"}
 			}
 			return kratix.Outcome{State: kratix.Waiting, Summary: fmt.Sprintf("%s=%s (%s): %s", c.Type, c.Status, c.Reason, c.Message)}
-		}
+		})
 	}
-	watch := &kratix.RequestWatch{Created: true, Delivered: strings.EqualFold(waitFor, waitDelivered)}
-	return watch.Observe
+	return &kratix.RequestWatch{Created: true, Delivered: strings.EqualFold(waitFor, waitDelivered)}
 }
 
 func fillRequestDataSource(ctx context.Context, m *requestDataSourceModel, obj *unstructured.Unstructured) {

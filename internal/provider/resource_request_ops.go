@@ -149,8 +149,8 @@ func (r *resourceRequestResource) followConfigure(ctx context.Context, plan *res
 	guard := newScheduleGuard(r.data.Client)
 	pickup.follow(ctx, &res, func(ctx context.Context) {
 		res.Undeliverable = guard.run(ctx, func(ctx context.Context) {
-			_, res.Err = r.data.Client.WaitFor(ctx, gvk, ns, plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
-				res.Last, res.Object = watch.Observe(obj), obj
+			res.Err = followRequest(ctx, r.data.Client, gvk, ns, plan.Name.ValueString(), watch, func(obj *unstructured.Unstructured, out kratix.Outcome) {
+				res.Last, res.Object = out, obj
 				guard.observe(obj, res.Last)
 				pickup.observe(obj)
 				if res.Timeline.Note(time.Now(), res.Last.Summary) {
@@ -158,7 +158,6 @@ func (r *resourceRequestResource) followConfigure(ctx context.Context, plan *res
 						"request": who, "generation": watch.Generation, "progress": res.Last.Summary, "elapsed": res.Timeline.Elapsed().Round(time.Second).String(),
 					})
 				}
-				return res.Last.State != kratix.Waiting, nil
 			})
 		})
 	})
