@@ -259,9 +259,9 @@ func TestAccPromiseRelease_forceDestroy(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: base + releaseHCL(name, url, "")},
 			{
-				PreConfig: func() { createOutsideRequest(t, p) },
-				Config:    base + releaseHCL(name, url, ""),
-				Destroy:   true,
+				PreConfig:   func() { createOutsideRequest(t, p) },
+				Config:      base + releaseHCL(name, url, ""),
+				Destroy:     true,
 				ExpectError: regexp.MustCompile(`(?s)Promise ` + p.Name + ` still has 1 resource\s+request.*default/outside.*force_destroy\s+=\s+true\s+on\s+the\s+kratix_promise_release`),
 			},
 			{
