@@ -130,8 +130,8 @@ resource "kratix_promise_release" "test" {
 // TestAccPromiseRelease_lifecycle: a release installs the Promise its URL
 // serves and waits until it is usable; Kratix records the version; import
 // is identical; a new url (private, with an Authorization header from a
-// Secret) installs the version it serves; destroy removes release and
-// Promise, checked through the API.
+// Secret) installs the version it serves; pinning another version installs
+// that one; destroy removes release and Promise, checked through the API.
 func TestAccPromiseRelease_lifecycle(t *testing.T) {
 	testAccPreCheck(t)
 	p := newTestPromise()
@@ -189,6 +189,20 @@ func TestAccPromiseRelease_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(releaseAddr, tfjsonpath.New("installed"), knownvalue.Bool(true)),
 				},
 				Check: checkReleasedPromise(t, name, p.Name, "v2.0.0"),
+			},
+			{
+				// Back to v1, pinned: Kratix installs again because the
+				// version changes.
+				Config: base + releaseHCL(name, v1, `  version = "v1.0.0"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(releaseAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(releaseAddr, tfjsonpath.New("version"), str("v1.0.0")),
+					statecheck.ExpectKnownValue(releaseAddr, tfjsonpath.New("installed"), knownvalue.Bool(true)),
+				},
+				Check: checkReleasedPromise(t, name, p.Name, "v1.0.0"),
 			},
 		},
 	})
