@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -52,7 +54,14 @@ func (r *promiseReleaseResource) applyAndWait(ctx context.Context, plan, prior *
 		return
 	}
 	obj := buildRelease(plan, configVersion, clearVersion)
-	applied, err := applyOwned(ctx, r.data, obj, prior == nil, forceWanted(plan.ForceConflicts, adopted) || clearVersion)
+	force := forceWanted(plan.ForceConflicts, adopted) || clearVersion
+	applied, err := applyOwned(ctx, r.data, obj, prior == nil, force)
+	if err != nil && !force && conflictsOnlyOn(err, ".spec.version") {
+		// Kratix writes spec.version itself when the release has none; a
+		// version now configured takes it back, and nothing else.
+		tflog.Info(ctx, "taking spec.version over from Kratix, which recorded it while version was unset", map[string]any{"name": name})
+		applied, err = applyOwned(ctx, r.data, obj, false, true)
+	}
 	if err != nil {
 		addReleaseApplyError(diags, plan, err)
 		return
@@ -395,4 +404,24 @@ func decodeSecretValue(v string) string {
 func stringData(secret map[string]any) map[string]string {
 	data, _, _ := unstructured.NestedStringMap(secret, "data")
 	return data
+}
+
+// conflictsOnlyOn reports a server-side apply conflict on that one field
+// (as the API server spells it, e.g. ".spec.version") and no other.
+func conflictsOnlyOn(err error, field string) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsConflict(err) || !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	found := false
+	for _, c := range status.Status().Details.Causes {
+		if c.Type != metav1.CauseTypeFieldManagerConflict {
+			continue
+		}
+		if c.Field != field {
+			return false
+		}
+		found = true
+	}
+	return found
 }
