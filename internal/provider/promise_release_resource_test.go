@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -390,4 +391,30 @@ func checkReleaseGone(t *testing.T, release, promise string) resource.TestCheckF
 		}
 		return nil
 	}
+}
+
+// TestAccPromiseRelease_identity (Terraform 1.12+): the release reports
+// its name as identity, and an import block with only that identity
+// imports it with nothing to change.
+func TestAccPromiseRelease_identity(t *testing.T) {
+	testAccPreCheck(t)
+	useCurrentTerraform(t)
+	p := newTestPromise()
+	src := newPromiseSource(t)
+	name := p.Name + "-release"
+	config := harness.Current().ProviderConfig() + releaseHCL(name, src.put("/promise.yaml", p.releaseYAML("v1.0.0")), "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   harness.MinTerraform(tfversion.Version1_12_0),
+		CheckDestroy:             checkReleaseGone(t, name, p.Name),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(releaseAddr, map[string]knownvalue.Check{"name": knownvalue.StringExact(name)}),
+				},
+			},
+			{Config: config, ResourceName: releaseAddr, ImportState: true, ImportStateKind: resource.ImportBlockWithResourceIdentity},
+		},
+	})
 }
