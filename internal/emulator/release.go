@@ -217,7 +217,7 @@ func (e *Emulator) installReleasedPromise(ctx context.Context, release, fetched 
 	found := false
 	for i, o := range refs {
 		if o.Controller != nil && *o.Controller && o.UID != release.GetUID() {
-			return fmt.Errorf("Object /%s is already owned by another %s controller %s", name, o.Kind, o.Name)
+			return fmt.Errorf("promise %s is already owned by another %s controller %s", name, o.Kind, o.Name)
 		}
 		if o.UID == release.GetUID() {
 			refs[i], found = owner, true

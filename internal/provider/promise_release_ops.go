@@ -237,14 +237,16 @@ func (r *promiseReleaseResource) followInstalled(ctx context.Context, name strin
 		for {
 			poll, cancel := context.WithTimeout(ctx, releasePoll)
 			_, err := r.data.Client.WaitFor(poll, kratix.PromiseReleaseGVK, "", name, func(obj *unstructured.Unstructured) (bool, error) {
-				promises, err := r.releasePromises(poll, name)
-				if err != nil {
-					tflog.Debug(ctx, "cannot list the release's Promise; looking again", map[string]any{"error": err.Error()})
-					return false, nil
+				pickup.observe(obj)
+				// A failed list (a transient API error) decides nothing:
+				// the next change or poll looks again.
+				promises, listErr := r.releasePromises(poll, name)
+				if listErr != nil {
+					tflog.Debug(ctx, "cannot list the release's Promise; looking again", map[string]any{"error": listErr.Error()})
+					return false, nil //nolint:nilerr // transient: the wait goes on
 				}
 				o := watch.Observe(obj, promises, r.data.Client.ServerNow())
 				res.Last, res.Object, promise = o.Outcome, obj, o.Promise
-				pickup.observe(obj)
 				return o.State != kratix.Waiting, nil
 			})
 			pollEnded := poll.Err() != nil
