@@ -45,6 +45,7 @@ func (r *promiseReleaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 		if fetched.HasVersion {
 			version = types.StringValue(fetched.Version)
 		}
+		warnReleaseVersion(resp, &plan, configVersion, fetched)
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("promise"), promise)...)
 	if configVersion.IsNull() {
@@ -87,4 +88,23 @@ func (r *promiseReleaseResource) fetchAtPlan(ctx context.Context, plan *promiseR
 		return kratix.ReleasedPromise{}, false
 	}
 	return fetched, true
+}
+
+// warnReleaseVersion says at plan what Kratix will refuse at apply: a
+// Promise without a version label, or labelled with another version than
+// the configured one. A warning, not an error: the URL may serve Kratix
+// something else than it served the provider.
+func warnReleaseVersion(resp *resource.ModifyPlanResponse, plan *promiseReleaseModel, configVersion types.String, fetched kratix.ReleasedPromise) {
+	url := plan.URL.ValueString()
+	switch {
+	case !fetched.HasVersion:
+		resp.Diagnostics.AddAttributeWarning(path.Root("url"), "The Promise at url has no version label", fmt.Sprintf(
+			"%s serves Promise %q without the label %s, and Kratix refuses to install a Promise from a release without "+
+				"it: the apply will fail with VersionLabelNotFound. Add the label at the source.", url, fetched.Name, kratix.LabelPromiseVersion))
+	case !configVersion.IsNull() && !configVersion.IsUnknown() && configVersion.ValueString() != fetched.Version:
+		resp.Diagnostics.AddAttributeWarning(path.Root("version"), "version does not match the Promise at url", fmt.Sprintf(
+			"%s serves Promise %q labelled %s=%s, but version is %s: Kratix will refuse to install it (VersionNotMatching). "+
+				"Set version to %s, or leave it unset.", url, fetched.Name, kratix.LabelPromiseVersion, fetched.Version,
+			configVersion.ValueString(), fetched.Version))
+	}
 }

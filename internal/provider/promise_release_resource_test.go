@@ -211,8 +211,9 @@ func TestAccPromiseRelease_lifecycle(t *testing.T) {
 
 // TestAccPromiseRelease_fetchFailures: what Kratix cannot install fails
 // the apply with Kratix's reason, the URL and what to do, well before the
-// (short) create timeout: a URL that answers 404, a Promise without a
-// version label, and a version the Promise is not labelled with.
+// (short) timeouts: a URL that answers 404, a Promise without a version
+// label, a version the Promise is not labelled with, and an update to a URL
+// that answers 404.
 func TestAccPromiseRelease_fetchFailures(t *testing.T) {
 	testAccPreCheck(t)
 	p := newTestPromise()
@@ -221,13 +222,15 @@ func TestAccPromiseRelease_fetchFailures(t *testing.T) {
 	unlabelled := src.put("/unlabelled.yaml", p.releaseYAML(""))
 	labelled := src.put("/v1.yaml", p.releaseYAML("v1.0.0"))
 	timeouts := "  timeouts {\n    create = \"3m\"\n  }"
+	updateTimeouts := "  timeouts {\n    update = \"3m\"\n  }"
 	base := harness.Current().ProviderConfig()
 	words := func(s string) *regexp.Regexp {
 		return regexp.MustCompile(`(?s)` + strings.ReplaceAll(s, " ", `\s+`))
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkReleaseGone(t, p.Name+"-missing", p.Name),
+		CheckDestroy: resource.ComposeTestCheckFunc(checkReleaseGone(t, p.Name+"-missing", p.Name),
+			checkReleaseGone(t, p.Name+"-update", p.Name)),
 		Steps: []resource.TestStep{
 			{
 				// Kratix 2025-09 and 2026 refuse it in their webhook; the
@@ -243,6 +246,17 @@ func TestAccPromiseRelease_fetchFailures(t *testing.T) {
 			{
 				Config:      base + releaseHCL(p.Name+"-mismatch", labelled, `  version = "v9.9.9"`+"\n"+timeouts),
 				ExpectError: words(`Kratix cannot install PromiseRelease ` + p.Name + `-mismatch.*VersionNotMatching.*` + regexp.QuoteMeta(labelled) + `.*asks for version "v9.9.9"`),
+			},
+			{
+				Config: base + releaseHCL(p.Name+"-update", labelled, updateTimeouts),
+				Check:  checkReleasedPromise(t, p.Name+"-update", p.Name, "v1.0.0"),
+			},
+			{
+				// An update to a URL Kratix cannot fetch: the Installed=True
+				// of the create is not taken for the new URL's outcome, and
+				// the failure comes at once, not at the update timeout.
+				Config:      base + releaseHCL(p.Name+"-update", missing, updateTimeouts),
+				ExpectError: words(`Kratix cannot install PromiseRelease ` + p.Name + `-update.*FailedToFetchPromise.*` + regexp.QuoteMeta(missing)),
 			},
 		},
 	})
