@@ -25,6 +25,13 @@
 //     five Jobs of each configure pipeline are kept.
 //   - Works and WorkPlacements (a simplified scheduler), Destinations and
 //     state stores (Secret checks only: nothing is written anywhere).
+//   - PromiseReleases: the promise-cleanup finalizer, an HTTP GET of
+//     spec.sourceRef.url (Authorization from the Secret key
+//     authorizationHeader), the version checks, the Promise created or
+//     updated with the release-name label and a controller ownerRef, the
+//     Installed condition with Kratix's reasons, and on delete the Promise
+//     deleted first. Kratix's admission webhook, which also fetches the URL
+//     when a release is created, is not emulated.
 //
 // # Pipeline directives
 //

@@ -290,7 +290,7 @@ func usableReport(name string, created bool) followReport {
 
 func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
 	name := m.Name.ValueString()
-	if !m.ForceDestroy.ValueBool() && r.requestsBlockDelete(ctx, name, diags) {
+	if !m.ForceDestroy.ValueBool() && r.requestsBlockDelete(ctx, name, "this Promise", diags) {
 		return
 	}
 	r.data.promiseAPIs.forget(name)
@@ -327,7 +327,9 @@ func promiseDeletionReport(name string) followReport {
 // requestsBlockDelete reports (as an error) the resource requests that
 // deleting the Promise would delete with it: Kratix deletes every request of
 // a Promise, whoever made it. Requests already being deleted do not count.
-func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, diags *diag.Diagnostics) bool {
+// owner names the resource whose force_destroy lifts the check ("this
+// Promise", or the PromiseRelease that installed it).
+func (r *promiseResource) requestsBlockDelete(ctx context.Context, name, owner string, diags *diag.Diagnostics) bool {
 	promise, err := r.data.Client.Get(ctx, promiseGVK(), "", name)
 	if isNotFound(err) {
 		return false
@@ -340,8 +342,8 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 	if err != nil {
 		diags.AddError("Cannot check the requests of Promise "+name, fmt.Sprintf("Before deleting a Promise the provider checks "+
 			"that no resource request of it exists, because Kratix deletes them all with it. The check failed: %v\n\n"+
-			"Run the command again once the cluster answers, or set force_destroy = true on the Promise (and apply) to "+
-			"delete it without the check.", err))
+			"Run the command again once the cluster answers, or set force_destroy = true on %s (and apply) to "+
+			"delete it without the check.", err, owner))
 		return true
 	}
 	if total == 0 {
@@ -350,8 +352,8 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 	diags.AddError(fmt.Sprintf("Promise %s still has %d resource request(s)", name, total), fmt.Sprintf(
 		"Deleting Promise %q would make Kratix delete every request of it, including requests created outside this "+
 			"configuration: %s.\n\nNothing was deleted. Delete or move those requests first, or, if they may go, set "+
-			"force_destroy = true on this Promise, run terraform apply, then destroy (or replace) it.",
-		name, strings.Join(requests, ", ")+more(total, len(requests))))
+			"force_destroy = true on %s, run terraform apply, then destroy (or replace) it.",
+		name, strings.Join(requests, ", ")+more(total, len(requests)), owner))
 	return true
 }
 
