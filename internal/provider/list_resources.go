@@ -390,6 +390,21 @@ func listedKinds() []listedKind {
 			requestFilters: true, objects: listRequests,
 		},
 		{
+			typeName: "kratix_promise_release", newResource: NewPromiseReleaseResource, identity: nameIdentityAttrs,
+			description: "Lists the PromiseReleases of the cluster, optionally those with given labels.",
+			objects: listCluster(kratix.PromiseReleaseGVK, func(ctx context.Context, data *providerData, obj *unstructured.Unstructured) any {
+				state := emptyReleaseState(obj.GetName())
+				// The Promise only fills in `promise`; without it the
+				// release is still listed.
+				promises, err := (&promiseReleaseResource{data: data}).releasePromises(ctx, obj.GetName())
+				if err != nil {
+					tflog.Debug(ctx, "cannot read the Promise of a listed PromiseRelease", map[string]any{"name": obj.GetName(), "error": err.Error()})
+				}
+				fillReleaseFromObject(&state, obj, promises)
+				return &state
+			}),
+		},
+		{
 			typeName: "kratix_destination", newResource: NewDestinationResource, identity: nameIdentityAttrs,
 			description: "Lists the Destinations of the cluster, optionally those with given labels.",
 			objects: listCluster(kratix.DestinationGVK, func(_ context.Context, data *providerData, obj *unstructured.Unstructured) any {

@@ -432,3 +432,27 @@ func TestAccPromiseRelease_identity(t *testing.T) {
 		},
 	})
 }
+
+// TestAccPromiseRelease_query (Terraform 1.14+): `terraform query` finds a
+// release and writes a resource block with its name and url, and nothing
+// Kratix computes.
+func TestAccPromiseRelease_query(t *testing.T) {
+	testAccPreCheck(t)
+	useCurrentTerraform(t)
+	p := newTestPromise()
+	src := newPromiseSource(t)
+	name := p.Name + "-release"
+	url := src.put("/promise.yaml", p.releaseYAML("v1.0.0"))
+	cli := appliedCLI(t, harness.Current().ProviderConfig()+releaseHCL(name, url, ""))
+	cli.writeFile("releases.tfquery.hcl", "list \"kratix_promise_release\" \"all\" {\n  provider = kratix\n}\n")
+	cli.run("query", "-generate-config-out=generated.tf")
+	generated := cli.readFile("generated.tf")
+	for _, want := range []string{fmt.Sprintf("name = %q", name), fmt.Sprintf("url  = %q", url)} {
+		if !strings.Contains(strings.Join(strings.Fields(generated), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("the generated configuration lacks %s:\n%s", want, generated)
+		}
+	}
+	if strings.Contains(generated, "installed") {
+		t.Errorf("the generated configuration holds computed attributes:\n%s", generated)
+	}
+}
