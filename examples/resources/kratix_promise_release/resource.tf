@@ -16,24 +16,17 @@ resource "kratix_resource_request" "cache" {
 }
 
 # A private source: Kratix sends the Secret's key `authorizationHeader` as
-# the Authorization header. Pinning `version` makes Kratix refuse a Promise
-# labelled with another version.
-resource "kubernetes_secret_v1" "promise_source" {
-  metadata {
-    name      = "promise-source"
-    namespace = "default"
-  }
-  data = { authorizationHeader = "Bearer ${var.promise_source_token}" }
-}
-
+# the Authorization header (for example "Bearer <token>"); create the Secret
+# with kubectl or the kubernetes provider's kubernetes_secret_v1. Pinning
+# `version` makes Kratix refuse a Promise labelled with another version.
 resource "kratix_promise_release" "internal" {
   name    = "internal-platform"
   url     = "https://promises.example.com/internal-platform/v1.4.0/promise.yaml"
   version = "v1.4.0"
 
   authorization_secret_ref = {
-    name      = kubernetes_secret_v1.promise_source.metadata[0].name
-    namespace = kubernetes_secret_v1.promise_source.metadata[0].namespace
+    name      = "promise-source"
+    namespace = "kratix-platform-system"
   }
 
   # Destroying the release deletes its Promise and every request of it.
@@ -43,9 +36,4 @@ resource "kratix_promise_release" "internal" {
   timeouts {
     create = "15m"
   }
-}
-
-variable "promise_source_token" {
-  type      = string
-  sensitive = true
 }
