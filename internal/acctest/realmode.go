@@ -16,11 +16,15 @@ import (
 // listed with the other disagreements in internal/emulator/doc.go. Those
 // that only Kratix before 2026 has go with SkipInRealModeWithoutKratix2026.
 const (
-	// RealWatchesFirstAPIVersion: the served Kratix's controller for a
-	// Promise's requests keeps watching the API version it started with; once
-	// the Promise stops serving it, requests are not reconciled (the watch
-	// fails with "could not find the requested resource").
-	RealWatchesFirstAPIVersion = "the served Kratix (2025-09) keeps watching the request API version it started with, so requests stop being reconciled when the Promise stops serving it"
+	// RealWatchesFirstAPIVersion: Kratix's controller for a Promise's
+	// requests keeps watching the API version it started with; once the
+	// Promise stops serving it, the watch fails ("could not find the
+	// requested resource") and requests are reconciled only when something
+	// else queues them. Kratix 2026 updates the controller's version but
+	// restarts its watch only when the watch was stopped
+	// (promise_controller.go, ensureDynamicControllerIsStarted), so a
+	// request's deletion can wait there for ever.
+	RealWatchesFirstAPIVersion = "Kratix (2025-09 and 2026-08 alike) keeps watching the request API version its controller started with, so requests (their deletion included) stop being reconciled when the Promise stops serving it"
 	// RealNoReconciliationInterval: the served Promise CRD has no
 	// spec.workflows.config.reconciliationInterval, so an apply setting it
 	// is refused.

@@ -26,6 +26,7 @@ var (
 	gvrWorkPlacement    = kratixGVR("workplacements")
 	gvrPromiseRevision  = kratixGVR("promiserevisions")
 	gvrResourceBinding  = kratixGVR("resourcebindings")
+	gvrPromiseRelease   = kratixGVR("promisereleases")
 	gvrCRD              = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 )
 
@@ -50,6 +51,7 @@ const (
 	labelWork                 = "kratix.io/work"
 	labelTargetDestination    = "kratix.io/targetDestinationName"
 	labelWorkloadGroupID      = "kratix.io/workload-group-id"
+	labelPromiseReleaseName   = "kratix.io/promise-release-name"
 	managedByKratix           = "Kratix"
 )
 

@@ -25,6 +25,13 @@
 //     five Jobs of each configure pipeline are kept.
 //   - Works and WorkPlacements (a simplified scheduler), Destinations and
 //     state stores (Secret checks only: nothing is written anywhere).
+//   - PromiseReleases: the promise-cleanup finalizer, an HTTP GET of
+//     spec.sourceRef.url (Authorization from the Secret key
+//     authorizationHeader), the version checks, the Promise created or
+//     updated with the release-name label and a controller ownerRef, the
+//     Installed condition with Kratix's reasons, and on delete the Promise
+//     deleted first. Kratix's admission webhook, which also fetches the URL
+//     when a release is created, is not emulated.
 //
 // # Pipeline directives
 //
@@ -170,11 +177,13 @@
 //	Promise status         Available once its      Unavailable at the start as the served Kratix     version difference a Promise the apply did not change may read either in
 //	                       workflow is done        of every reconcile,      (Reconcile still starts                     real mode (expectSettledPromiseStatus)
 //	                                               Available at its end     by setting Unavailable)
-//	a Promise's API        requests follow the     the request controller   requests follow the      version difference TestAccResourceRequest_followsPromiseAPIVersion skips
-//	version moves          served version          keeps watching the first served version                              against the served Kratix only
-//	                                               version and stops                                                    (RealWatchesFirstAPIVersion)
-//	                                               reconciling when it is
-//	                                               no longer served
+//	a Promise's API        requests follow the     the request controller   the controller takes the Kratix bug         TestAccResourceRequest_followsPromiseAPIVersion skips
+//	version moves          served version          keeps watching the first new version, but its                        against both real Kratix versions
+//	                                               version and stops        watch stays on the first                    (RealWatchesFirstAPIVersion)
+//	                                               reconciling when it is   one: requests, their
+//	                                               no longer served         deletion included, wait
+//	                                                                        for something else to
+//	                                                                        queue them
 //	workflows.config.      declared, kept as       not in the Promise CRD   declared; the manager's  version difference TestAccPromise_workflowConfigDrift and _manifest skip
 //	reconciliationInterval written                                          first Update of the                         against the served Kratix only
 //	                                                                        typed Promise writes it                     (RealNoReconciliationInterval); provider bug, fixed: a

@@ -36,7 +36,7 @@ type Emulator struct {
 	kubeFactory informers.SharedInformerFactory
 	jobFactory  informers.SharedInformerFactory
 
-	promises, requests, jobs, works, placements, destinations, stores *controller
+	promises, requests, jobs, works, placements, destinations, stores, releases *controller
 
 	apis *apiRegistry
 	// reconcileEvents holds the Destination versions ("uid/resourceVersion")
@@ -78,6 +78,7 @@ func New(cfg *rest.Config, opts Options) (*Emulator, error) {
 	e.placements = newController("workplacement", 2, e.syncWorkPlacement)
 	e.destinations = newController("destination", 1, e.syncDestination)
 	e.stores = newController("statestore", 1, e.syncStateStore)
+	e.releases = newController("promiserelease", 1, e.syncRelease)
 	return e, nil
 }
 
@@ -121,7 +122,7 @@ func (e *Emulator) Run(ctx context.Context) error {
 }
 
 func (e *Emulator) controllers() []*controller {
-	return []*controller{e.promises, e.requests, e.jobs, e.works, e.placements, e.destinations, e.stores}
+	return []*controller{e.promises, e.requests, e.jobs, e.works, e.placements, e.destinations, e.stores, e.releases}
 }
 
 func (e *Emulator) waitForSync(ctx context.Context) bool {

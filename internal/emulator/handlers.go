@@ -21,6 +21,7 @@ func (e *Emulator) registerHandlers() error {
 	}
 	steps := []error{
 		add(gvrPromise, e.onPromise),
+		add(gvrPromiseRelease, func(u *unstructured.Unstructured) { e.releases.add(u.GetName()) }),
 		add(gvrWork, e.onWork),
 		add(gvrWorkPlacement, e.onWorkPlacement),
 		add(gvrDestination, e.onDestination),
@@ -55,6 +56,8 @@ func (e *Emulator) lister(gvr schema.GroupVersionResource) []*unstructured.Unstr
 func (e *Emulator) onPromise(p *unstructured.Unstructured) {
 	name := p.GetName()
 	e.promises.add(name)
+	// Kratix's release controller Owns the Promises it installs.
+	e.releases.add(p.GetLabels()[labelPromiseReleaseName])
 	for _, rr := range e.requestsOf(name) {
 		e.requests.add(requestKey(name, rr.GetNamespace(), rr.GetName()))
 	}

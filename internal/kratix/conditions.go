@@ -16,6 +16,9 @@ const (
 	CondRequirementsFulfilled      = "RequirementsFulfilled"
 	CondPromiseAvailable           = "PromiseAvailable"
 	CondReady                      = "Ready"
+	// CondWriteSucceeded is a WorkPlacement's: True once Kratix has written
+	// its workloads to the Destination's state store.
+	CondWriteSucceeded = "WriteSucceeded"
 )
 
 // Reasons the provider acts on.

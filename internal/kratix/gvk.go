@@ -23,6 +23,8 @@ var (
 	WorkPlacementGVK    = gvk("WorkPlacement")
 	// PromiseRevisionGVK is served by Kratix releases of 2026 on.
 	PromiseRevisionGVK = gvk("PromiseRevision")
+	// PromiseReleaseGVK installs a Promise fetched from a URL.
+	PromiseReleaseGVK = gvk("PromiseRelease")
 )
 
 // CRDGVK is the kind Kratix installs a Promise's API as.

@@ -2,6 +2,7 @@ package kratix
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -59,8 +60,10 @@ type RequestWatch struct {
 	Generation int64
 	AppliedAt  time.Time
 	Created    bool
-	// Delivered also requires WorksSucceeded=True (files written to the
-	// state store).
+	// Delivered also requires the output written to the state stores:
+	// WorksSucceeded=True, then every WorkPlacement of the request's Works
+	// WriteSucceeded=True (see PlacementsWritten): the watch then also
+	// needs those WorkPlacements (ObservePlacements).
 	Delivered bool
 	// Rerun is set when the workflow was asked to run again at AppliedAt
 	// for an unchanged generation: the completion already on the object is
@@ -68,14 +71,39 @@ type RequestWatch struct {
 	// AppliedAt, counts.
 	Rerun   bool
 	runSeen bool
+	// placements is what ObservePlacements was last told; nil before.
+	placements *placementsSeen
+	// awaitsWrites: the last Observe found the request delivered but for
+	// the writes of its WorkPlacements.
+	awaitsWrites bool
 	// failureCleared: this watch saw ConfigureWorkflowCompleted in a state
 	// other than failed, so a failure seen afterwards is a new one even if
 	// its lastTransitionTime is old (False to False keeps the time).
 	failureCleared bool
 }
 
+type placementsSeen struct {
+	readable bool
+	list     []unstructured.Unstructured
+}
+
+// ObservePlacements gives the watch the WorkPlacements of the request's
+// Works; readable is false when they cannot be listed (the credentials may
+// not), and WorksSucceeded alone then decides. Observe the request again
+// after.
+func (w *RequestWatch) ObservePlacements(placements []unstructured.Unstructured, readable bool) {
+	w.placements = &placementsSeen{readable: readable, list: placements}
+}
+
+// AwaitsWrites reports whether the last Observe found the request
+// delivered but for the writes of its WorkPlacements. A WorkPlacement's
+// status changes nothing on the request, so a caller that follows the
+// request must then read them itself (ObservePlacements) and observe again.
+func (w *RequestWatch) AwaitsWrites() bool { return w.awaitsWrites }
+
 // Observe evaluates one version of the request; nil means not found.
 func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
+	w.awaitsWrites = false
 	if obj == nil {
 		return Outcome{State: Waiting, Summary: "the request does not exist (yet)"}
 	}
@@ -98,9 +126,79 @@ func (w *RequestWatch) Observe(obj *unstructured.Unstructured) Outcome {
 		return Outcome{State: Waiting, Summary: progressSummary(obj)}
 	}
 	if w.Delivered {
-		return deliveredOutcome(obj)
+		return w.deliveredOutcome(obj)
 	}
 	return Outcome{State: Done, Summary: "configure workflow completed"}
+}
+
+// deliveredOutcome is deliveredOutcome, and then, once Kratix reports the
+// Works scheduled, their writes.
+func (w *RequestWatch) deliveredOutcome(obj *unstructured.Unstructured) Outcome {
+	out := deliveredOutcome(obj)
+	if c, ok := FindCondition(obj, CondWorksSucceeded); out.State != Done || !ok || !c.IsTrue() {
+		return out
+	}
+	switch {
+	case w.placements == nil:
+		out = Outcome{State: Waiting, Delivering: true, Summary: "configured; WorksSucceeded=True; reading its WorkPlacements"}
+	case !w.placements.readable:
+		return out
+	default:
+		written, pending := PlacementsWritten(w.placements.list)
+		if written {
+			return out
+		}
+		out = Outcome{State: Waiting, Delivering: true, Summary: "configured; WorksSucceeded=True, but Kratix has not written " +
+			pending + " to its state store yet"}
+	}
+	w.awaitsWrites = true
+	return out
+}
+
+// PlacementsWritten says whether Kratix has written every WorkPlacement
+// given (those of a request's Works) to its Destination's state store, and
+// if not, names one that is pending. A Work's Ready, and with it the
+// request's WorksSucceeded (getWorksStatus counts a Work "Ready" by that
+// condition's message), only says its WorkPlacements were created: the
+// scheduler sets Ready=True, reason AllWorkplacementsScheduled, once it has
+// created them (updateWorkStatus, internal/controller/scheduler.go:88-147
+// in Kratix 2026, :87-147 in 2025-09). The WorkPlacement controller writes
+// to the state store after that and only then sets the WorkPlacement's
+// WriteSucceeded=True (internal/controller/workplacement_controller.go:246
+// in 2026). In Kratix 2026 that write first takes the state store's shared,
+// cached repository and resets it (workplacement_controller.go:180-198):
+// on the local test platform it came 8 s after WorksSucceeded=True, where
+// Kratix 2025-09 had written by then.
+//
+// WorkPlacements being deleted do not count. WriteSucceeded is never reset
+// while a WorkPlacement is rewritten, so after an update an earlier write
+// also counts: this catches the first write of a WorkPlacement.
+func PlacementsWritten(placements []unstructured.Unstructured) (bool, string) {
+	var pending []string
+	for i := range placements {
+		wp := &placements[i]
+		if wp.GetDeletionTimestamp() != nil {
+			continue
+		}
+		c, ok := FindCondition(wp, CondWriteSucceeded)
+		switch {
+		case ok && c.IsTrue():
+			continue
+		case ok && c.IsFalse():
+			pending = append(pending, fmt.Sprintf("WorkPlacement %s (WriteSucceeded=False: %s)", wp.GetName(), c.Message))
+		default:
+			pending = append(pending, "WorkPlacement "+wp.GetName())
+		}
+	}
+	sort.Strings(pending)
+	switch len(pending) {
+	case 0:
+		return true, ""
+	case 1:
+		return false, pending[0]
+	default:
+		return false, fmt.Sprintf("%s and %d more", pending[0], len(pending)-1)
+	}
 }
 
 // rerunLabel returns the label that asks Kratix to re-run the object's

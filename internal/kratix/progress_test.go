@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -53,7 +54,7 @@ func TestRequestWatch(t *testing.T) {
 		{"stale failure ignored on update", RequestWatch{Generation: 2, AppliedAt: applied}, request(2, map[string]any{"observedGeneration": int64(1), "conditions": []any{staleFailure}}), Waiting, ""},
 		{"failure after the apply counts on update", RequestWatch{Generation: 2, AppliedAt: applied}, request(2, map[string]any{"observedGeneration": int64(1), "conditions": []any{freshFailure}}), Failed, `"configure"`},
 		{"delivered waits for WorksSucceeded", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "Unknown", "WorksPending", "", 0)}}), Waiting, "WorksPending"},
-		{"delivered", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "True", "WorksSucceeded", "", 0)}}), Done, ""},
+		{"delivered: then the WorkPlacements' writes", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "True", "WorksSucceeded", "", 0)}}), Waiting, "reading its WorkPlacements"},
 		{"delivered without resource configure pipelines", RequestWatch{Generation: 1, Created: true, Delivered: true}, request(1, map[string]any{"observedGeneration": int64(1)}), Done, "nothing to deliver"},
 		{"promise unavailable", RequestWatch{Generation: 1, Created: true}, request(1, map[string]any{"conditions": []any{cond(CondPromiseAvailable, "False", "PromiseRequirementsNotInstalled", "Promise Requirements are not installed", 0)}}), Waiting, "not available"},
 	}
@@ -68,6 +69,63 @@ func TestRequestWatch(t *testing.T) {
 				t.Errorf("summary %q does not contain %q", got.Summary, tt.summary)
 			}
 		})
+	}
+}
+
+func workPlacement(name string, conditions ...any) unstructured.Unstructured {
+	wp := unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"conditions": conditions}}}
+	wp.SetName(name)
+	return wp
+}
+
+// TestRequestWatchDeliveredWaitsForWrites: WorksSucceeded=True says only
+// that Kratix created the WorkPlacements; delivered waits for each to
+// report WriteSucceeded=True.
+func TestRequestWatchDeliveredWaitsForWrites(t *testing.T) {
+	succeeded := cond(CondConfigureWorkflowCompleted, "True", "PipelinesExecutedSuccessfully", "", 2*time.Second)
+	scheduled := request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "True", "WorksSucceeded", "", 0)}})
+	pendingWorks := request(1, map[string]any{"observedGeneration": int64(1), "conditions": []any{succeeded, cond(CondWorksSucceeded, "Unknown", "WorksPending", "", 0)}})
+	written := cond(CondWriteSucceeded, "True", "WorkloadsWrittenToStateStore", "", 3*time.Second)
+	failed := cond(CondWriteSucceeded, "False", "WorkloadsFailedWrite", "authentication required", 3*time.Second)
+
+	w := &RequestWatch{Generation: 1, Created: true, Delivered: true}
+	if got := w.Observe(pendingWorks); got.State != Waiting || w.AwaitsWrites() {
+		t.Fatalf("Works pending: %+v, awaits writes %v", got, w.AwaitsWrites())
+	}
+	if got := w.Observe(scheduled); got.State != Waiting || !got.Delivering || !w.AwaitsWrites() {
+		t.Fatalf("scheduled, WorkPlacements not read: %+v, awaits writes %v", got, w.AwaitsWrites())
+	}
+	w.ObservePlacements([]unstructured.Unstructured{workPlacement("w.dest-b", written), workPlacement("w.dest-a")}, true)
+	if got := w.Observe(scheduled); got.State != Waiting || !w.AwaitsWrites() || !strings.Contains(got.Summary, "WorkPlacement w.dest-a to its state store") {
+		t.Fatalf("one not written: %+v", got)
+	}
+	w.ObservePlacements([]unstructured.Unstructured{workPlacement("w.dest-b", written), workPlacement("w.dest-a", failed)}, true)
+	if got := w.Observe(scheduled); got.State != Waiting || !strings.Contains(got.Summary, "authentication required") {
+		t.Fatalf("one failed to write: %+v", got)
+	}
+	if got := w.Observe(pendingWorks); got.State != Waiting || w.AwaitsWrites() {
+		t.Fatalf("Works pending again: %+v, awaits writes %v", got, w.AwaitsWrites())
+	}
+	gone := workPlacement("w.old-c")
+	gone.SetDeletionTimestamp(&metav1.Time{Time: applied})
+	w.ObservePlacements([]unstructured.Unstructured{workPlacement("w.dest-b", written), workPlacement("w.dest-a", written), gone}, true)
+	if got := w.Observe(scheduled); got.State != Done || w.AwaitsWrites() {
+		t.Fatalf("all written: %+v", got)
+	}
+
+	unreadable := &RequestWatch{Generation: 1, Created: true, Delivered: true}
+	unreadable.ObservePlacements(nil, false)
+	if got := unreadable.Observe(scheduled); got.State != Done {
+		t.Fatalf("WorkPlacements not readable: WorksSucceeded decides, got %+v", got)
+	}
+	none := &RequestWatch{Generation: 1, Created: true, Delivered: true}
+	none.ObservePlacements(nil, true)
+	if got := none.Observe(scheduled); got.State != Done {
+		t.Fatalf("no WorkPlacements: %+v", got)
+	}
+	configured := &RequestWatch{Generation: 1, Created: true}
+	if got := configured.Observe(scheduled); got.State != Done || configured.AwaitsWrites() {
+		t.Fatalf("wait_for = configured: %+v", got)
 	}
 }
 
@@ -120,6 +178,50 @@ func TestPromiseWatch(t *testing.T) {
 				t.Fatalf("state = %v (%s), want %v", got.State, got.Summary, tt.want)
 			}
 		})
+	}
+}
+
+// TestPromiseWatchWaitsForTheRevision: where Kratix keeps PromiseRevisions,
+// a Promise with a version is usable once the revision of that version is
+// latest; without a version, or without PromiseRevisions, nothing changes.
+func TestPromiseWatchWaitsForTheRevision(t *testing.T) {
+	available := promise(map[string]any{"conditions": []any{cond(CondAvailable, "True", "PromiseAvailable", "", 0)}})
+	unavailable := promise(map[string]any{"conditions": []any{cond(CondAvailable, "False", "PromiseUnavailable", "", 0)}})
+	v1 := Revision{Version: "v1", Latest: true, Labelled: true, Created: applied.Add(-time.Hour)}
+	v2 := Revision{Version: "v2", Labelled: true, Created: applied}
+
+	w := &PromiseWatch{AppliedAt: applied, Version: "v2"}
+	if got := w.Observe(unavailable); got.State != Waiting || w.AwaitsRevision() {
+		t.Fatalf("unavailable: %+v, awaits revision %v", got, w.AwaitsRevision())
+	}
+	if got := w.Observe(available); got.State != Waiting || !w.AwaitsRevision() {
+		t.Fatalf("revisions not read yet: %+v, awaits revision %v", got, w.AwaitsRevision())
+	}
+	w.ObserveRevisions([]Revision{v1}, true)
+	if got := w.Observe(available); got.State != Waiting || !w.AwaitsRevision() || !strings.Contains(got.Summary, `create the PromiseRevision of version "v2"`) {
+		t.Fatalf("no revision of v2: %+v", got)
+	}
+	w.ObserveRevisions([]Revision{v1, v2}, true)
+	if got := w.Observe(available); got.State != Waiting || !strings.Contains(got.Summary, "latest") {
+		t.Fatalf("v2 not latest yet: %+v", got)
+	}
+	if got := w.Observe(unavailable); got.State != Waiting || w.AwaitsRevision() {
+		t.Fatalf("unavailable again: %+v, awaits revision %v", got, w.AwaitsRevision())
+	}
+	v2.Latest = true
+	w.ObserveRevisions([]Revision{v1, v2}, true)
+	if got := w.Observe(available); got.State != Done || w.AwaitsRevision() {
+		t.Fatalf("v2 latest: %+v", got)
+	}
+
+	noRevisions := &PromiseWatch{AppliedAt: applied, Version: "v2"}
+	noRevisions.ObserveRevisions(nil, false)
+	if got := noRevisions.Observe(available); got.State != Done {
+		t.Fatalf("a Kratix without PromiseRevisions: %+v", got)
+	}
+	unversioned := &PromiseWatch{AppliedAt: applied}
+	if got := unversioned.Observe(available); got.State != Done || unversioned.AwaitsRevision() {
+		t.Fatalf("a Promise without a version: %+v", got)
 	}
 }
 

@@ -18,11 +18,41 @@ type PromiseWatch struct {
 	// only then can a ConfigureWorkflowCompleted=True be stale.
 	SpecChanged           bool
 	HasConfigurePipelines bool
-	runSeen               bool
+	// Version is the Promise's kratix.io/promise-version label, "" when it
+	// has none. Where Kratix serves PromiseRevisions (2026 on), a Promise
+	// with a version is usable only once Kratix has settled the revision
+	// of that version (RevisionSettled): the watch then also needs the
+	// Promise's revisions (ObserveRevisions).
+	Version string
+	runSeen bool
+	// revisions is what ObserveRevisions was last told; nil before.
+	revisions *revisionsSeen
+	// awaitsRevision: the last Observe found the Promise usable but for
+	// its revision.
+	awaitsRevision bool
 }
+
+type revisionsSeen struct {
+	served bool
+	list   []Revision
+}
+
+// ObserveRevisions gives the watch the Promise's PromiseRevisions; served
+// is false where the cluster has no PromiseRevisions (Kratix before 2026):
+// the version then asks for nothing more. Observe the Promise again after.
+func (w *PromiseWatch) ObserveRevisions(revisions []Revision, served bool) {
+	w.revisions = &revisionsSeen{served: served, list: revisions}
+}
+
+// AwaitsRevision reports whether the last Observe found the Promise usable
+// but for its revision. Kratix's change to a revision does not change the
+// Promise, so a caller that follows the Promise must then read the
+// revisions itself (ObserveRevisions) and observe again.
+func (w *PromiseWatch) AwaitsRevision() bool { return w.awaitsRevision }
 
 // Observe evaluates one version of the Promise; nil means not found.
 func (w *PromiseWatch) Observe(obj *unstructured.Unstructured) Outcome {
+	w.awaitsRevision = false
 	if obj == nil {
 		return Outcome{State: Waiting, Summary: "the Promise does not exist (yet)"}
 	}
@@ -39,9 +69,28 @@ func (w *PromiseWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	}
 	available, ok := FindCondition(obj, CondAvailable)
 	if ok && available.IsTrue() || nestedString(obj, "status", "status") == "Available" && !ok {
-		return Outcome{State: Done, Summary: "Available"}
+		return w.revisionOutcome()
 	}
 	return Outcome{State: Waiting, Summary: promiseProgress(obj)}
+}
+
+// revisionOutcome is the outcome of a Promise that is otherwise usable:
+// done unless its version's revision is still to come (see Version).
+func (w *PromiseWatch) revisionOutcome() Outcome {
+	settled, summary := true, ""
+	switch {
+	case w.Version == "":
+	case w.revisions == nil:
+		settled, summary = false, "Available; reading its PromiseRevisions"
+	case w.revisions.served:
+		settled, summary = RevisionSettled(w.Version, w.revisions.list)
+		summary = "Available, " + summary
+	}
+	if !settled {
+		w.awaitsRevision = true
+		return Outcome{State: Waiting, Summary: summary}
+	}
+	return Outcome{State: Done, Summary: "Available"}
 }
 
 // fresh reports whether a workflow condition belongs to the applied spec.

@@ -21,6 +21,10 @@ const (
 	VersionNotSet = "not-set"
 	// CondUpgradeSucceeded is the binding's verdict on its last upgrade.
 	CondUpgradeSucceeded = "UpgradeSucceeded"
+	// LabelLatestRevision is how Kratix's Promise controller marks the
+	// revision it wants latest; its PromiseRevision controller then sets
+	// status.latest and takes the label off the others.
+	LabelLatestRevision = "kratix.io/latest-revision"
 )
 
 // Revision is one PromiseRevision.
@@ -28,7 +32,10 @@ type Revision struct {
 	Name    string
 	Version string
 	Latest  bool
-	Created time.Time
+	// Labelled is the kratix.io/latest-revision label: Kratix wants this
+	// revision latest, and status.latest follows.
+	Labelled bool
+	Created  time.Time
 }
 
 // Revisions reads PromiseRevisions, oldest first (then by version).
@@ -39,7 +46,8 @@ func Revisions(items []unstructured.Unstructured) []Revision {
 		latest, _, _ := unstructured.NestedBool(items[i].Object, "status", "latest")
 		out = append(out, Revision{
 			Name: items[i].GetName(), Version: version, Latest: latest,
-			Created: items[i].GetCreationTimestamp().Time,
+			Labelled: items[i].GetLabels()[LabelLatestRevision] == "true",
+			Created:  items[i].GetCreationTimestamp().Time,
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -61,6 +69,45 @@ func LatestRevision(revisions []Revision) (Revision, bool) {
 		}
 	}
 	return Revision{}, false
+}
+
+// RevisionSettled says whether Kratix has settled the revision of a
+// Promise's version after the Promise got that version, and if not, what
+// is left. The Promise becomes Available (or stays so, after a change of
+// only its version label) before that: Kratix's Promise controller creates
+// or updates the revision, labelled kratix.io/latest-revision, on its next
+// reconcile (handlePromiseVersion in internal/controller/promise_controller.go
+// of Kratix 2026), and its PromiseRevision controller then sets
+// status.latest and unlabels the previous latest (Reconcile in
+// internal/controller/promiserevision_controller.go). Until then requests
+// without a pinned version, and anyone reading the revisions, still see the
+// previous version.
+//
+// Settled: a revision of version exists and is the one Kratix marks latest
+// (LatestRevision). A Kratix that marks no revision latest at all (none
+// has status.latest, and the revision of version is not labelled to be)
+// settles with the revision's existence.
+func RevisionSettled(version string, revisions []Revision) (bool, string) {
+	var own *Revision
+	for i := range revisions {
+		if revisions[i].Version == version {
+			own = &revisions[i]
+		}
+	}
+	if own == nil {
+		return false, fmt.Sprintf("waiting for Kratix to create the PromiseRevision of version %q", version)
+	}
+	latest, ok := LatestRevision(revisions)
+	switch {
+	case ok && latest.Version == version:
+		return true, ""
+	case ok:
+		return false, fmt.Sprintf("waiting for Kratix to mark the PromiseRevision of version %q latest (the latest is %q)", version, latest.Version)
+	case own.Labelled:
+		return false, fmt.Sprintf("waiting for Kratix to mark the PromiseRevision of version %q latest", version)
+	default:
+		return true, ""
+	}
 }
 
 // CheckVersion says why version cannot be bound to: no revision has it.

@@ -98,3 +98,47 @@ func TestNewBindingPinsARequestBeforeItExists(t *testing.T) {
 		t.Fatal("not-set is no version")
 	}
 }
+
+func TestRevisionSettled(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v1 := Revision{Name: "redis-a", Version: "v1", Latest: true, Labelled: true, Created: t0}
+	v1Unlabelled := Revision{Name: "redis-a", Version: "v1", Latest: true, Created: t0}
+	v2Labelled := Revision{Name: "redis-b", Version: "v2", Labelled: true, Created: t0.Add(time.Minute)}
+	v2Latest := Revision{Name: "redis-b", Version: "v2", Latest: true, Labelled: true, Created: t0.Add(time.Minute)}
+	for _, tc := range []struct {
+		name      string
+		revisions []Revision
+		settled   bool
+		summary   string
+	}{
+		{"no revision yet", nil, false, `create the PromiseRevision of version "v2"`},
+		{"only the previous version's", []Revision{v1}, false, `create the PromiseRevision of version "v2"`},
+		{"created, the previous still latest", []Revision{v1, v2Labelled}, false, `mark the PromiseRevision of version "v2" latest (the latest is "v1")`},
+		{"first revision, not marked latest yet", []Revision{v2Labelled}, false, `mark the PromiseRevision of version "v2" latest`},
+		{"marked latest, the previous not unmarked yet", []Revision{v1, v2Latest}, true, ""},
+		{"latest", []Revision{v1Unlabelled, v2Latest}, true, ""},
+		{"a Kratix that marks none latest", []Revision{{Name: "redis-b", Version: "v2"}}, true, ""},
+		// Back to an older version: Kratix labels its revision again, and
+		// the newer one stays latest until its controller unmarks it.
+		{"rolled back, the newer still latest", []Revision{{Name: "redis-a", Version: "v1", Latest: true, Labelled: true, Created: t0}, v2Latest}, false, `(the latest is "v2")`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			version := "v2"
+			if strings.HasPrefix(tc.name, "rolled back") {
+				version = "v1"
+			}
+			settled, summary := RevisionSettled(version, tc.revisions)
+			if settled != tc.settled || !strings.Contains(summary, tc.summary) {
+				t.Fatalf("got %v %q, want %v and a summary with %q", settled, summary, tc.settled, tc.summary)
+			}
+		})
+	}
+}
+
+func TestRevisionsReadTheLatestLabel(t *testing.T) {
+	u := revision("redis-a", "v1", false, time.Now())
+	u.SetLabels(map[string]string{LabelLatestRevision: "true"})
+	if revs := Revisions([]unstructured.Unstructured{u}); !revs[0].Labelled || revs[0].Latest {
+		t.Fatalf("got %+v", revs[0])
+	}
+}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -164,10 +163,11 @@ func resolveTarget(ctx context.Context, data *providerData, m *workflowTargetMod
 
 func resolveObject(ctx context.Context, data *providerData, m *workflowTargetModel, diags *diag.Diagnostics) *workflowTarget {
 	if m.Request == nil {
-		promise := readPromise(ctx, data.Client, m.Promise.ValueString(), path.Root("promise"), diags)
-		if promise == nil {
+		api, ok := readPromise(ctx, data, m.Promise.ValueString(), path.Root("promise"), diags)
+		if !ok {
 			return nil
 		}
+		promise := api.promise
 		t := &workflowTarget{gvk: kratix.PromiseGVK, name: promise.GetName(), obj: promise, isPromise: true, attr: path.Root("promise")}
 		if len(kratix.PipelineNames(promise, "promise", "configure")) == 0 {
 			diags.AddAttributeError(t.attr, "Promise "+t.name+" has no promise configure workflow",
@@ -188,17 +188,17 @@ func resolveRequestTarget(ctx context.Context, data *providerData, r *requestTar
 	}
 	var promise *unstructured.Unstructured
 	if !r.Promise.IsNull() {
-		if promise = readPromise(ctx, data.Client, r.Promise.ValueString(), at.AtName("promise"), diags); promise == nil {
+		api, ok := readPromise(ctx, data, r.Promise.ValueString(), at.AtName("promise"), diags)
+		if !ok {
 			return nil
 		}
-		apiVersion, kind, published := kratix.PromiseAPI(promise)
-		if !published {
+		if promise = api.promise; !api.published {
 			diags.AddAttributeError(at.AtName("promise"), "Promise "+promise.GetName()+" has not published its API",
 				"Kratix has not installed the API of this Promise's requests yet (status.apiVersion and status.kind), so "+
 					"it has no requests to reconcile. Check it with: kubectl describe promise "+promise.GetName())
 			return nil
 		}
-		t.gvk = k8sschema.FromAPIVersionAndKind(apiVersion, kind)
+		t.gvk = api.gvk()
 	} else {
 		t.gvk = k8sschema.FromAPIVersionAndKind(r.APIVersion.ValueString(), r.Kind.ValueString())
 	}
@@ -225,52 +225,64 @@ func resolveRequestTarget(ctx context.Context, data *providerData, r *requestTar
 	return t
 }
 
-// readPromise reads a Promise named in the configuration at attr.
-func readPromise(ctx context.Context, client *kube.Client, name string, attr path.Path, diags *diag.Diagnostics) *unstructured.Unstructured {
-	obj, err := client.Get(ctx, kratix.PromiseGVK, "", name)
+// readPromise reads a Promise named in the configuration at attr, with
+// the API of its requests.
+func readPromise(ctx context.Context, data *providerData, name string, attr path.Path, diags *diag.Diagnostics) (promiseRequestAPI, bool) {
+	api, err := requestAPI(ctx, data, name, apiLookup{mode: apiRead})
 	switch {
 	case kube.IsNotFound(err):
-		diags.AddAttributeError(attr, "No Promise named "+name, "Check "+attr.String()+". "+promiseNameHint(ctx, client, name))
-		return nil
+		diags.AddAttributeError(attr, "No Promise named "+name, "Check "+attr.String()+". "+promiseNameHint(ctx, data.Client, name))
+		return api, false
 	case err != nil:
 		diags.AddError("Cannot read Promise "+name, err.Error())
-		return nil
+		return api, false
 	}
-	return obj
+	return api, true
 }
 
 // followWorkflow waits for the run the action asked for at since,
 // streaming each change to the user, and turns the end into diagnostics.
 func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget, watch *kratix.RunWatch, since time.Time,
 	send func(string), diags *diag.Diagnostics) {
-	timeline := kratix.NewTimeline(time.Now()) // local: it measures how long the wait took
-	last, err := awaitRun(ctx, client, t, watch, since, func(out kratix.Outcome) {
-		if timeline.Note(time.Now(), out.Summary) {
+	res := kratix.FollowResult{Timeline: kratix.NewTimeline(time.Now())} // local: it measures how long the wait took
+	res.Last, res.Err = awaitRun(ctx, client, t, watch, since, func(out kratix.Outcome) {
+		if res.Timeline.Note(time.Now(), out.Summary) {
 			tflog.Info(ctx, "workflow progress", map[string]any{"object": t.String(), "progress": out.Summary})
 			send(t.String() + ": " + out.Summary)
 		}
 	})
-	history := "\n\nWhat the wait saw:\n" + timeline.String()
-	switch {
-	case err == nil && last.State == kratix.Done:
-	case last.Suspended:
-		diags.AddError("The workflow of "+t.String()+" suspended itself", fmt.Sprintf("%s.\n\nOnce what it waits for is "+
-			"done, resume it with the kratix_resume_workflow action, or with:\n  kubectl label %s %s-%s",
-			capitalise(last.Summary), t.kubectl(), kratix.LabelWorkflowSuspended, history))
-	case last.State == kratix.Failed:
-		labels, ns := t.jobLabels()
-		diags.AddError("Configure workflow failed for "+t.String(), fmt.Sprintf("%s.%s\n\nFix the cause (the pipeline in the "+
-			"Promise, or the request), then run the action again. Inspect the object with: kubectl describe %s%s",
-			capitalise(last.Summary), withDetail("", failedRunDetail(ctx, client, "configure", labels, ns)), t.kubectl(), history))
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		diags.AddError("Timed out waiting for the configure workflow of "+t.String(), fmt.Sprintf(
-			"Last seen: %s. Kratix goes on with the workflow. Raise timeout if the pipelines are just slow, or inspect the "+
-				"object with: kubectl describe %s%s", last.Summary, t.kubectl(), history))
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		diags.AddError("Interrupted while waiting for the configure workflow of "+t.String(),
-			"Last seen: "+last.Summary+". Kratix goes on with the workflow.")
-	default:
-		diags.AddError("Cannot follow the configure workflow of "+t.String(), err.Error())
+	labels, ns := t.jobLabels()
+	res = withFailedRun(ctx, client, res.Decided(ctx.Err()), "configure", labels, ns)
+	reportFollow(res, runReport(t), diags)
+}
+
+// runReport words how following a run of an object's configure workflow
+// ended.
+func runReport(t *workflowTarget) followReport {
+	return followReport{
+		what: t.String(),
+		suspended: func(res kratix.FollowResult) (string, string) {
+			return "The workflow of " + t.String() + " suspended itself", fmt.Sprintf("%s.\n\nOnce what it waits for is "+
+				"done, resume it with the kratix_resume_workflow action, or with:\n  kubectl label %s %s-%s",
+				capitalise(res.Last.Summary), t.kubectl(), kratix.LabelWorkflowSuspended, followHistory(res))
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Configure workflow failed for " + t.String(), fmt.Sprintf("%s.%s\n\nFix the cause (the pipeline in the "+
+				"Promise, or the request), then run the action again. Inspect the object with: kubectl describe %s%s",
+				capitalise(res.Last.Summary), failedRunText(res), t.kubectl(), followHistory(res))
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return "Timed out waiting for the configure workflow of " + t.String(), fmt.Sprintf("Last seen: %s. Kratix goes on "+
+				"with the workflow. Raise timeout if the pipelines are just slow, or inspect the object with: kubectl describe %s%s",
+				res.Last.Summary, t.kubectl(), followHistory(res))
+		},
+		interrupted: func(res kratix.FollowResult) (string, string) {
+			return "Interrupted while waiting for the configure workflow of " + t.String(),
+				"Last seen: " + res.Last.Summary + ". Kratix goes on with the workflow."
+		},
+		errored: func(res kratix.FollowResult) (string, string) {
+			return "Cannot follow the configure workflow of " + t.String(), followErr(res)
+		},
 	}
 }
 

@@ -54,18 +54,26 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 	if res.Object != nil {
 		r.recordApplied(ctx, plan, res.Object, state, diags)
 	}
-	switch {
-	case res.Outcome.State == kratix.Done:
-	case res.Outcome.State == kratix.Failed:
-		diags.AddError("Destination "+name+" is not ready", fmt.Sprintf("Kratix reports %s.\n\n%s\n\n"+
-			"The Destination stays in the Terraform state, marked tainted; fix the cause and apply again.",
-			res.Outcome.Summary, kratix.DestinationAdvice(res.Object)))
-	case res.TimedOut:
-		diags.AddError("Timed out waiting for Destination "+name+" to become ready", fmt.Sprintf("Last seen: %s.\n\n"+
+	reportFollow(res, destinationReadyReport(name), diags)
+}
+
+// destinationReadyReport words how waiting for a Destination to become
+// ready ended. An interrupted wait is reported as a timeout.
+func destinationReadyReport(name string) followReport {
+	timedOut := func(res kratix.FollowResult) (string, string) {
+		return "Timed out waiting for Destination " + name + " to become ready", fmt.Sprintf("Last seen: %s.\n\n"+
 			"The Destination stays in the Terraform state. Raise the timeouts block, set wait = false to skip waiting, or "+
-			"check it: kubectl describe destination %s", res.Outcome.Summary, name))
-	default:
-		diags.AddError("Error waiting for Destination "+name, res.Err.Error())
+			"check it: kubectl describe destination %s", res.Last.Summary, name)
+	}
+	return followReport{
+		what: "Destination " + name,
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Destination " + name + " is not ready", fmt.Sprintf("Kratix reports %s.\n\n%s\n\n"+
+				"The Destination stays in the Terraform state, marked tainted; fix the cause and apply again.",
+				res.Last.Summary, kratix.DestinationAdvice(res.Object))
+		},
+		timedOut:    timedOut,
+		interrupted: timedOut,
 	}
 }
 

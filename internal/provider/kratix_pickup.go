@@ -103,13 +103,21 @@ func (g *pickupGuard) probe(ctx context.Context) error {
 	return err
 }
 
-// notPickedUpError is the diagnostic for a written object Kratix never
-// touched while its controller does not answer.
-func (g *pickupGuard) notPickedUpError(what string) *waitError {
-	return &waitError{
-		summary: "Kratix did not pick up " + what,
-		detail: fmt.Sprintf("The %s was written, but in %s Kratix did not touch it (no finalizer, label or status "+
-			"appeared), and Kratix's admission webhooks, which its controller manager serves, do not answer: %v\n\n%s",
-			what, kratixPickupBound, g.probeErr, kratixControllerAdvice),
+// follow runs wait under the guard (see run) and decides how the follow
+// that wait filled res in with ended, the guard's finding included: with
+// kratix.EndStuck, res.Err says why the controller was found down.
+func (g *pickupGuard) follow(ctx context.Context, res *kratix.FollowResult, wait func(context.Context)) {
+	res.NotPickedUp = g.run(ctx, wait)
+	*res = res.Decided(ctx.Err())
+	if res.Ending == kratix.EndStuck {
+		res.Err = g.probeErr
 	}
+}
+
+// notPickedUp is the words for a written object Kratix never touched while
+// its controller does not answer.
+func (r followReport) notPickedUp(res kratix.FollowResult) (string, string) {
+	return "Kratix did not pick up " + r.what, fmt.Sprintf("The %s was written, but in %s Kratix did not touch it (no "+
+		"finalizer, label or status appeared), and Kratix's admission webhooks, which its controller manager serves, do "+
+		"not answer: %v\n\n%s", r.what, kratixPickupBound, res.Err, kratixControllerAdvice)
 }

@@ -37,6 +37,14 @@ type listFilter struct {
 	Labels    map[string]string
 	Promise   string
 	Namespace string
+	// PromiseVersion keeps the requests that run this Promise version.
+	PromiseVersion string
+}
+
+// keepsRequest says whether a listed request passes the filters the API
+// server cannot apply (its labels and namespace it does).
+func (f listFilter) keepsRequest(obj *unstructured.Unstructured) bool {
+	return f.PromiseVersion == "" || kratix.RequestVersion(obj) == f.PromiseVersion
 }
 
 func (f listFilter) options() metav1.ListOptions {
@@ -91,6 +99,10 @@ func (l *kratixListResource) ListResourceConfigSchema(_ context.Context, _ list.
 			MarkdownDescription: "Only requests of this Promise. Default: the requests of every Promise."}
 		attrs["namespace"] = listschema.StringAttribute{Optional: true, Validators: []validator.String{dnsLabel()},
 			MarkdownDescription: "Only requests in this namespace. Default: every namespace."}
+		attrs["promise_version"] = listschema.StringAttribute{Optional: true,
+			MarkdownDescription: "Only requests that run this Promise version, as Kratix reports it (`status.promiseVersion`; " +
+				"Kratix releases of 2026 on): for example the requests a rollout has not moved to the new version yet. " +
+				"With an earlier Kratix no request reports a version, so none is listed. Default: every version."}
 	}
 	resp.Schema = listschema.Schema{MarkdownDescription: l.kind.description, Attributes: attrs}
 }
@@ -235,10 +247,11 @@ func readListFilter(ctx context.Context, cfg tfsdk.Config, requests bool, diags 
 		diags.Append(lbls.ElementsAs(ctx, &f.Labels, false)...)
 	}
 	if requests {
-		var promise, namespace types.String
+		var promise, namespace, version types.String
 		diags.Append(cfg.GetAttribute(ctx, path.Root("promise"), &promise)...)
 		diags.Append(cfg.GetAttribute(ctx, path.Root("namespace"), &namespace)...)
-		f.Promise, f.Namespace = promise.ValueString(), namespace.ValueString()
+		diags.Append(cfg.GetAttribute(ctx, path.Root("promise_version"), &version)...)
+		f.Promise, f.Namespace, f.PromiseVersion = promise.ValueString(), namespace.ValueString(), version.ValueString()
 	}
 	return f
 }
@@ -329,6 +342,9 @@ func promiseRequests(ctx context.Context, data *providerData, promise *unstructu
 	r := &resourceRequestResource{data: data}
 	err := data.Client.ListPages(ctx, k8sschema.FromAPIVersionAndKind(apiVersion, kind), f.Namespace, opts, func(items []unstructured.Unstructured) bool {
 		for i := range items {
+			if !f.keepsRequest(&items[i]) {
+				continue
+			}
 			if !out.object(listedRequest(ctx, r, promise.GetName(), &items[i])) {
 				return false
 			}
@@ -370,8 +386,23 @@ func listedKinds() []listedKind {
 		},
 		{
 			typeName: "kratix_resource_request", newResource: NewResourceRequestResource, identity: requestIdentityAttrs,
-			description:    "Lists resource requests: of one Promise or of all, in one namespace or in all, optionally those with given labels.",
+			description:    "Lists resource requests: of one Promise or of all, in one namespace or in all, optionally those with given labels or running a given Promise version.",
 			requestFilters: true, objects: listRequests,
+		},
+		{
+			typeName: "kratix_promise_release", newResource: NewPromiseReleaseResource, identity: nameIdentityAttrs,
+			description: "Lists the PromiseReleases of the cluster, optionally those with given labels.",
+			objects: listCluster(kratix.PromiseReleaseGVK, func(ctx context.Context, data *providerData, obj *unstructured.Unstructured) any {
+				state := emptyReleaseState(obj.GetName())
+				// The Promise only fills in `promise`; without it the
+				// release is still listed.
+				promises, err := (&promiseReleaseResource{data: data}).releasePromises(ctx, obj.GetName())
+				if err != nil {
+					tflog.Debug(ctx, "cannot read the Promise of a listed PromiseRelease", map[string]any{"name": obj.GetName(), "error": err.Error()})
+				}
+				fillReleaseFromObject(&state, obj, promises)
+				return &state
+			}),
 		},
 		{
 			typeName: "kratix_destination", newResource: NewDestinationResource, identity: nameIdentityAttrs,

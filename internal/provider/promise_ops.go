@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -80,18 +79,18 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		AppliedAt:             startedAt,
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
+		Version:               applied.GetLabels()[kratix.LabelPromiseVersion],
 	}
-	final, waitErr := r.waitUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
-	if final != nil {
-		r.recordApplied(ctx, plan, final, state, diags)
+	res := r.followUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
+	if res.Object != nil {
+		r.recordApplied(ctx, plan, res.Object, state, diags)
 	}
 	r.recordPlacements(ctx, plan, state, diags)
-	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("Promise", prior == nil))
+	if reportFollow(res, usableReport(plan.Name.ValueString(), prior == nil), diags) {
 		return true
 	}
 	if requestsRerun {
-		r.awaitRequestsRerun(ctx, final, rerunFollow, diags)
+		r.awaitRequestsRerun(ctx, res.Object, rerunFollow, diags)
 	}
 	return false
 }
@@ -198,49 +197,100 @@ func (r *promiseResource) recordPlacements(ctx context.Context, plan *promiseMod
 	recordPlacements(ctx, r.data, kratix.WorkSelector{Promise: plan.Name.ValueString()}, state, diags)
 }
 
-func (r *promiseResource) waitUsable(ctx context.Context, name string, watch *kratix.PromiseWatch, pickup *pickupGuard) (*unstructured.Unstructured, *waitError) {
-	var last kratix.Outcome
-	var lastObj *unstructured.Unstructured
-	var err error
-	notPickedUp := pickup.run(ctx, func(ctx context.Context) {
-		_, err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
-			last, lastObj = watch.Observe(obj), obj
-			pickup.observe(obj)
-			return last.State != kratix.Waiting, nil
-		})
+// followUsable follows the Promise until it is usable: Available, with
+// its promise configure workflow (if any) of this apply completed and,
+// where Kratix keeps PromiseRevisions, the revision of its version settled
+// (watch decides). The Promise is watched; its revisions, which change
+// without the Promise changing, are read while only they are awaited.
+func (r *promiseResource) followUsable(ctx context.Context, name string, watch *kratix.PromiseWatch, pickup *pickupGuard) kratix.FollowResult {
+	var res kratix.FollowResult
+	pickup.follow(ctx, &res, func(ctx context.Context) {
+		for {
+			_, res.Err = r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
+				res.Last, res.Object = watch.Observe(obj), obj
+				pickup.observe(obj)
+				return res.Last.State != kratix.Waiting || watch.AwaitsRevision(), nil
+			})
+			if res.Err != nil || !watch.AwaitsRevision() {
+				return
+			}
+			if res.Err = r.followRevision(ctx, name, watch, &res); res.Err != nil || res.Last.State != kratix.Waiting {
+				return
+			}
+		}
 	})
-	switch {
-	case notPickedUp && last.State == kratix.Waiting:
-		return lastObj, pickup.notPickedUpError("Promise " + name)
-	case err == nil && last.State == kratix.Done:
-		return lastObj, nil
-	case last.State == kratix.Failed:
-		jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
-		run := failedRunDetail(ctx, r.data.Client, "configure", jobLabels, "")
-		return lastObj, &waitError{
-			summary: "Promise configure workflow failed for " + name,
-			detail: fmt.Sprintf("The Promise was applied, but %s.%s\n\nFix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
-				last.Summary, withDetail("", run), name),
+	return withFailedRun(ctx, r.data.Client, res, "configure", promiseJobLabels(name), "")
+}
+
+// revisionPollInterval is how often followRevision reads the revisions.
+var revisionPollInterval = 500 * time.Millisecond
+
+// followRevision reads the Promise's revisions, and the Promise, until the
+// watch no longer awaits the revision: it is settled (res.Last done), or
+// the Promise itself is no longer usable (res.Last waiting or failed: the
+// caller watches the Promise again). It returns ctx's error when ctx ends
+// first; a failed read is retried.
+func (r *promiseResource) followRevision(ctx context.Context, name string, watch *kratix.PromiseWatch, res *kratix.FollowResult) error {
+	promise, last := res.Object, ""
+	for {
+		revisions, served, err := promiseRevisions(ctx, r.data.Client, name)
+		if err == nil && promise == nil {
+			promise, err = r.data.Client.Get(ctx, promiseGVK(), "", name)
+			if isNotFound(err) {
+				promise, err = nil, nil
+			}
 		}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return lastObj, &waitError{
-			summary: "Timed out waiting for Promise " + name + " to become usable",
-			detail: fmt.Sprintf("Last seen: %s.\n\nRaise the timeouts block if Kratix is just "+
-				"slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", last.Summary, name),
+		if err == nil {
+			watch.ObserveRevisions(revisions, served)
+			res.Last, res.Object = watch.Observe(promise), promise
+			if !watch.AwaitsRevision() {
+				return nil
+			}
+			if res.Last.Summary != last {
+				last = res.Last.Summary
+				tflog.Info(ctx, "waiting for the Promise's revision", map[string]any{"promise": name, "progress": last})
+			}
+		} else if ctx.Err() == nil {
+			tflog.Debug(ctx, "cannot read the Promise's revisions; trying again", map[string]any{"promise": name, "error": err.Error()})
 		}
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		return lastObj, &waitError{
-			summary: "Interrupted while waiting for Promise " + name,
-			detail:  fmt.Sprintf("The Promise was applied, but the wait for it to become usable was interrupted. Last seen: %s.", last.Summary),
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(revisionPollInterval):
 		}
-	default:
-		return lastObj, &waitError{summary: "Error waiting for Promise " + name, detail: err.Error()}
+		promise = nil
+	}
+}
+
+// promiseJobLabels select the Jobs of a Promise's own workflows.
+func promiseJobLabels(name string) map[string]string {
+	return map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
+}
+
+// usableReport words how following a Promise until it is usable ended.
+func usableReport(name string, created bool) followReport {
+	return followReport{
+		what:   "Promise " + name,
+		advice: nextApplyAdvice("Promise", created),
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Promise configure workflow failed for " + name, fmt.Sprintf("The Promise was applied, but %s.%s\n\n"+
+				"Fix the pipeline. Its Jobs:\n  kubectl get jobs -n kratix-platform-system -l kratix.io/promise-name=%s,kratix.io/workflow-type=promise",
+				res.Last.Summary, failedRunText(res), name)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return "Timed out waiting for Promise " + name + " to become usable", fmt.Sprintf("Last seen: %s.\n\nRaise the timeouts "+
+				"block if Kratix is just slow, set wait = false to skip waiting, or check the Promise: kubectl describe promise %s", res.Last.Summary, name)
+		},
+		interrupted: func(res kratix.FollowResult) (string, string) {
+			return "Interrupted while waiting for Promise " + name, fmt.Sprintf("The Promise was applied, but the wait for it to "+
+				"become usable was interrupted. Last seen: %s.", res.Last.Summary)
+		},
 	}
 }
 
 func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, diags *diag.Diagnostics) {
 	name := m.Name.ValueString()
-	if !m.ForceDestroy.ValueBool() && r.requestsBlockDelete(ctx, name, diags) {
+	if !m.ForceDestroy.ValueBool() && r.requestsBlockDelete(ctx, name, "this Promise", diags) {
 		return
 	}
 	r.data.promiseAPIs.forget(name)
@@ -249,27 +299,37 @@ func (r *promiseResource) deleteAndWait(ctx context.Context, m *promiseModel, di
 		diags.AddError("Cannot delete Promise "+name, err.Error())
 		return
 	}
-	jobLabels := map[string]string{kratix.LabelWorkflowType: "promise", kratix.LabelPromiseName: name}
-	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, jobLabels)
-	switch {
-	case last.State == kratix.Failed:
-		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, "")
-		diags.AddError("Delete workflow failed for Promise "+name, fmt.Sprintf(
-			"%s.%s\n\nKratix keeps the Promise, its API and its requests until the promise delete pipeline succeeds. Fix the "+
-				"pipeline, then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling "+
-				"the Promise, as you could yourself with:\n  kubectl label promise %s %s=true",
-			last.Summary, withDetail("", detail), name, kratix.LabelManualReconciliation))
-	case err != nil:
-		diags.AddError("Timed out deleting Promise "+name, fmt.Sprintf("Last seen: %s. Deleting a Promise runs its delete "+
+	res := followDeletion(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), "", name, deleteSent, promiseJobLabels(name))
+	reportFollow(res, promiseDeletionReport(name), diags)
+}
+
+// promiseDeletionReport words how following a Promise's deletion ended.
+// Any end but a failure or the Promise gone is reported as a timeout.
+func promiseDeletionReport(name string) followReport {
+	timedOut := func(res kratix.FollowResult) (string, string) {
+		return "Timed out deleting Promise " + name, fmt.Sprintf("Last seen: %s. Deleting a Promise runs its delete "+
 			"workflow and deletes all of its resource requests (each running its own delete workflow) and its API. "+
-			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%v", last.Summary, name, err))
+			"Raise timeouts.delete or check: kubectl describe promise %s\n\n%s", res.Last.Summary, name, followErr(res))
+	}
+	return followReport{
+		what: "Promise " + name,
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Delete workflow failed for Promise " + name, fmt.Sprintf("%s.%s\n\nKratix keeps the Promise, its API and "+
+				"its requests until the promise delete pipeline succeeds. Fix the pipeline, then run terraform destroy (or apply) "+
+				"again: the provider re-runs the delete pipeline by labelling the Promise, as you could yourself with:\n"+
+				"  kubectl label promise %s %s=true", res.Last.Summary, failedRunText(res), name, kratix.LabelManualReconciliation)
+		},
+		timedOut: timedOut,
+		errored:  timedOut,
 	}
 }
 
 // requestsBlockDelete reports (as an error) the resource requests that
 // deleting the Promise would delete with it: Kratix deletes every request of
 // a Promise, whoever made it. Requests already being deleted do not count.
-func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, diags *diag.Diagnostics) bool {
+// owner names the resource whose force_destroy lifts the check ("this
+// Promise", or the PromiseRelease that installed it).
+func (r *promiseResource) requestsBlockDelete(ctx context.Context, name, owner string, diags *diag.Diagnostics) bool {
 	promise, err := r.data.Client.Get(ctx, promiseGVK(), "", name)
 	if isNotFound(err) {
 		return false
@@ -282,8 +342,8 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 	if err != nil {
 		diags.AddError("Cannot check the requests of Promise "+name, fmt.Sprintf("Before deleting a Promise the provider checks "+
 			"that no resource request of it exists, because Kratix deletes them all with it. The check failed: %v\n\n"+
-			"Run the command again once the cluster answers, or set force_destroy = true on the Promise (and apply) to "+
-			"delete it without the check.", err))
+			"Run the command again once the cluster answers, or set force_destroy = true on %s (and apply) to "+
+			"delete it without the check.", err, owner))
 		return true
 	}
 	if total == 0 {
@@ -292,8 +352,8 @@ func (r *promiseResource) requestsBlockDelete(ctx context.Context, name string, 
 	diags.AddError(fmt.Sprintf("Promise %s still has %d resource request(s)", name, total), fmt.Sprintf(
 		"Deleting Promise %q would make Kratix delete every request of it, including requests created outside this "+
 			"configuration: %s.\n\nNothing was deleted. Delete or move those requests first, or, if they may go, set "+
-			"force_destroy = true on this Promise, run terraform apply, then destroy (or replace) it.",
-		name, strings.Join(requests, ", ")+more(total, len(requests))))
+			"force_destroy = true on %s, run terraform apply, then destroy (or replace) it.",
+		name, strings.Join(requests, ", ")+more(total, len(requests)), owner))
 	return true
 }
 

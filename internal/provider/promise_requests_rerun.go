@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,23 +35,36 @@ func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstr
 			"Kratix re-runs every request's workflow after a change to the Promise's spec, but these cannot run now, so the "+
 				"apply did not wait for them:\n"+bullets(progress.Blocked)+"\n\nResume or unpause them to have them re-run.")
 	}
-	switch {
-	case err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded)):
-		diags.AddError("Timed out waiting for the requests of Promise "+name+" to re-run", fmt.Sprintf(
-			"The Promise was updated. %d of %d request(s) had run their configure workflow again; still waiting for:\n%s\n\n"+
-				"Raise timeouts.update if the pipelines are just slow, or set wait_for_requests = false to apply Promise "+
-				"changes without waiting for the requests.", progress.Done, progress.Total, bullets(progress.Pending)))
-	case err != nil:
-		diags.AddError("Cannot follow the requests of Promise "+name+" after its update", fmt.Sprintf(
-			"The Promise was updated, but listing its resource requests failed: %v\n\nwait_for_requests needs list on the "+
-				"Promise's request API in all namespaces; grant it, or set wait_for_requests = false.", err))
-	case len(progress.Failed) > 0:
-		diags.AddError(fmt.Sprintf("%d resource request(s) of Promise %s failed after its update", len(progress.Failed), name), fmt.Sprintf(
-			"The Promise was updated, and Kratix re-ran the configure workflow of its %d request(s). These failed:\n%s\n\n"+
-				"Fix the pipeline in the Promise, or the request. A request runs its workflow again when its spec or the "+
-				"Promise's spec changes, or when it gets the label kratix.io/manual-reconciliation=true. Their Jobs:\n"+
-				"  kubectl get jobs -A -l kratix.io/promise-name=%s,kratix.io/workflow-type=resource",
-			progress.Total, bullets(describeRerunFailures(ctx, r.data.Client, name, progress.Failed)), name))
+	reportFollow(kratix.RerunResult(progress, err, ctx.Err()), r.requestsRerunReport(ctx, name), diags)
+}
+
+// requestsRerunReport words how following the re-run of the Promise's
+// requests after its update ended; an interrupted follow is reported as
+// one that could not list the requests.
+func (r *promiseResource) requestsRerunReport(ctx context.Context, name string) followReport {
+	return followReport{
+		what: "the requests of Promise " + name,
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			p := res.Requests
+			return "Timed out waiting for the requests of Promise " + name + " to re-run", fmt.Sprintf("The Promise was updated. "+
+				"%d of %d request(s) had run their configure workflow again; still waiting for:\n%s\n\nRaise timeouts.update if "+
+				"the pipelines are just slow, or set wait_for_requests = false to apply Promise changes without waiting for the "+
+				"requests.", p.Done, p.Total, bullets(p.Pending))
+		},
+		errored: func(res kratix.FollowResult) (string, string) {
+			return "Cannot follow the requests of Promise " + name + " after its update", fmt.Sprintf("The Promise was updated, "+
+				"but listing its resource requests failed: %s\n\nwait_for_requests needs list on the Promise's request API in "+
+				"all namespaces; grant it, or set wait_for_requests = false.", followErr(res))
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			p := res.Requests
+			return fmt.Sprintf("%d resource request(s) of Promise %s failed after its update", len(p.Failed), name), fmt.Sprintf(
+				"The Promise was updated, and Kratix re-ran the configure workflow of its %d request(s). These failed:\n%s\n\n"+
+					"Fix the pipeline in the Promise, or the request. A request runs its workflow again when its spec or the "+
+					"Promise's spec changes, or when it gets the label kratix.io/manual-reconciliation=true. Their Jobs:\n"+
+					"  kubectl get jobs -A -l kratix.io/promise-name=%s,kratix.io/workflow-type=resource",
+				p.Total, bullets(describeRerunFailures(ctx, r.data.Client, name, p.Failed)), name)
+		},
 	}
 }
 

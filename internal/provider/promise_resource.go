@@ -84,7 +84,8 @@ func (r *promiseResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Kratix Promise: an API (a CRD Kratix installs), the workflows that fulfil requests for it, " +
 			"dependencies, and where its output is scheduled. Apply waits until the Promise is usable (`Available=True`, " +
-			"and `ConfigureWorkflowCompleted=True` when it has promise configure pipelines), so resource requests that " +
+			"and `ConfigureWorkflowCompleted=True` when it has promise configure pipelines; with a Kratix that keeps " +
+			"PromiseRevisions, also until the revision of its `version` is the latest), so resource requests that " +
 			"reference it can be created in the same apply.\n\n" +
 			"A `promise.yaml` from the Kratix marketplace, `kratix init` or any repository is managed in one line, " +
 			"and the plan shows its changes on the typed arguments:\n\n" +

@@ -92,6 +92,7 @@ func (p *kratixProvider) Resources(_ context.Context) []func() resource.Resource
 		NewDestinationResource,
 		NewGitStateStoreResource,
 		NewBucketStateStoreResource,
+		NewPromiseReleaseResource,
 	}
 }
 

@@ -60,6 +60,7 @@ func guideClusterRole(t *testing.T) (raw map[string]any, rules []policyRule) {
 // Create and Update are create and update.
 var providerCalls = []struct{ group, resource, verbs, why string }{
 	{"platform.kratix.io", "promises", "get list watch create patch delete", "kratix_promise, the Promise data sources, a request's Promise"},
+	{"platform.kratix.io", "promisereleases", "get list watch create patch delete", "kratix_promise_release"},
 	{"platform.kratix.io", "destinations", "get list watch create patch delete", "kratix_destination, its data sources, delivery checks"},
 	{"platform.kratix.io", "gitstatestores", "get list watch create patch delete", "kratix_git_state_store, kratix_state_store"},
 	{"platform.kratix.io", "bucketstatestores", "get list watch create patch delete", "kratix_bucket_state_store, kratix_state_store"},

@@ -42,27 +42,17 @@ type readinessWatch interface {
 	Reconciled(ready bool)
 }
 
-// readyResult is how a readiness wait ended.
-type readyResult struct {
-	Outcome kratix.Outcome
-	Object  *unstructured.Unstructured // last observed version; nil if none
-	// TimedOut is true when ctx ended first; Err then says what was last
-	// seen.
-	TimedOut bool
-	Err      error
-}
-
 // waitReady watches a cluster-scoped object until the watch reports Done,
 // or Failed for longer than readyFailureGrace, or an unconfirmed outcome
 // stands for readySettle, or ctx ends. With reconciled (Kratix's verdict
 // on the applied version, from its Event), an unconfirmed outcome waits for
 // that verdict instead of settling; a reconciled closed without a verdict
 // means none will come, and the wait settles as without it.
-func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch, reconciled <-chan bool) readyResult {
+func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch, reconciled <-chan bool) kratix.FollowResult {
 	for {
 		res, again := waitReadyOnce(ctx, client, gvk, name, w, &reconciled)
 		if !again {
-			return res
+			return res.Decided(ctx.Err())
 		}
 	}
 }
@@ -70,7 +60,7 @@ func waitReady(ctx context.Context, client *kube.Client, gvk schema.GroupVersion
 // waitReadyOnce is one watch; again is true when a timer fired just as a
 // newer observation changed the picture, or the verdict of reconciled
 // came (*reconciled is then nil), and the wait must go on.
-func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch, reconciled *<-chan bool) (res readyResult, again bool) {
+func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVersionKind, name string, w readinessWatch, reconciled *<-chan bool) (res kratix.FollowResult, again bool) {
 	waitCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	failing := newStopTimer(readyFailureGrace, func() { stop(errFailurePersisted) })
@@ -79,12 +69,12 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 	defer failing.cancel()
 	defer settling.cancel()
 	_, err := client.WaitFor(waitCtx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
-		res.Outcome, res.Object = w.Observe(obj), obj
+		res.Last, res.Object = w.Observe(obj), obj
 		_, unconfirmed := w.Unconfirmed()
 		switch {
-		case res.Outcome.State == kratix.Done:
+		case res.Last.State == kratix.Done:
 			return true, nil
-		case res.Outcome.State == kratix.Failed:
+		case res.Last.State == kratix.Failed:
 			failing.start()
 			settling.cancel()
 		case unconfirmed && *reconciled == nil:
@@ -98,14 +88,14 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 	})
 	cause := context.Cause(waitCtx)
 	switch {
-	case err == nil && res.Outcome.State == kratix.Done:
+	case err == nil && res.Last.State == kratix.Done:
 		return res, false
-	case ctx.Err() != nil && res.Outcome.State == kratix.Failed:
+	case ctx.Err() != nil && res.Last.State == kratix.Failed:
 		return res, false // report the failure rather than the timeout
 	case ctx.Err() != nil:
-		res.TimedOut, res.Err = true, err
+		res.Err = err // timed out or interrupted: Decide tells which
 		return res, false
-	case errors.Is(cause, errFailurePersisted) && res.Outcome.State == kratix.Failed:
+	case errors.Is(cause, errFailurePersisted) && res.Last.State == kratix.Failed:
 		return res, false
 	case errors.Is(cause, errReconcileVerdict):
 		*reconciled = nil
@@ -115,7 +105,7 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 		return res, true
 	case errors.Is(cause, errSettled):
 		if out, ok := w.Unconfirmed(); ok {
-			res.Outcome = out
+			res.Last = out
 			return res, false
 		}
 		return res, true
@@ -183,15 +173,20 @@ func deleteClusterObject(ctx context.Context, data *providerData, gvk schema.Gro
 		diags.AddError(fmt.Sprintf("Cannot delete %s %s", gvk.Kind, name), err.Error())
 		return
 	}
-	var last kratix.Outcome
-	_, err := data.Client.WaitFor(ctx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
-		last = kratix.DeleteOutcome(obj)
-		return last.State == kratix.Done, nil
+	var res kratix.FollowResult
+	_, res.Err = data.Client.WaitFor(ctx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
+		res.Last = kratix.DeleteOutcome(obj)
+		if res.Last.State == kratix.Failed {
+			// Such an object has no delete workflow of its own: only its
+			// disappearance ends the wait.
+			res.Last.State = kratix.Waiting
+		}
+		return res.Last.State == kratix.Done, nil
 	})
-	if err != nil {
-		diags.AddError(fmt.Sprintf("Timed out deleting %s %s", gvk.Kind, name), fmt.Sprintf(
-			"Last seen: %s. The delete was requested; Kratix may still finish it (a Destination with cleanup = \"all\" "+
-				"first removes its files from the state store). Raise timeouts.delete or check: kubectl describe %s %s\n\n%v",
-			last.Summary, strings.ToLower(gvk.Kind), name, err))
+	timedOut := func(res kratix.FollowResult) (string, string) {
+		return fmt.Sprintf("Timed out deleting %s %s", gvk.Kind, name), fmt.Sprintf("Last seen: %s. The delete was requested; "+
+			"Kratix may still finish it (a Destination with cleanup = \"all\" first removes its files from the state store). "+
+			"Raise timeouts.delete or check: kubectl describe %s %s\n\n%s", res.Last.Summary, strings.ToLower(gvk.Kind), name, followErr(res))
 	}
+	reportFollow(res.Decided(ctx.Err()), followReport{what: gvk.Kind + " " + name, timedOut: timedOut, errored: timedOut}, diags)
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -124,29 +123,28 @@ func (a *reconcileRequestsAction) Invoke(ctx context.Context, req action.InvokeR
 				send(line)
 			}
 		})
-	a.report(ctx, name, progress, err, &resp.Diagnostics)
+	a.report(ctx, name, kratix.RerunResult(progress, err, ctx.Err()), &resp.Diagnostics)
 }
 
 // requestAPI reads the Promise and the API of its requests, and checks
 // they have a configure workflow to re-run.
 func (a *reconcileRequestsAction) requestAPI(ctx context.Context, name string, diags *diag.Diagnostics) (k8sschema.GroupVersionKind, bool) {
-	promise := readPromise(ctx, a.data.Client, name, path.Root("promise"), diags)
-	if promise == nil {
+	api, ok := readPromise(ctx, a.data, name, path.Root("promise"), diags)
+	if !ok {
 		return k8sschema.GroupVersionKind{}, false
 	}
-	apiVersion, kind, published := kratix.PromiseAPI(promise)
-	if !published {
+	if !api.published {
 		diags.AddAttributeError(path.Root("promise"), "Promise "+name+" has not published its API",
 			"Kratix has not installed the API of this Promise's requests yet, so it has no requests to re-run. "+
 				"Check it with: kubectl describe promise "+name)
 		return k8sschema.GroupVersionKind{}, false
 	}
-	if len(kratix.PipelineNames(promise, "resource", "configure")) == 0 {
+	if len(kratix.PipelineNames(api.promise, "resource", "configure")) == 0 {
 		diags.AddAttributeError(path.Root("promise"), "The requests of Promise "+name+" have no configure workflow",
 			"The Promise's spec.workflows.resource.configure is empty, so Kratix has no workflow to re-run for its requests.")
 		return k8sschema.GroupVersionKind{}, false
 	}
-	return k8sschema.FromAPIVersionAndKind(apiVersion, kind), true
+	return api.gvk(), true
 }
 
 // rerunProgressLine is one progress message: the counts, and the first
@@ -165,25 +163,33 @@ func rerunProgressLine(promise string, p kratix.RerunProgress) string {
 	return line
 }
 
-func (a *reconcileRequestsAction) report(ctx context.Context, name string, p kratix.RerunProgress, err error, diags *diag.Diagnostics) {
-	if len(p.Blocked) > 0 {
+// report warns of the requests left alone and reports how following the
+// others ended.
+func (a *reconcileRequestsAction) report(ctx context.Context, name string, res kratix.FollowResult, diags *diag.Diagnostics) {
+	if p := res.Requests; len(p.Blocked) > 0 {
 		diags.AddWarning(fmt.Sprintf("%d resource request(s) of Promise %s were not re-run", len(p.Blocked), name),
 			"Kratix cannot run their workflows now, so the action left them alone:\n"+bullets(p.Blocked)+
 				"\n\nUnpause or resume them (kratix_resume_workflow) first.")
 	}
-	switch {
-	case err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded)):
-		diags.AddError("Timed out waiting for the requests of Promise "+name+" to re-run", fmt.Sprintf(
-			"%d of %d request(s) had run their configure workflow again; still waiting for:\n%s\n\nKratix goes on with "+
-				"the workflows. Raise timeout if the pipelines are just slow.", p.Done, p.Total, bullets(p.Pending)))
-	case err != nil:
-		diags.AddError("Cannot follow the requests of Promise "+name, fmt.Sprintf(
-			"Listing its resource requests failed: %v\n\nThe action needs list on the Promise's request API.", err))
-	case len(p.Failed) > 0:
-		diags.AddError(fmt.Sprintf("%d resource request(s) of Promise %s failed to re-run", len(p.Failed), name), fmt.Sprintf(
-			"Kratix re-ran the configure workflow of %d request(s). These failed:\n%s\n\nFix the pipeline in the Promise, "+
-				"or the request, then run the action again. Their Jobs:\n  kubectl get jobs -A -l %s=%s,%s=resource",
-			p.Total-len(p.Blocked), bullets(describeRerunFailures(ctx, a.data.Client, name, p.Failed)),
-			kratix.LabelPromiseName, name, kratix.LabelWorkflowType))
-	}
+	reportFollow(res, followReport{
+		what: "the requests of Promise " + name,
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			p := res.Requests
+			return "Timed out waiting for the requests of Promise " + name + " to re-run", fmt.Sprintf(
+				"%d of %d request(s) had run their configure workflow again; still waiting for:\n%s\n\nKratix goes on with "+
+					"the workflows. Raise timeout if the pipelines are just slow.", p.Done, p.Total, bullets(p.Pending))
+		},
+		errored: func(res kratix.FollowResult) (string, string) {
+			return "Cannot follow the requests of Promise " + name, fmt.Sprintf(
+				"Listing its resource requests failed: %s\n\nThe action needs list on the Promise's request API.", followErr(res))
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			p := res.Requests
+			return fmt.Sprintf("%d resource request(s) of Promise %s failed to re-run", len(p.Failed), name), fmt.Sprintf(
+				"Kratix re-ran the configure workflow of %d request(s). These failed:\n%s\n\nFix the pipeline in the Promise, "+
+					"or the request, then run the action again. Their Jobs:\n  kubectl get jobs -A -l %s=%s,%s=resource",
+				p.Total-len(p.Blocked), bullets(describeRerunFailures(ctx, a.data.Client, name, p.Failed)),
+				kratix.LabelPromiseName, name, kratix.LabelWorkflowType)
+		},
+	}, diags)
 }

@@ -189,7 +189,7 @@ func (r *resourceRequestResource) plannedAPI(ctx context.Context, plan *resource
 		warnMissing(text)
 		return schema.GroupVersionKind{}, false
 	}
-	api, err := r.currentPromiseAPI(ctx, promise, planCheckTimeout)
+	api, err := requestAPI(ctx, r.data, promise, apiLookup{mode: apiNow, readTimeout: planCheckTimeout})
 	switch {
 	case isNotFound(err):
 		hint := promiseNameHint(ctx, r.data.Client, promise)
@@ -210,7 +210,7 @@ func (r *resourceRequestResource) plannedAPI(ctx context.Context, plan *resource
 				"checked at apply instead of in this plan.", promise, describeRequest(plan)))
 		return schema.GroupVersionKind{}, false
 	}
-	return schema.FromAPIVersionAndKind(api.apiVersion, api.kind), true
+	return api.gvk(), true
 }
 
 // promiseNameHint lists the existing Promises whose names are closest to

@@ -100,7 +100,7 @@ func TestAccResourceRequest_destroyRidesOutAnOutage(t *testing.T) {
 // Promise's current version instead of being lost under the old one.
 func TestAccResourceRequest_followsPromiseAPIVersion(t *testing.T) {
 	testAccPreCheck(t)
-	harness.SkipInRealModeWithoutKratix2026(t, harness.RealWatchesFirstAPIVersion)
+	harness.SkipInRealMode(t, harness.RealWatchesFirstAPIVersion)
 	p := newTestPromise()
 	request := safetyRequestHCL("1m")
 	both, moved := p, p

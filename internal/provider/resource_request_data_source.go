@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -81,7 +81,7 @@ func (d *requestDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"namespace": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "Namespace; defaults to the provider's `default_namespace`."},
 			"name":      schema.StringAttribute{Required: true, MarkdownDescription: "Name of the request."},
 			"wait_for": schema.StringAttribute{Optional: true, MarkdownDescription: "Wait before reading: `configured` (the " +
-				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True`; fails within " +
+				"configure workflow of the current generation succeeded), `delivered` (also `WorksSucceeded=True` and `WriteSucceeded=True` on each WorkPlacement of its Works; fails within " +
 				"seconds when no Destination matches the output's destination selectors), or a " +
 				"condition as `<Type>=<Status>`, e.g. `WorksSucceeded=True`. A failed configure workflow fails the read. Bounded by " +
 				"`timeouts.read` (default 10m). When unset (the default), the request is read at once, whatever its state, and a " +
@@ -135,9 +135,8 @@ func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Cannot resolve the request's API", err.Error())
 		return
 	}
-	obj, err := d.read(ctx, gvk, &m)
-	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Cannot read %s %s/%s", gvk.Kind, m.Namespace.ValueString(), m.Name.ValueString()), err.Error())
+	obj, ok := d.read(ctx, gvk, &m, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	fillRequestDataSource(ctx, &m, obj)
@@ -145,56 +144,82 @@ func (d *requestDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
+// resolve gives the request's API: the configured one, or its Promise's.
 func (d *requestDataSource) resolve(ctx context.Context, m *requestDataSourceModel) (k8sschema.GroupVersionKind, error) {
 	if !m.Promise.IsNull() {
-		obj, err := d.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+		// Before Kratix publishes the API, the request can exist already
+		// under the API spec.api names.
+		api, err := requestAPI(ctx, d.data, m.Promise.ValueString(), apiLookup{mode: apiNow})
 		if err != nil {
 			return k8sschema.GroupVersionKind{}, err
 		}
-		// Before Kratix publishes the API, the request can exist already
-		// under the API spec.api names.
-		apiVersion, kind, _ := kratix.PromiseAPI(obj)
-		if kind == "" {
-			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty) and its spec.api names no group, kind and storage version", obj.GetName())
+		if api.kind == "" {
+			return k8sschema.GroupVersionKind{}, fmt.Errorf("promise %q has not published its API yet (status.kind is empty) and its spec.api names no group, kind and storage version", m.Promise.ValueString())
 		}
-		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+		m.APIVersion, m.Kind = types.StringValue(api.apiVersion), types.StringValue(api.kind)
 	}
 	return k8sschema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString()), nil
 }
 
 // read gets the request, first waiting for wait_for when it is set.
-func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) (*unstructured.Unstructured, error) {
-	ns, name, waitFor := m.Namespace.ValueString(), m.Name.ValueString(), m.WaitFor.ValueString()
-	if waitFor == "" {
-		return d.data.Client.GetWhenServed(ctx, gvk, ns, name)
+func (d *requestDataSource) read(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel, diags *diag.Diagnostics) (*unstructured.Unstructured, bool) {
+	cannotRead := fmt.Sprintf("Cannot read %s %s/%s", gvk.Kind, m.Namespace.ValueString(), m.Name.ValueString())
+	if m.WaitFor.ValueString() == "" {
+		obj, err := d.data.Client.GetWhenServed(ctx, gvk, m.Namespace.ValueString(), m.Name.ValueString())
+		if err != nil {
+			diags.AddError(cannotRead, err.Error())
+		}
+		return obj, err == nil
 	}
-	cond := requestCondition(waitFor)
-	var last kratix.Outcome
-	var obj, seen *unstructured.Unstructured
-	var err error
-	guard := newScheduleGuard(d.data.Client)
-	unschedulable := guard.run(ctx, func(ctx context.Context) {
-		obj, err = d.data.Client.WaitFor(ctx, gvk, ns, name, func(obj *unstructured.Unstructured) (bool, error) {
-			last, seen = cond(obj), obj
-			guard.observe(obj, last)
-			return last.State != kratix.Waiting, nil
-		})
-	})
-	switch {
-	case unschedulable != "":
-		return nil, fmt.Errorf("the request's configure workflow finished, but it cannot be delivered. %s", unschedulable)
-	case last.State == kratix.Failed:
-		return nil, fmt.Errorf("%s", withDetail(last.Summary, failedRunDetail(ctx, d.data.Client, "configure", kratix.RequestJobLabelsOf(seen), ns)))
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return nil, fmt.Errorf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, last.Summary)
-	}
-	return obj, err
+	res := d.follow(ctx, gvk, m)
+	return res.Object, !reportFollow(res, waitForReport(cannotRead, m.WaitFor.ValueString()), diags)
 }
 
-// requestCondition turns wait_for into an evaluator.
-func requestCondition(waitFor string) func(*unstructured.Unstructured) kratix.Outcome {
+// follow waits until the request meets wait_for.
+func (d *requestDataSource) follow(ctx context.Context, gvk k8sschema.GroupVersionKind, m *requestDataSourceModel) kratix.FollowResult {
+	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
+	wait := requestCondition(m.WaitFor.ValueString())
+	var res kratix.FollowResult
+	guard := newScheduleGuard(d.data.Client)
+	res.Undeliverable = guard.run(ctx, func(ctx context.Context) {
+		res.Err = followRequest(ctx, d.data.Client, gvk, ns, name, wait, func(obj *unstructured.Unstructured, out kratix.Outcome) {
+			res.Last, res.Object = out, obj
+			guard.observe(obj, res.Last)
+		})
+	})
+	return withFailedRun(ctx, d.data.Client, res.Decided(ctx.Err()), "configure", kratix.RequestJobLabelsOf(res.Object), ns)
+}
+
+// waitForReport words how waiting for wait_for ended: every error is
+// one of reading the request (summary).
+func waitForReport(summary, waitFor string) followReport {
+	return followReport{
+		what: summary,
+		undeliverable: func(res kratix.FollowResult) (string, string) {
+			return summary, "the request's configure workflow finished, but it cannot be delivered. " + res.Undeliverable
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			return summary, res.Last.Summary + failedRunText(res)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return summary, fmt.Sprintf("timed out waiting for %s; last seen: %s. Raise timeouts.read if the workflow is just slow", waitFor, res.Last.Summary)
+		},
+		errored: func(res kratix.FollowResult) (string, string) { return summary, followErr(res) },
+	}
+}
+
+// conditionWait is a wait for a condition of the request: it needs
+// nothing but the request.
+type conditionWait func(*unstructured.Unstructured) kratix.Outcome
+
+func (c conditionWait) Observe(obj *unstructured.Unstructured) kratix.Outcome { return c(obj) }
+func (conditionWait) AwaitsWrites() bool                                      { return false }
+func (conditionWait) ObservePlacements([]unstructured.Unstructured, bool)     {}
+
+// requestCondition turns wait_for into a wait.
+func requestCondition(waitFor string) requestWait {
 	if parts := waitForCondition.FindStringSubmatch(waitFor); parts != nil {
-		return func(obj *unstructured.Unstructured) kratix.Outcome {
+		return conditionWait(func(obj *unstructured.Unstructured) kratix.Outcome {
 			if obj == nil {
 				return kratix.Outcome{State: kratix.Waiting, Summary: "the request does not exist"}
 			}
@@ -206,10 +231,9 @@ func requestCondition(waitFor string) func(*unstructured.Unstructured) kratix.Ou
 				return kratix.Outcome{State: kratix.Waiting, Summary: "no " + parts[1] + " condition yet"}
 			}
 			return kratix.Outcome{State: kratix.Waiting, Summary: fmt.Sprintf("%s=%s (%s): %s", c.Type, c.Status, c.Reason, c.Message)}
-		}
+		})
 	}
-	watch := &kratix.RequestWatch{Created: true, Delivered: strings.EqualFold(waitFor, waitDelivered)}
-	return watch.Observe
+	return &kratix.RequestWatch{Created: true, Delivered: strings.EqualFold(waitFor, waitDelivered)}
 }
 
 func fillRequestDataSource(ctx context.Context, m *requestDataSourceModel, obj *unstructured.Unstructured) {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -105,14 +104,13 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 		// left it before this update or re-run.
 		watch.Baseline(applied)
 	}
-	final, waitErr := r.waitForWorkflow(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
-	if final != nil {
-		r.recordApplied(ctx, plan, final, state, diags)
-		applied = final // labelled with its Promise by now
+	res := r.followConfigure(ctx, plan, gvk, watch, newPickupGuard(r.data.Client, applied, plan.Promise.ValueString()))
+	if res.Object != nil {
+		r.recordApplied(ctx, plan, res.Object, state, diags)
+		applied = res.Object // labelled with its Promise by now
 	}
 	recordPlacements(ctx, r.data, requestWorkSelector(applied, plan.Promise), state, diags)
-	if waitErr != nil {
-		diags.AddError(waitErr.summary, waitErr.detail+"\n\n"+nextApplyAdvice("request", prior == nil))
+	if reportFollow(res, configureReport(plan, watch, prior == nil), diags) {
 		return true
 	}
 	if version != "" {
@@ -142,72 +140,62 @@ func (r *resourceRequestResource) recordApplied(ctx context.Context, plan *resou
 	diags.Append(state.Set(ctx, &configured)...)
 }
 
-type waitError struct{ summary, detail string }
-
-func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch, pickup *pickupGuard) (*unstructured.Unstructured, *waitError) {
-	var last kratix.Outcome
-	var lastObj *unstructured.Unstructured
-	who := describeRequest(plan)
-	timeline := kratix.NewTimeline(time.Now())
+// followConfigure follows the request's configure workflow of the applied
+// generation (and, with wait_for = delivered, the delivery of its output)
+// until it settles, logging each change.
+func (r *resourceRequestResource) followConfigure(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, watch *kratix.RequestWatch, pickup *pickupGuard) kratix.FollowResult {
+	res := kratix.FollowResult{Timeline: kratix.NewTimeline(time.Now())}
+	who, ns := describeRequest(plan), plan.Namespace.ValueString()
 	guard := newScheduleGuard(r.data.Client)
-	var err error
-	var unschedulable string
-	notPickedUp := pickup.run(ctx, func(ctx context.Context) {
-		unschedulable = guard.run(ctx, func(ctx context.Context) {
-			_, err = r.data.Client.WaitFor(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString(), func(obj *unstructured.Unstructured) (bool, error) {
-				last, lastObj = watch.Observe(obj), obj
-				guard.observe(obj, last)
+	pickup.follow(ctx, &res, func(ctx context.Context) {
+		res.Undeliverable = guard.run(ctx, func(ctx context.Context) {
+			res.Err = followRequest(ctx, r.data.Client, gvk, ns, plan.Name.ValueString(), watch, func(obj *unstructured.Unstructured, out kratix.Outcome) {
+				res.Last, res.Object = out, obj
+				guard.observe(obj, res.Last)
 				pickup.observe(obj)
-				if timeline.Note(time.Now(), last.Summary) {
+				if res.Timeline.Note(time.Now(), res.Last.Summary) {
 					tflog.Info(ctx, "resource request workflow progress", map[string]any{
-						"request": who, "generation": watch.Generation, "progress": last.Summary, "elapsed": timeline.Elapsed().Round(time.Second).String(),
+						"request": who, "generation": watch.Generation, "progress": res.Last.Summary, "elapsed": res.Timeline.Elapsed().Round(time.Second).String(),
 					})
 				}
-				return last.State != kratix.Waiting, nil
 			})
 		})
 	})
-	history := "\n\nWhat the wait saw:\n" + timeline.String()
-	switch {
-	case notPickedUp && last.State == kratix.Waiting:
-		return lastObj, pickup.notPickedUpError("resource request " + who)
-	case unschedulable != "":
-		return lastObj, &waitError{
-			summary: "Cannot deliver " + who,
-			detail: fmt.Sprintf("The configure workflow for generation %d finished. %s%s",
-				watch.Generation, unschedulable, history),
-		}
-	case err == nil && last.State == kratix.Done:
-		return lastObj, nil
-	case last.State == kratix.Failed:
-		run := failedRunDetail(ctx, r.data.Client, "configure", kratix.RequestJobLabelsOf(lastObj), plan.Namespace.ValueString())
-		return lastObj, &waitError{
-			summary: "Configure workflow failed for " + who,
-			detail: fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
+	return withFailedRun(ctx, r.data.Client, res, "configure", kratix.RequestJobLabelsOf(res.Object), ns)
+}
+
+// configureReport words how following a request's configure workflow
+// ended; watch gives the generation it followed.
+func configureReport(plan *resourceRequestModel, watch *kratix.RequestWatch, created bool) followReport {
+	who, ns, name := describeRequest(plan), plan.Namespace.ValueString(), plan.Name.ValueString()
+	return followReport{
+		what:   "resource request " + who,
+		advice: nextApplyAdvice("request", created),
+		undeliverable: func(res kratix.FollowResult) (string, string) {
+			return "Cannot deliver " + who, fmt.Sprintf("The configure workflow for generation %d finished. %s%s",
+				watch.Generation, res.Undeliverable, followHistory(res))
+		},
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Configure workflow failed for " + who, fmt.Sprintf("Kratix ran the configure workflow for generation %d of %s and %s.%s\n\n"+
 				"Fix the cause (the request's spec, or the Promise's pipeline). The pipeline's Jobs:\n"+
 				"  kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=configure%s",
-				watch.Generation, who, last.Summary, withDetail("", run), plan.Namespace.ValueString(), plan.Name.ValueString(), history),
-		}
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		stage := fmt.Sprintf("its configure workflow for generation %d did not finish in time", watch.Generation)
-		inspect := "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
-		if last.Delivering {
-			stage = fmt.Sprintf("its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time", watch.Generation)
-			inspect = "the state store is just slow, or inspect its Works: kubectl get works"
-		}
-		return lastObj, &waitError{
-			summary: "Timed out waiting for " + who,
-			detail: fmt.Sprintf("The request was applied but %s. Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
-				stage, last.Summary, inspect, plan.Namespace.ValueString(), plan.Name.ValueString(), history),
-		}
-	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
-		return lastObj, &waitError{
-			summary: "Interrupted while waiting for " + who,
-			detail: fmt.Sprintf("The request was applied, but the wait for its configure workflow (generation %d) was interrupted. "+
-				"Last seen: %s.", watch.Generation, last.Summary),
-		}
-	default:
-		return lastObj, &waitError{summary: "Error waiting for " + who, detail: err.Error()}
+				watch.Generation, who, res.Last.Summary, failedRunText(res), ns, name, followHistory(res))
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			stage := fmt.Sprintf("its configure workflow for generation %d did not finish in time", watch.Generation)
+			inspect := "the pipeline is just slow, or inspect its Jobs: kubectl get jobs"
+			if res.Last.Delivering {
+				stage = fmt.Sprintf("its configure workflow for generation %d finished, but its output was not delivered to its Destinations in time", watch.Generation)
+				inspect = "the state store is just slow, or inspect its Works: kubectl get works"
+			}
+			return "Timed out waiting for " + who, fmt.Sprintf("The request was applied but %s. Last seen: %s.\n\nRaise the timeouts block if %s -n %s -l kratix.io/resource-name=%s%s",
+				stage, res.Last.Summary, inspect, ns, name, followHistory(res))
+		},
+		interrupted: func(res kratix.FollowResult) (string, string) {
+			return "Interrupted while waiting for " + who, fmt.Sprintf("The request was applied, but the wait for its configure workflow "+
+				"(generation %d) was interrupted. Last seen: %s.", watch.Generation, res.Last.Summary)
+		},
+		errored: func(res kratix.FollowResult) (string, string) { return "Error waiting for " + who, followErr(res) },
 	}
 }
 
@@ -216,11 +204,11 @@ func (r *resourceRequestResource) waitForWorkflow(ctx context.Context, plan *res
 // the same apply to publish its API and for that API to be served.
 func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceRequestModel) (schema.GroupVersionKind, error) {
 	if !m.Promise.IsNull() && (m.Kind.IsUnknown() || m.Kind.IsNull() || m.APIVersion.IsUnknown() || m.APIVersion.IsNull()) {
-		apiVersion, kind, err := r.promiseAPI(ctx, m.Promise.ValueString())
+		api, err := requestAPI(ctx, r.data, m.Promise.ValueString(), apiLookup{mode: apiAwait})
 		if err != nil {
 			return schema.GroupVersionKind{}, err
 		}
-		m.APIVersion, m.Kind = types.StringValue(apiVersion), types.StringValue(kind)
+		m.APIVersion, m.Kind = types.StringValue(api.apiVersion), types.StringValue(api.kind)
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	if _, err := r.data.Client.WaitForKind(ctx, gvk); err != nil {
@@ -229,76 +217,6 @@ func (r *resourceRequestResource) resolveGVK(ctx context.Context, m *resourceReq
 	}
 	m.ID = types.StringValue(requestID(m))
 	return gvk, nil
-}
-
-// promiseAPI is the API a Promise's requests use, shared through the
-// per-process cache, so an apply of N requests reads the Promise once
-// instead of N times.
-func (r *resourceRequestResource) promiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
-		apiVersion, kind, err := r.waitForPromiseAPI(ctx, promise)
-		return promiseAPIVersionKind{apiVersion, kind}, err
-	})
-	return api.apiVersion, api.kind, err
-}
-
-// waitForPromiseAPI waits, within the create timeout, until the Promise
-// publishes its API (status.apiVersion and status.kind): a Promise created
-// in the same apply, or one Kratix is still setting up, which it publishes
-// a moment after installing the Promise's CRD.
-func (r *resourceRequestResource) waitForPromiseAPI(ctx context.Context, promise string) (apiVersion, kind string, err error) {
-	if err := r.awaitPromise(ctx, promise); err != nil {
-		return "", "", err
-	}
-	last := "the Promise could not be read"
-	_, err = r.data.Client.WaitFor(ctx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
-		if obj == nil {
-			last = "the Promise does not exist"
-			return false, nil
-		}
-		var published bool
-		apiVersion, kind, published = kratix.PromiseAPI(obj)
-		last = promiseAPIProgress(obj)
-		return published, nil
-	})
-	if err != nil {
-		return "", "", fmt.Errorf("promise %q has not published the API its requests use (status.apiVersion and status.kind) "+
-			"in time: %s.\n\nKratix publishes it once it has installed the Promise's API. Check the Promise with: kubectl "+
-			"describe promise %s\nRaise timeouts.create if Kratix is only slow. (%w)", promise, last, promise, err)
-	}
-	return apiVersion, kind, nil
-}
-
-// promiseGrace is how long an apply waits for a request's Promise to
-// appear (one created in the same apply that the request does not
-// reference) before it fails: a misspelt name fails in seconds, not at the
-// end of the create timeout.
-var promiseGrace = 20 * time.Second
-
-// awaitPromise waits, within promiseGrace, until the Promise exists.
-func (r *resourceRequestResource) awaitPromise(ctx context.Context, promise string) error {
-	graceCtx, cancel := context.WithTimeout(ctx, promiseGrace)
-	defer cancel()
-	_, err := r.data.Client.WaitFor(graceCtx, kratix.PromiseGVK, "", promise, func(obj *unstructured.Unstructured) (bool, error) {
-		return obj != nil, nil
-	})
-	if err == nil || ctx.Err() != nil || graceCtx.Err() == nil {
-		return err
-	}
-	return fmt.Errorf("no Promise named %q exists: the apply waited %s for one created in the same apply. %s\n\n"+
-		"Check the promise attribute. If this configuration creates the Promise, refer to it (promise = "+
-		"kratix_promise.NAME.name) so that Terraform creates the Promise first", promise, promiseGrace, promiseNameHint(ctx, r.data.Client, promise))
-}
-
-// promiseAPIProgress says why a Promise has not published its API yet.
-func promiseAPIProgress(obj *unstructured.Unstructured) string {
-	if obj.GetLabels()[kratix.LabelPaused] == "true" {
-		return "its reconciliation is paused (label " + kratix.LabelPaused + "=true)"
-	}
-	if c, ok := kratix.FindCondition(obj, kratix.CondAvailable); ok && c.IsFalse() {
-		return fmt.Sprintf("Kratix has not published it yet; the Promise is Available=False (%s): %s", c.Reason, c.Message)
-	}
-	return "Kratix has not published it yet"
 }
 
 // readCurrent reads the request for a refresh or an import. It reports the
@@ -313,7 +231,7 @@ func promiseAPIProgress(obj *unstructured.Unstructured) string {
 // requests' api_version with it.
 func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRequestModel) (obj *unstructured.Unstructured, gone string, err error) {
 	if !m.Promise.IsNull() {
-		api, err := r.currentPromiseAPI(ctx, m.Promise.ValueString(), 0)
+		api, err := requestAPI(ctx, r.data, m.Promise.ValueString(), apiLookup{mode: apiNow})
 		switch {
 		case isNotFound(err):
 			return nil, fmt.Sprintf("its Promise %q no longer exists", m.Promise.ValueString()), nil
@@ -340,40 +258,6 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 	}
 	return obj, "", err
 }
-
-// currentPromiseAPI is the API the Promise publishes now, without waiting
-// for it, shared through the per-process cache. A Promise that has not
-// published its API yet gives the API its spec.api says Kratix will publish
-// (its requests can exist already), or an empty answer, not an error. A
-// readTimeout above zero bounds each read of the Promise (not the wait for
-// a read another caller is running).
-func (r *resourceRequestResource) currentPromiseAPI(ctx context.Context, promise string, readTimeout time.Duration) (promiseAPIVersionKind, error) {
-	api, err := r.data.promiseAPIs.resolve(ctx, promise, func(ctx context.Context) (promiseAPIVersionKind, error) {
-		if readTimeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, readTimeout)
-			defer cancel()
-		}
-		obj, err := r.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", promise)
-		if err != nil {
-			return promiseAPIVersionKind{}, err
-		}
-		apiVersion, kind, published := kratix.PromiseAPI(obj)
-		if !published {
-			return promiseAPIVersionKind{apiVersion, kind}, errPromiseAPIUnpublished
-		}
-		return promiseAPIVersionKind{apiVersion, kind}, nil
-	})
-	if errors.Is(err, errPromiseAPIUnpublished) {
-		tflog.Debug(ctx, "the Promise has not published its API yet; reading its request under the API its spec.api names", map[string]any{"promise": promise, "apiVersion": api.apiVersion, "kind": api.kind})
-		return api, nil
-	}
-	return api, err
-}
-
-// errPromiseAPIUnpublished keeps an API the Promise has not published yet
-// out of the cache.
-var errPromiseAPIUnpublished = errors.New("the Promise has not published its API yet")
 
 // fillFromObject copies what the cluster says into the model. Spec, labels
 // and annotations are projected onto the fields the configuration manages.
@@ -413,6 +297,11 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 	}
 	deleteSent := r.data.Client.ServerNow().Add(-time.Second)
 	if err := r.data.Client.Delete(ctx, gvk, ns, name, deleteOptions()); err != nil {
+		// The Promise's deletion may have removed the kind since the check.
+		if kube.IsKindNotServed(err) && r.goneWithPromise(ctx, m, gvk) {
+			tflog.Info(ctx, "the request's Promise and API went during the destroy, so the request did too", map[string]any{"request": describeRequest(m)})
+			return
+		}
 		diags.AddError("Cannot delete resource request "+describeRequest(m), err.Error())
 		return
 	}
@@ -420,32 +309,40 @@ func (r *resourceRequestResource) deleteAndWait(ctx context.Context, m *resource
 	if m.Promise.IsNull() { // a request by api_version and kind: its Promise is not known here
 		delete(jobLabels, kratix.LabelPromiseName)
 	}
-	last, err := waitDeleted(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
-	switch {
-	case last.State == kratix.Failed:
-		detail := failedRunDetail(ctx, r.data.Client, "delete", jobLabels, ns)
-		diags.AddError("Delete workflow failed for "+describeRequest(m), fmt.Sprintf(
-			"%s.%s\n\nKratix keeps the request until its delete pipeline succeeds. Fix the pipeline (update the Promise), "+
-				"then run terraform destroy (or apply) again: the provider re-runs the delete pipeline by labelling the "+
-				"request, as you could yourself with:\n  kubectl label %s %s -n %s %s=true",
-			last.Summary, withDetail("", detail), strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation))
-	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError("Timed out deleting resource request "+describeRequest(m), fmt.Sprintf(
-			"Last seen: %s. The delete was requested; Kratix may still finish it. Raise timeouts.delete or inspect the delete "+
-				"pipeline's Jobs: kubectl get jobs -n %s -l kratix.io/resource-name=%s,kratix.io/workflow-action=delete\n\n%v",
-			last.Summary, ns, name, err))
-	case err != nil:
-		diags.AddError("Cannot follow the deletion of resource request "+describeRequest(m), fmt.Sprintf(
-			"The delete was requested, but the provider could not confirm that the request is gone: %v\n\n"+
-				"Run terraform destroy again once the cluster answers; the request stays in the state until then.", err))
+	res := followDeletion(ctx, r.data.Client, r.data.FieldManager, gvk, ns, name, deleteSent, jobLabels)
+	reportFollow(res, requestDeletionReport(m, gvk), diags)
+}
+
+// requestDeletionReport words how following a request's deletion ended.
+func requestDeletionReport(m *resourceRequestModel, gvk schema.GroupVersionKind) followReport {
+	who, ns, name := describeRequest(m), m.Namespace.ValueString(), m.Name.ValueString()
+	return followReport{
+		what: "resource request " + who,
+		failed: func(res kratix.FollowResult) (string, string) {
+			return "Delete workflow failed for " + who, fmt.Sprintf("%s.%s\n\nKratix keeps the request until its delete "+
+				"pipeline succeeds. Fix the pipeline (update the Promise), then run terraform destroy (or apply) again: the "+
+				"provider re-runs the delete pipeline by labelling the request, as you could yourself with:\n  kubectl label %s %s -n %s %s=true",
+				res.Last.Summary, failedRunText(res), strings.ToLower(gvk.Kind), name, ns, kratix.LabelManualReconciliation)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return "Timed out deleting resource request " + who, fmt.Sprintf("Last seen: %s. The delete was requested; Kratix "+
+				"may still finish it. Raise timeouts.delete or inspect the delete pipeline's Jobs: kubectl get jobs -n %s -l "+
+				"kratix.io/resource-name=%s,kratix.io/workflow-action=delete\n\n%s", res.Last.Summary, ns, name, followErr(res))
+		},
+		errored: func(res kratix.FollowResult) (string, string) {
+			return "Cannot follow the deletion of resource request " + who, fmt.Sprintf("The delete was requested, but the "+
+				"provider could not confirm that the request is gone: %s\n\nRun terraform destroy again once the cluster "+
+				"answers; the request stays in the state until then.", followErr(res))
+		},
 	}
 }
 
 // goneWithPromise reports whether the request went with its Promise: its
-// kind is no longer served and the API server confirms (404) that the
-// Promise is gone. Deleting a Promise deletes its requests and then its
-// API, so nothing is left to delete or wait for. A kind that is only
-// briefly unserved (an API server restart) still has its Promise.
+// kind is no longer served and the API server confirms that the Promise is
+// gone (404) or going (deletionTimestamp). Deleting a Promise deletes its
+// requests and only then its API, so nothing is left to delete or wait
+// for. A kind that is only briefly unserved (an API server restart) still
+// has its Promise, not being deleted.
 func (r *resourceRequestResource) goneWithPromise(ctx context.Context, m *resourceRequestModel, gvk schema.GroupVersionKind) bool {
 	if m.Promise.IsNull() {
 		return false
@@ -453,8 +350,8 @@ func (r *resourceRequestResource) goneWithPromise(ctx context.Context, m *resour
 	if _, err := r.data.Client.Mapping(ctx, gvk); !kube.IsKindNotServed(err) {
 		return false
 	}
-	_, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
-	return isNotFound(err)
+	promise, err := r.data.Client.Get(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
+	return isNotFound(err) || (err == nil && promise.GetDeletionTimestamp() != nil)
 }
 
 // describeRequest names a request for messages: "redis default/cache", or

@@ -133,8 +133,8 @@ func (r *resourceRequestResource) Schema(ctx context.Context, _ resource.SchemaR
 				Default: stringdefault.StaticString(waitConfigured),
 				MarkdownDescription: "What apply waits for: `configured` (default) waits until the configure workflow for this " +
 					"generation has succeeded (`status.observedGeneration` equals `metadata.generation` and " +
-					"`ConfigureWorkflowCompleted=True`); `delivered` also waits for `WorksSucceeded=True` (the output was written " +
-					"to the Destinations' state stores), and fails within seconds when Kratix reports that no Destination " +
+					"`ConfigureWorkflowCompleted=True`); `delivered` also waits until the output was written to the Destinations' " +
+					"state stores (`WorksSucceeded=True`, then `WriteSucceeded=True` on each of the Works' WorkPlacements), and fails within seconds when Kratix reports that no Destination " +
 					"matches the output's destination selectors; `none` returns right after the API server accepted the request.",
 				Validators: []validator.String{stringvalidator.OneOf(waitConfigured, waitDelivered, waitNone)},
 			},

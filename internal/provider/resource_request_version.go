@@ -144,44 +144,59 @@ func (r *resourceRequestResource) bindVersion(ctx context.Context, m *resourceRe
 
 // followUpgrade waits until the request's binding reports version applied,
 // or failed; applied is the version the request runs when it ends.
-func (r *resourceRequestResource) followUpgrade(ctx context.Context, m *resourceRequestModel, version string) (applied string, _ *waitError) {
-	who := describeRequest(m)
+func (r *resourceRequestResource) followUpgrade(ctx context.Context, m *resourceRequestModel, version string) (res kratix.FollowResult, applied string) {
 	binding, err := requestBinding(ctx, r.data.Client, m)
 	if err == nil && binding == nil {
 		err = errors.New("kratix has made no ResourceBinding for it yet")
 	}
 	if err != nil {
-		return "", &waitError{summary: "Cannot follow the move of " + who + " to Promise version " + version, detail: err.Error()}
+		return kratix.FollowResult{Err: err}.Decided(ctx.Err()), ""
 	}
-	var verdict kratix.UpgradeVerdict
-	var message string
+	var last kratix.Outcome
 	_, err = r.data.Client.WaitFor(ctx, kratix.ResourceBindingGVK, binding.GetNamespace(), binding.GetName(), func(obj *unstructured.Unstructured) (bool, error) {
 		if obj == nil {
 			return false, fmt.Errorf("its ResourceBinding %s/%s was deleted", binding.GetNamespace(), binding.GetName())
 		}
 		b := kratix.ReadBinding(obj)
-		verdict, message = b.Verdict(version)
 		applied = b.LastApplied
-		return verdict != kratix.UpgradeInProgress, nil
+		last = upgradeOutcome(b, version)
+		return last.State != kratix.Waiting, nil
 	})
-	if verdict == kratix.UpgradeDone {
-		return applied, nil
+	res = kratix.FollowResult{Last: last, Err: err}.Decided(ctx.Err())
+	return withFailedRun(ctx, r.data.Client, res, "configure", kratix.RequestJobLabels(m.Promise.ValueString(), m.Name.ValueString()), m.Namespace.ValueString()), applied
+}
+
+// upgradeOutcome is where the move to version stands, as an observation.
+func upgradeOutcome(b kratix.Binding, version string) kratix.Outcome {
+	verdict, message := b.Verdict(version)
+	switch verdict {
+	case kratix.UpgradeDone:
+		return kratix.Outcome{State: kratix.Done, Summary: "version " + version + " applied"}
+	case kratix.UpgradeFailed:
+		return kratix.Outcome{State: kratix.Failed, Summary: message}
+	default:
+		return kratix.Outcome{State: kratix.Waiting, Summary: fmt.Sprintf("the request runs version %q; Kratix says %q", b.LastApplied, message)}
 	}
-	inspect := fmt.Sprintf("kubectl get resourcebinding -n %s %s -o yaml", binding.GetNamespace(), binding.GetName())
-	if verdict == kratix.UpgradeFailed {
-		run := failedRunDetail(ctx, r.data.Client, "configure", kratix.RequestJobLabels(m.Promise.ValueString(), m.Name.ValueString()), m.Namespace.ValueString())
-		return applied, &waitError{
-			summary: fmt.Sprintf("Upgrade of %s to Promise version %s failed", who, version),
-			detail: fmt.Sprintf("Kratix ran the configure workflow of version %s for %s and it failed: %s%s\n\n"+
-				"The request still runs version %q. Fix the cause (the pipeline of version %s, or the request's spec), "+
-				"then apply again: the plan still shows the change, and the apply asks Kratix to try version %s again. "+
-				"The binding: %s", version, who, message, withDetail("", run), applied, version, version, inspect),
-		}
-	}
-	return applied, &waitError{
-		summary: fmt.Sprintf("Upgrade of %s to Promise version %s did not finish", who, version),
-		detail: fmt.Sprintf("%v.\n\nLast seen: the request runs version %q; Kratix says %q. Raise the timeouts block if the "+
-			"pipeline is just slow, or inspect the binding: %s", err, applied, message, inspect),
+}
+
+// upgradeReport words how a move to version ended.
+func upgradeReport(m *resourceRequestModel, version, applied string) followReport {
+	who := describeRequest(m)
+	inspect := fmt.Sprintf("kubectl get resourcebindings -n %s -l %s", m.Namespace.ValueString(),
+		labels.SelectorFromSet(kratix.BindingLabels(m.Promise.ValueString(), m.Name.ValueString())))
+	return followReport{
+		what: "the move of resource request " + who + " to Promise version " + version,
+		failed: func(res kratix.FollowResult) (string, string) {
+			return fmt.Sprintf("Upgrade of %s to Promise version %s failed", who, version), fmt.Sprintf(
+				"Kratix ran the configure workflow of version %s for %s and it failed: %s%s\n\n"+
+					"The request still runs version %q. Fix the cause (the pipeline of version %s, or the request's spec), "+
+					"then apply again: the plan still shows the change, and the apply asks Kratix to try version %s again. "+
+					"The binding: %s", version, who, res.Last.Summary, failedRunText(res), applied, version, version, inspect)
+		},
+		timedOut: func(res kratix.FollowResult) (string, string) {
+			return fmt.Sprintf("Upgrade of %s to Promise version %s did not finish", who, version), fmt.Sprintf(
+				"Last seen: %s. Raise the timeouts block if the pipeline is just slow, or inspect the binding: %s", res.Last.Summary, inspect)
+		},
 	}
 }
 
@@ -198,18 +213,14 @@ func (r *resourceRequestResource) unbind(ctx context.Context, binding *unstructu
 // ends; it reports whether the move did not finish. Then the state keeps
 // the version the request still runs, so the next plan shows the change.
 func (r *resourceRequestResource) awaitUpgrade(ctx context.Context, plan *resourceRequestModel, gvk schema.GroupVersionKind, version string, state *tfsdk.State, diags *diag.Diagnostics) (unfinished bool) {
-	applied, waitErr := r.followUpgrade(ctx, plan, version)
+	res, applied := r.followUpgrade(ctx, plan, version)
 	if obj, err := r.data.Client.Get(ctx, gvk, plan.Namespace.ValueString(), plan.Name.ValueString()); err == nil {
 		r.recordApplied(ctx, plan, obj, state, diags)
 	}
-	if waitErr == nil {
-		return false
-	}
-	if applied != "" && applied != version {
+	if res.Ending != kratix.EndDone && applied != "" && applied != version {
 		diags.Append(state.SetAttribute(ctx, path.Root("promise_version"), types.StringValue(applied))...)
 	}
-	diags.AddAttributeError(path.Root("promise_version"), waitErr.summary, waitErr.detail)
-	return true
+	return reportFollow(res, upgradeReport(plan, version, applied), diags)
 }
 
 // capitalized starts an error's text with a capital, to open a diagnostic.

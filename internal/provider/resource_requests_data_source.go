@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kube"
@@ -74,22 +73,21 @@ func (d *requestsDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() || !requireKnownConfig(d.data, &resp.Diagnostics) {
 		return
 	}
-	promise, err := d.data.Client.GetWhenServed(ctx, kratix.PromiseGVK, "", m.Promise.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot read Promise "+m.Promise.ValueString(), err.Error())
-		return
-	}
 	// Before Kratix publishes the API (a moment after installing its CRD)
 	// requests can exist already: they are listed under the API spec.api
 	// names, and there are none while that is not served yet.
-	name := promise.GetName()
-	apiVersion, kind, published := kratix.PromiseAPI(promise)
-	if kind == "" {
+	name := m.Promise.ValueString()
+	api, err := requestAPI(ctx, d.data, name, apiLookup{mode: apiNow})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read Promise "+name, err.Error())
+		return
+	}
+	if api.kind == "" {
 		resp.Diagnostics.AddError("Promise has no API", "Promise "+name+" has not published an API (status.kind is empty) and its spec.api names no group, kind and storage version, so it has no resource requests.")
 		return
 	}
-	list, err := d.data.Client.List(ctx, k8sschema.FromAPIVersionAndKind(apiVersion, kind), m.Namespace.ValueString(), metav1.ListOptions{})
-	if !published && kube.IsKindNotServed(err) {
+	list, err := d.data.Client.List(ctx, api.gvk(), m.Namespace.ValueString(), metav1.ListOptions{})
+	if !api.published && kube.IsKindNotServed(err) {
 		list, err = &unstructured.UnstructuredList{}, nil
 	}
 	if err != nil {

@@ -201,18 +201,26 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 	if res.Object != nil {
 		a.record(res.Object)
 	}
-	switch {
-	case res.Outcome.State == kratix.Done:
-	case res.Outcome.State == kratix.Failed:
-		diags.AddError(a.plan.owner()+" is not ready", fmt.Sprintf("Kratix reports %s.\n\n%s\n\n"+
-			"The state store stays in the Terraform state, marked tainted; fix the cause and apply again.",
-			res.Outcome.Summary, kratix.StateStoreAdvice(res.Object)))
-	case res.TimedOut:
-		diags.AddError("Timed out waiting for "+a.plan.owner()+" to become ready", fmt.Sprintf("Last seen: %s.\n\n"+
+	reportFollow(res, a.readyReport(), diags)
+}
+
+// readyReport words how waiting for the state store to become ready
+// ended. An interrupted wait is reported as a timeout.
+func (a *storeApply) readyReport() followReport {
+	timedOut := func(res kratix.FollowResult) (string, string) {
+		return "Timed out waiting for " + a.plan.owner() + " to become ready", fmt.Sprintf("Last seen: %s.\n\n"+
 			"The state store stays in the Terraform state. Raise the timeouts block, set wait = false to skip waiting, or "+
-			"check it: kubectl describe %s %s", res.Outcome.Summary, a.plan.gvk().Kind, a.plan.Name))
-	default:
-		diags.AddError("Error waiting for "+a.plan.owner(), res.Err.Error())
+			"check it: kubectl describe %s %s", res.Last.Summary, a.plan.gvk().Kind, a.plan.Name)
+	}
+	return followReport{
+		what: a.plan.owner(),
+		failed: func(res kratix.FollowResult) (string, string) {
+			return a.plan.owner() + " is not ready", fmt.Sprintf("Kratix reports %s.\n\n%s\n\n"+
+				"The state store stays in the Terraform state, marked tainted; fix the cause and apply again.",
+				res.Last.Summary, kratix.StateStoreAdvice(res.Object))
+		},
+		timedOut:    timedOut,
+		interrupted: timedOut,
 	}
 }
 

@@ -81,6 +81,15 @@ func withDetail(text, detail string) string {
 // a re-run that fails again may not touch the watched object.
 const resyncInterval = 10 * time.Second
 
+// followDeletion follows an object after the DELETE sent at deleteSent
+// until it is gone or its delete workflow failed (see waitDeleted).
+func followDeletion(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, ns, name string,
+	deleteSent time.Time, jobLabels map[string]string) kratix.FollowResult {
+	var res kratix.FollowResult
+	res.Last, res.Err = waitDeleted(ctx, client, fieldManager, gvk, ns, name, deleteSent, jobLabels)
+	return withFailedRun(ctx, client, res.Decided(ctx.Err()), "delete", jobLabels, ns)
+}
+
 // waitDeleted waits, after the DELETE sent at deleteSent, until the object
 // is gone or its delete workflow has failed. When the very first look
 // already shows a failure and no delete Job failed since deleteSent, the
