@@ -16,7 +16,7 @@ func TestAccList_requestsByPromiseVersion(t *testing.T) {
 	testAccPreCheck(t)
 	harness.SkipWithEmulator(t, harness.EmulatorNoVersionUpgrades)
 	harness.SkipInRealModeWithoutKratix2026(t, "Kratix before 2026 has no versioned Promises (PromiseRevisions, ResourceBindings)")
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ListResources)
 	p := newTestPromise()
 	promise := func(version string) string {
 		q := p

@@ -412,7 +412,7 @@ func checkReleaseGone(t *testing.T, release, promise string) resource.TestCheckF
 // imports it with nothing to change.
 func TestAccPromiseRelease_identity(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ResourceIdentity)
 	p := newTestPromise()
 	src := newPromiseSource(t)
 	name := p.Name + "-release"
@@ -438,7 +438,7 @@ func TestAccPromiseRelease_identity(t *testing.T) {
 // Kratix computes.
 func TestAccPromiseRelease_query(t *testing.T) {
 	testAccPreCheck(t)
-	useCurrentTerraform(t)
+	harness.NeedCLIFeature(t, harness.ListResources)
 	p := newTestPromise()
 	src := newPromiseSource(t)
 	name := p.Name + "-release"
