@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/acctest"
