@@ -123,7 +123,10 @@ func (r *destinationResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Wait for `Ready=True` after create and update (default `true`)."},
 			"uid": stableComputedString("UID Kubernetes gave the Destination."),
 			"ready": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the Destination " +
-				"`Ready=True`, as of the last apply or refresh."},
+				"`Ready=True`, as of the last apply or refresh. Kratix writes its test documents again when the " +
+				"Destination or its store changes; a write that loses a race with another of Kratix's writes to the same " +
+				"repository reports it not ready until Kratix retries, about 15 s later, so a refresh may show it `false` " +
+				"for that long."},
 			"conditions": conditionsSchema("Kratix's conditions on the Destination (`Ready`, with reasons such as " +
 				"`TestDocumentsWritten`, `StateStoreNotFound` or `StateStoreNotReady`)."),
 		},

@@ -40,6 +40,8 @@ func TestAccQuickstart(t *testing.T) {
 			ConfigDirectory:          config.StaticDirectory(harness.RepoFile("examples", "quickstart")),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("status"), knownvalue.StringExact("Available")),
+				statecheck.ExpectKnownOutputValue("state_store_ready", knownvalue.Bool(true)),
+				statecheck.ExpectKnownOutputValue("destination_ready", knownvalue.Bool(true)),
 				statecheck.ExpectKnownOutputValueAtPath("promise", tfjsonpath.New("kind"), knownvalue.StringExact("redis")),
 				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("message"), knownvalue.StringExact("Resource requested")),
 				statecheck.ExpectKnownOutputValueAtPath("request", tfjsonpath.New("pipelines"), expectWorkflows(map[string]knownvalue.Check{
@@ -47,8 +49,13 @@ func TestAccQuickstart(t *testing.T) {
 				})),
 			},
 			// Against the real Kratix, the dev Destination's documents are in the repository.
-			Check:            checkGitWritten(t, "quickstart", "main", "dev"),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check: checkGitWritten(t, "quickstart", "main", "dev"),
+			// Both are ready when the apply ends; they may turn not ready
+			// for a while later, which the refresh then shows.
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{expectEmptyPlanButLiveReadiness(t,
+				liveReadiness{Output: "state_store_ready", Kind: "GitStateStore", Name: "quickstart"},
+				liveReadiness{Output: "destination_ready", Kind: "Destination", Name: "quickstart-dev"},
+			)}},
 		}},
 	})
 }

@@ -335,9 +335,12 @@ func adoptExistingSecretSchema() schema.BoolAttribute {
 
 func storeComputedAttributes(what string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"uid":        stableComputedString("UID Kubernetes gave the " + what + "."),
-		"status":     schema.StringAttribute{Computed: true, MarkdownDescription: "`Ready` or `NotReady` (`status.status`), as of the last apply or refresh."},
-		"ready":      schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the " + what + " `Ready=True`."},
+		"uid":    stableComputedString("UID Kubernetes gave the " + what + "."),
+		"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`Ready` or `NotReady` (`status.status`), as of the last apply or refresh."},
+		"ready": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Kratix reports the " + what + " `Ready=True`, as of the " +
+			"last apply or refresh. Kratix checks it again whenever the store or its Secret changes, by pushing to it; a " +
+			"check that loses a race with another of Kratix's writes to the same repository reports it not ready until " +
+			"Kratix retries, about 15 s later, so a refresh may show it `false` for that long."},
 		"conditions": conditionsSchema("Kratix's conditions on the " + what + " (`Ready`, with reasons such as `StateStoreReady`, `SecretNotFound` or `ErrorValidatingPermissions`)."),
 	}
 }
