@@ -15,13 +15,15 @@
 # its own network namespace (Kratix's webhook port, 9443, is fixed, so it
 # is one per namespace) and its share of the tests: the top-level tests
 # dealt out in turn, and every N-th corpus entry (KRATIX_TEST_SHARD). A
-# namespace has no network, so everything the shards need is built first:
-# the platform's and Kratix's binaries, the current Terraform, OpenTofu,
-# and the test binary. Then the shards and the OpenTofu pass start in the
-# background and everything else runs alongside: the make targets given
-# after the timeouts (make test passes the static checks), then the
-# emulator pass. The shards' output is printed
-# after the emulator pass's, then each pass's wall time and slowest tests;
+# namespace has no network, so what the shards need is built before they
+# start: the platform's binaries with the Kratix the module proxy serves,
+# the current Terraform and the test binary first; a Kratix checkout's
+# binaries, and OpenTofu, at the start of their own pass, while the served
+# pass runs (on a cold cache these builds overlap the tests). Everything
+# else runs alongside: the make targets given after the timeouts (make test
+# passes the static checks), then the emulator pass. The passes' output is
+# printed after the emulator pass's, then each pass's wall time and slowest
+# tests;
 # the exit code is non-zero when anything failed.
 #
 # Usage: scripts/testacc.sh GOTESTSUM EMULATOR_TIMEOUT REAL_TIMEOUT [MAKE_TARGET...]
@@ -44,60 +46,41 @@ kratix_source() { # the KRATIX_SOURCE_DIR of a pass
 	[ "$1" = source ] && echo "$source_dir"
 }
 
-echo "== the binaries of the real-Kratix passes (once into the cache; about 25 minutes cold, 8 more for a Kratix checkout)"
-for pass in "${passes[@]}"; do
-	KRATIX_SOURCE_DIR=$(kratix_source "$pass") KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build ||
-		echo "== building them for the $pass pass failed; its tests say why"
-done
-# Tests in every pass use the current Terraform (a cold build takes minutes
-# and 1.5 GB of memory); the shards cannot build it without a network.
+# Everything every pass needs first: the platform's binaries (with the
+# Kratix the module proxy serves), the current Terraform (tests in every
+# pass use it; a cold build takes minutes and 1.5 GB of memory, and a shard
+# cannot build it without a network) and the provider's test binary. Then
+# the passes start, each in its own session so that a failed check can stop
+# it with its children; the Kratix of a checkout and OpenTofu, when not in
+# the cache yet, build at the start of their own pass, while the served
+# pass runs.
+echo "== the platform's binaries and the Kratix the module proxy serves (once into the cache; about 25 minutes cold)"
+KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build ||
+	echo "== building them failed; the tests say why"
 echo "== the current Terraform for tests of Terraform 1.14+ features (built once into the cache)"
 scripts/terraform-current.sh ||
 	echo "== building the current Terraform failed; the tests that need it say why"
-# The OpenTofu pass builds OpenTofu itself when it is missing, but doing it
-# here, before anything else runs, keeps the build out of its wall time.
-echo "== OpenTofu for the OpenTofu pass (built once into the cache)"
-tofu_pass=1
-if ! scripts/tofu.sh; then
-	case "${CI:-}" in 1 | t | T | true | TRUE | True) ci=true ;; *) ci=false ;; esac # as Go's strconv.ParseBool
-	if [ "$ci" = true ]; then
-		echo "== building OpenTofu failed; the OpenTofu pass runs anyway and fails (CI=true)"
-	else
-		echo "== building OpenTofu failed: the OpenTofu pass is skipped (CI=true runs it, and it fails)"
-		tofu_pass=0
-	fi
-fi
 go test -c -o "$work/provider.test" ./internal/provider/ || exit 1
 if ! unshare -n true 2>/dev/null && ! unshare -rn true 2>/dev/null; then
 	echo "== the real-Kratix passes need network namespaces (unshare -n as root, or unshare -rn with user namespaces)"
 	exit 1
 fi
-
-# The -test.run pattern of shard $1: every N-th top-level test, and
-# TestAccCorpus, whose entries KRATIX_TEST_SHARD splits.
 (cd internal/provider && "$work/provider.test" -test.list '.*') | grep '^Test' | grep -vx TestAccCorpus >"$work/tests"
-shard_pattern() {
-	awk -v n="$shards" -v i="$1" '(NR - 1) % n == i' "$work/tests" | { tr '\n' '|'; echo TestAccCorpus; } | sed 's/^/^(/; s/$/)$/'
-}
 
-echo "== real-Kratix passes (${passes[*]}), $shards shards each: started now, reported at the end"
+echo "== real-Kratix passes (${passes[*]}), $shards shards each: started now (a Kratix checkout builds first, about 8 minutes cold), reported at the end"
 pids=()
 for pass in "${passes[@]}"; do
-	for ((i = 0; i < shards; i++)); do
-		# Each in its own session, so that a failed check can stop it with its children.
-		KRATIX_SOURCE_DIR=$(kratix_source "$pass") GOTESTSUM=$gotestsum setsid scripts/real-shard.sh "$work/provider.test" \
-			"$(shard_pattern "$i")" "$i/$shards" "$real_timeout" "$work/timing-$pass-$i.json" "$work/wall-$pass-$i" \
-			>"$work/log-$pass-$i" 2>&1 &
-		pids+=($!)
-	done
+	KRATIX_SOURCE_DIR=$(kratix_source "$pass") GOTESTSUM=$gotestsum setsid scripts/real-pass.sh "$pass" "$work/provider.test" \
+		"$work/tests" "$shards" "$real_timeout" "$work" &
+	pids+=($!)
 done
 
-tofu_pid=
-if [ "$tofu_pass" -eq 1 ]; then
-	echo "== OpenTofu pass: started now, reported at the end"
-	setsid scripts/tofu-pass.sh "$gotestsum" "$emulator_timeout" "$work/timing-tofu.json" >"$work/log-tofu" 2>&1 &
-	tofu_pid=$!
-fi
+echo "== OpenTofu pass: started now (OpenTofu builds first when it is not in the cache, about 12 minutes cold), reported at the end"
+# scripts/tofu.sh checks OpenTofu and builds it if needed; if that fails,
+# the pass runs anyway and its tests fail (CI=true) or skip, saying why.
+setsid bash -c 'scripts/tofu.sh >"$1" 2>&1 || echo "== building OpenTofu failed: $(tail -5 "$1")"; echo $SECONDS >"$2"; shift 2; exec scripts/tofu-pass.sh "$@"' \
+	_ "$work/build-tofu" "$work/build-tofu-wall" "$gotestsum" "$emulator_timeout" "$work/timing-tofu.json" >"$work/log-tofu" 2>&1 &
+tofu_pid=$!
 
 stop_real() {
 	for pid in "${pids[@]}" $tofu_pid; do kill -TERM -- "-$pid" 2>/dev/null; done
@@ -126,12 +109,8 @@ emulator_wall=$((SECONDS - emulator_start))
 echo "== emulator pass (other packages) done in ${emulator_wall} s ($((SECONDS - started)) s in); waiting for the real-Kratix passes"
 
 real_rc=0
-k=0
-for pass in "${passes[@]}"; do
-	for ((i = 0; i < shards; i++)); do
-		wait "${pids[$k]}" || real_rc=1
-		k=$((k + 1))
-	done
+for pid in "${pids[@]}"; do
+	wait "$pid" || real_rc=1
 done
 echo "== real-Kratix passes done ($((SECONDS - started)) s in all)"
 
@@ -159,11 +138,9 @@ else
 	echo "== every provider test ran in a real-Kratix pass: none left for the emulator"
 fi
 tofu_rc=0
-if [ -n "$tofu_pid" ]; then
-	wait "$tofu_pid" || tofu_rc=1
-	echo "== OpenTofu pass"
-	cat "$work/log-tofu"
-fi
+wait "$tofu_pid" || tofu_rc=1
+echo "== OpenTofu pass"
+cat "$work/log-tofu"
 for pass in "${passes[@]}"; do
 	for ((i = 0; i < shards; i++)); do
 		echo "== real-Kratix pass $pass, shard $i/$shards"
@@ -173,16 +150,11 @@ done
 
 echo "== wall time of each pass"
 echo "emulator: ${emulator_wall} s"
-if [ -n "$tofu_pid" ]; then
-	echo "OpenTofu: $(sed -n 's/^== OpenTofu pass done in \([0-9]*\) s.*/\1/p' "$work/log-tofu") s"
-else
-	echo "OpenTofu: skipped (building OpenTofu failed)"
-fi
+echo "OpenTofu: $(sed -n 's/^== OpenTofu pass done in \([0-9]*\) s.*/\1/p' "$work/log-tofu") s (after $(cat "$work/build-tofu-wall" 2>/dev/null || echo '?') s building or checking OpenTofu)"
 for pass in "${passes[@]}"; do
-	echo "real, $pass Kratix $(kratix_source "$pass"): its $shards shards took $(cat "$work"/wall-"$pass"-* 2>/dev/null | sort -n | tr '\n' ' ')s"
+	echo "real, $pass Kratix $(kratix_source "$pass"): its $shards shards took $(cat "$work"/wall-"$pass"-* 2>/dev/null | sort -n | tr '\n' ' ')s, after $(cat "$work/build-wall-$pass" 2>/dev/null || echo '?') s building or checking its Kratix"
 done
-slowest=(emulator "${passes[@]}")
-[ -n "$tofu_pid" ] && slowest+=(tofu)
+slowest=(emulator "${passes[@]}" tofu)
 for pass in "${slowest[@]}"; do
 	echo "== the 15 slowest tests of the $pass pass"
 	cat "$work"/timing-"$pass"*.json >"$work/all-$pass.json"
