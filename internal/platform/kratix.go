@@ -368,7 +368,7 @@ func managerEnv() []string {
 
 // waitHTTPOK polls a health endpoint; readyz includes the webhook server.
 func (p *Platform) waitHTTPOK(ctx context.Context, url, name string) error {
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(componentReadyTimeout)
 	var lastErr error
 	for time.Now().Before(deadline) {
 		if err := p.Healthy(); err != nil {
@@ -391,7 +391,7 @@ func (p *Platform) waitHTTPOK(ctx context.Context, url, name string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("%s not ready at %s after 2m: %v (log: %s)", name, url, lastErr, filepath.Join(p.WorkDir, name+".log"))
+	return fmt.Errorf("%s not ready at %s after %s: %v (log: %s)", name, url, componentReadyTimeout, lastErr, filepath.Join(p.WorkDir, name+".log"))
 }
 
 // applyAll server-side-applies every object in the named files of dir,

@@ -117,6 +117,16 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	return p, nil
 }
 
+// apiServerReadyTimeout bounds the wait for kube-apiserver's /readyz, and
+// componentReadyTimeout that for the other components' health endpoints.
+// A loaded machine (CI starts several platforms at once, beside builds)
+// has taken more than a minute to bootstrap kube-apiserver's RBAC roles; a
+// crashed process still fails at once (Healthy).
+const (
+	apiServerReadyTimeout = 5 * time.Minute
+	componentReadyTimeout = 5 * time.Minute
+)
+
 func (p *Platform) start(ctx context.Context, binDir string, logf func(string, ...any)) error {
 	started := time.Now()
 	pki, err := p.writePKI()
@@ -227,7 +237,7 @@ func (p *Platform) waitReady(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(apiServerReadyTimeout)
 	for {
 		if err := p.Healthy(); err != nil {
 			return err
@@ -237,7 +247,7 @@ func (p *Platform) waitReady(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("kube-apiserver at %s not ready after 60s: %v (log: %s)", p.Host, err, filepath.Join(p.WorkDir, "kube-apiserver.log"))
+			return fmt.Errorf("kube-apiserver at %s not ready after %s: %v (log: %s)", p.Host, apiServerReadyTimeout, err, filepath.Join(p.WorkDir, "kube-apiserver.log"))
 		}
 		select {
 		case <-ctx.Done():
