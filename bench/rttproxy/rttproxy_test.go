@@ -76,22 +76,26 @@ func TestDelaysEachRoundTripByRTT(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	// The first exchange also pays for the TCP handshake: 2 RTT.
+	// The first exchange also pays for the TCP handshake: 2 RTT. The lower
+	// bounds are exact; the upper ones only catch a proxy that holds data
+	// far too long, as timers fire late on a busy machine (we have seen an
+	// 80 ms round trip take 480 ms at a load of 40 on 2 cores).
 	roundTrip(t, c, []byte("hello"))
-	if first := time.Since(start); first < 2*rtt || first > 2*rtt+rtt/2 {
+	if first := time.Since(start); first < 2*rtt || first > 2*rtt+time.Second {
 		t.Errorf("first round trip (with the connection's set-up) took %s, want about %s", first, 2*rtt)
 	}
 	for i := range 3 {
-		if d := roundTrip(t, c, []byte("again")); d < rtt || d > rtt+rtt/2 {
+		if d := roundTrip(t, c, []byte("again")); d < rtt || d > rtt+time.Second {
 			t.Errorf("round trip %d took %s, want about %s", i, d, rtt)
 		}
 	}
 }
 
 // Chunks in flight do not wait for each other: ten messages written back to
-// back come back after about one RTT, not ten.
+// back come back after about one RTT, not ten (the upper bound is half of
+// ten, for a busy machine).
 func TestPipelinesInFlightData(t *testing.T) {
-	const rtt = 100 * time.Millisecond
+	const rtt = 200 * time.Millisecond
 	target, _ := echoServer(t)
 	p := startProxy(t, target, rtt)
 	c, err := net.Dial("tcp", p.Addr())
@@ -111,8 +115,8 @@ func TestPipelinesInFlightData(t *testing.T) {
 	if _, err := io.ReadFull(c, got); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d < rtt || d > rtt+45*time.Millisecond+rtt/2 {
-		t.Errorf("ten pipelined messages took %s, want about %s + 45ms of writing", d, rtt)
+	if d := time.Since(start); d < rtt || d > 5*rtt {
+		t.Errorf("ten pipelined messages took %s, want about %s + 45ms of writing (10 RTTs if serialised)", d, rtt)
 	}
 }
 
@@ -188,8 +192,8 @@ func TestHTTP2StreamsEachDelayed(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if d := time.Since(start); d < rtt || d > 2*rtt {
-		t.Errorf("20 concurrent requests took %s, want about one RTT (%s)", d, rtt)
+	if d := time.Since(start); d < rtt || d > 10*rtt {
+		t.Errorf("20 concurrent requests took %s, want about one RTT (%s; 20 RTTs if serialised)", d, rtt)
 	}
 	if n := p.Connections(); n != 1 {
 		t.Errorf("%d connections through the proxy, want 1 (streams multiplexed)", n)
