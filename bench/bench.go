@@ -167,6 +167,7 @@ func (b *bench) phase(ctx context.Context, dir, name string, env []string, args 
 	if err := b.audit.skip(); err != nil {
 		return phaseResult{}, err
 	}
+	conns := b.env.proxyConnections()
 	from := time.Now()
 	args = append(args, "-input=false", "-no-color", "-parallelism="+strconv.Itoa(b.s.Parallelism))
 	logPath := filepath.Join(dir, name+".log")
@@ -176,6 +177,7 @@ func (b *bench) phase(ctx context.Context, dir, name string, env []string, args 
 	}
 	to := time.Now()
 	r.From, r.To = from, to
+	r.Connections = b.env.proxyConnections() - conns
 	// Watches are logged when their response starts; everything else when
 	// it completes, which is before terraform has exited.
 	if err := sleep(ctx, 300*time.Millisecond); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +20,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kratix-community/terraform-provider-kratix/bench/rttproxy"
 	"github.com/kratix-community/terraform-provider-kratix/internal/emulator"
 	"github.com/kratix-community/terraform-provider-kratix/internal/kratix"
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
@@ -121,12 +124,15 @@ func goBuild(ctx context.Context, root, out, pkg string) error {
 // environment is the running platform, what plays Kratix on it, and the
 // Promise.
 type environment struct {
-	p          *platform.Platform
-	cancel     context.CancelFunc
-	ctrlDone   chan struct{}
-	dyn        dynamic.Interface
-	auditLog   string
+	p        *platform.Platform
+	cancel   context.CancelFunc
+	ctrlDone chan struct{}
+	dyn      dynamic.Interface
+	auditLog string
+	// kubeconfig is what the contenders get: the platform's, or with
+	// BENCH_RTT a copy that points at the delaying proxy.
 	kubeconfig string
+	proxy      *rttproxy.Proxy
 	done       *doneRecorder
 
 	requestGVR       schema.GroupVersionResource
@@ -157,7 +163,49 @@ func startEnvironment(ctx context.Context, s settings) (*environment, error) {
 		e.stop()
 		return nil, err
 	}
+	if s.RTT > 0 {
+		if err := e.startProxy(time.Duration(s.RTT), filepath.Join(work, "kubeconfig-rtt")); err != nil {
+			e.stop()
+			return nil, err
+		}
+	}
 	return e, nil
+}
+
+// startProxy puts the delay line between the contenders and the API
+// server: it listens on loopback, forwards to the API server's port, and the
+// contenders' kubeconfig is a copy of the platform's naming the proxy (the
+// API server's certificate is for 127.0.0.1, so TLS verification holds).
+func (e *environment) startProxy(rtt time.Duration, kubeconfig string) error {
+	u, err := url.Parse(e.p.Host)
+	if err != nil {
+		return err
+	}
+	if e.proxy, err = rttproxy.Start("127.0.0.1:0", u.Host, rtt); err != nil {
+		return err
+	}
+	cfg, err := clientcmd.LoadFromFile(e.kubeconfig)
+	if err != nil {
+		return err
+	}
+	for _, c := range cfg.Clusters {
+		c.Server = "https://" + e.proxy.Addr()
+	}
+	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
+		return err
+	}
+	e.kubeconfig = kubeconfig
+	logf("Terraform reaches the API server through a delay line adding %s per round trip (%s each way): %s", rtt, rtt/2, e.proxy.Addr())
+	return nil
+}
+
+// proxyConnections is how many connections the contenders have opened
+// through the delaying proxy (0 without BENCH_RTT).
+func (e *environment) proxyConnections() int64 {
+	if e.proxy == nil {
+		return 0
+	}
+	return e.proxy.Connections()
 }
 
 func (e *environment) start(ctx context.Context, s settings) (err error) {
@@ -227,6 +275,9 @@ func (e *environment) controller(s settings) (ready <-chan struct{}, run func(co
 }
 
 func (e *environment) stop() {
+	if e.proxy != nil {
+		_ = e.proxy.Close()
+	}
 	if e.cancel != nil {
 		e.cancel()
 		<-e.ctrlDone

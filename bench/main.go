@@ -27,6 +27,12 @@
 //	BENCH_LATENCY            contender whose wait is measured (default kratix_resource_request; "none" skips)
 //	BENCH_PIPELINE_DURATION  emulator pipeline duration (default 10ms)
 //	BENCH_PARALLELISM        terraform -parallelism (default 10)
+//	BENCH_RTT                round-trip time added to every connection from
+//	                         Terraform to the API server (e.g. 50ms; default 0,
+//	                         loopback): the contenders' kubeconfig points at a
+//	                         TCP delay line (bench/rttproxy) that delays every
+//	                         byte by BENCH_RTT/2 each way; Kratix and the
+//	                         harness talk to the API server directly
 //	BENCH_OUT                output directory (default bench/, in real mode
 //	                         bench-real/, in the tools cache,
 //	                         ${KRATIX_CACHE_DIR:-~/.cache/terraform-provider-kratix})
@@ -57,8 +63,11 @@ type settings struct {
 	PipelineDuration time.Duration
 	Mode             platform.Mode
 	Parallelism      int
-	Out              string
-	Root             string
+	// RTT is the round-trip time added between Terraform's plugins and the
+	// API server (0: loopback).
+	RTT  jsonDuration `json:"rtt"`
+	Out  string
+	Root string
 }
 
 func main() {
@@ -84,8 +93,8 @@ func run() error {
 	if err := os.MkdirAll(filepath.Join(s.Out, "work"), 0o755); err != nil {
 		return err
 	}
-	logf("settings: mode=%s N=%v reps=%d contenders=%v pipeline duration=%s parallelism=%d out=%s",
-		s.Mode, s.Ns, s.Reps, s.Contenders, s.PipelineDuration, s.Parallelism, s.Out)
+	logf("settings: mode=%s N=%v reps=%d contenders=%v pipeline duration=%s parallelism=%d rtt=%s out=%s",
+		s.Mode, s.Ns, s.Reps, s.Contenders, s.PipelineDuration, s.Parallelism, time.Duration(s.RTT), s.Out)
 
 	tools, err := prepareTools(ctx, s)
 	if err != nil {
@@ -137,6 +146,13 @@ func loadSettings() (settings, error) {
 			return s, fmt.Errorf("BENCH_N: %q is not a positive integer", n)
 		}
 		s.Ns = append(s.Ns, v)
+	}
+	if v := os.Getenv("BENCH_RTT"); v != "" && v != "0" {
+		rtt, err := time.ParseDuration(v)
+		if err != nil || rtt < 0 {
+			return s, fmt.Errorf("BENCH_RTT: %q is not a duration such as 50ms", v)
+		}
+		s.RTT = jsonDuration(rtt)
 	}
 	if s.Reps < 1 {
 		return s, fmt.Errorf("BENCH_REPS must be at least 1")
@@ -230,4 +246,27 @@ func rerender(path string) error {
 	}
 	fmt.Println(report(res.Settings, res.Tools, &res))
 	return nil
+}
+
+// jsonDuration is a time.Duration saved as text ("50ms") in results.json; a
+// missing field (results saved before it existed) reads as 0.
+type jsonDuration time.Duration
+
+func (d jsonDuration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (d *jsonDuration) UnmarshalJSON(data []byte) error {
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		var ns int64
+		if err := json.Unmarshal(data, &ns); err != nil {
+			return err
+		}
+		*d = jsonDuration(ns)
+		return nil
+	}
+	v, err := time.ParseDuration(text)
+	*d = jsonDuration(v)
+	return err
 }

@@ -41,6 +41,10 @@ type phaseResult struct {
 	PluginRSSKiB   int64 `json:"pluginPeakRSSKiB"`
 	PluginStarts   int   `json:"pluginProcesses"`
 	TerraformRSSKB int64 `json:"terraformPeakRSSKiB"`
+	// Connections is how many TCP connections the command opened through
+	// the delaying proxy (BENCH_RTT only): each costs the TCP and TLS
+	// handshakes' round trips.
+	Connections int64 `json:"proxyConnections,omitempty"`
 	// Settle is how long after the command the objects took to reach the
 	// awaited state (all configured after apply; all gone after destroy).
 	Settle float64 `json:"settleSeconds"`

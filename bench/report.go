@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kratix-community/terraform-provider-kratix/internal/platform"
 )
@@ -30,6 +31,7 @@ func report(s settings, t *tools, res *results) string {
 	fmt.Fprintf(&b, "- %s; this provider at %s; machine: %s\n", t.TerraformVersion, t.Commit, res.Machine)
 	fmt.Fprintf(&b, "- N=%v, %d repetitions interleaved (%s), -parallelism=%d, %s\n",
 		s.Ns, s.Reps, strings.Join(s.Contenders, ", "), s.Parallelism, kratixDescription(s))
+	fmt.Fprintf(&b, "- %s\n", rttDescription(s))
 	fmt.Fprintf(&b, "- started %s, took %s\n", res.Started.Format("2006-01-02 15:04 MST"), res.Finished.Sub(res.Started).Round(1e9))
 	if res.Interrupted != "" {
 		fmt.Fprintf(&b, "- INTERRUPTED: %s\n", res.Interrupted)
@@ -61,7 +63,12 @@ func report(s settings, t *tools, res *results) string {
 	}
 
 	b.WriteString("\n## API requests sent by the provider, counted at the API server (median per phase: discovery+OpenAPI / reads / writes / watches)\n\n")
-	b.WriteString("| N | contender | apply | plan (refresh) | plan reads per object | destroy |\n|---:|---|---|---|---:|---|\n")
+	b.WriteString("| N | contender | apply | plan (refresh) | plan reads per object | destroy |")
+	if s.RTT > 0 {
+		b.WriteString(" connections through the proxy (apply / plan / destroy) |\n|---:|---|---|---|---:|---|---|\n")
+	} else {
+		b.WriteString("\n|---:|---|---|---|---:|---|\n")
+	}
 	for _, n := range s.Ns {
 		for _, c := range s.Contenders {
 			runs := runsOf(res, n, c)
@@ -69,10 +76,18 @@ func report(s settings, t *tools, res *results) string {
 				continue
 			}
 			perObject := median(values(runs, func(r runResult) float64 { return float64(r.Plan.Requests[classRead]) })) / float64(n)
-			fmt.Fprintf(&b, "| %d | %s | %s | %s | %.2f | %s |\n", n, c,
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %.2f | %s |", n, c,
 				requestCell(runs, func(r runResult) phaseResult { return r.Apply }),
 				requestCell(runs, func(r runResult) phaseResult { return r.Plan }), perObject,
 				requestCell(runs, func(r runResult) phaseResult { return r.Destroy }))
+			if s.RTT > 0 {
+				conns := func(get func(runResult) phaseResult) string {
+					return fmt.Sprintf("%.0f", median(values(runs, func(r runResult) float64 { return float64(get(r).Connections) })))
+				}
+				fmt.Fprintf(&b, " %s / %s / %s |", conns(func(r runResult) phaseResult { return r.Apply }),
+					conns(func(r runResult) phaseResult { return r.Plan }), conns(func(r runResult) phaseResult { return r.Destroy }))
+			}
+			b.WriteString("\n")
 		}
 	}
 
@@ -271,6 +286,18 @@ func kratixDescription(s settings) string {
 		return "the real Kratix manager, pipeline pods run by the pod runner"
 	}
 	return fmt.Sprintf("the Kratix emulator, pipeline duration %s", s.PipelineDuration)
+}
+
+// rttDescription says how far the API server is from Terraform.
+func rttDescription(s settings) string {
+	if s.RTT == 0 {
+		return "API server on loopback (no added round-trip time)"
+	}
+	rtt := time.Duration(s.RTT)
+	return fmt.Sprintf("API server %s round trip away from Terraform (BENCH_RTT=%s): every connection of the contenders "+
+		"goes through a delay line that delays every byte by %s each way (TLS and HTTP/2 pass through; TCP and TLS "+
+		"handshakes pay their round trips); Kratix and the harness are not delayed; terraform_data and benchecho_object "+
+		"make no API calls, so the RTT does not apply to them", rtt, rtt, rtt/2)
 }
 
 // completingWrite says where the latency is measured from: the emulator's
