@@ -36,6 +36,9 @@ type ReadyWatch struct {
 	// SpecChanged is true on create and when the apply changed the spec.
 	SpecChanged bool
 	unconfirmed *Outcome
+	// staleFailure is true when the last observation was a failure that
+	// Kratix reported before the apply (see StaleFailure).
+	staleFailure bool
 	// reconciled is Kratix's verdict on the applied version, from the
 	// Event it recorded for that reconcile (see Reconciled); nil without
 	// one.
@@ -58,12 +61,20 @@ func (w *ReadyWatch) Unconfirmed() (Outcome, bool) {
 	return *w.unconfirmed, true
 }
 
+// StaleFailure reports whether the last observation was a failure that
+// Kratix reported before the apply and has not rewritten since: it may
+// not have looked at what the apply changed yet (a Secret written again,
+// a spec fixed), so a caller gives it longer to persist before believing
+// it than a failure Kratix reported after the apply.
+func (w *ReadyWatch) StaleFailure() bool { return w.staleFailure }
+
 func (w *ReadyWatch) observe(obj *unstructured.Unstructured, r Readiness, what string) Outcome {
 	w.unconfirmed = nil
 	if g := obj.GetGeneration(); g > w.Generation {
 		w.Generation = g
 	}
 	out := observeReadiness(r, w.Generation, what)
+	w.staleFailure = out.State == Failed && !w.writtenSinceApply(r)
 	if w.reconciled != nil {
 		if r.Reported && r.Ready == *w.reconciled {
 			return out

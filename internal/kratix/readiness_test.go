@@ -124,3 +124,27 @@ func TestDestinationReconcileVerdict(t *testing.T) {
 		}
 	}
 }
+
+func TestReadyWatchStaleFailure(t *testing.T) {
+	appliedAt, _ := time.Parse(time.RFC3339, ts(0))
+	notFound := cond(CondReady, "False", ReasonStateStoreNotFound, "GitStateStore/x: not found", -time.Minute)
+	// An apply that left the spec as it was but changed what Kratix reads
+	// (a store's Secret written again).
+	w := &DestinationWatch{ReadyWatch{Generation: 2, AppliedAt: appliedAt,
+		Before: DestinationReadiness(destination("d", 2, gitSpec("dev", "x"), notFound))}}
+
+	// The failure the apply returned: Kratix may not have looked yet.
+	if out := w.Observe(destination("d", 2, gitSpec("dev", "x"), notFound)); out.State != Failed || !w.StaleFailure() {
+		t.Fatalf("failure from before the apply: %v, stale %t", out.State, w.StaleFailure())
+	}
+	// Kratix wrote it again after the apply: it looked, and it stands.
+	again := cond(CondReady, "False", ReasonStateStoreNotFound, "GitStateStore/x: not found", 2*time.Second)
+	if out := w.Observe(destination("d", 2, gitSpec("dev", "x"), again)); out.State != Failed || w.StaleFailure() {
+		t.Fatalf("failure written after the apply: %v, stale %t", out.State, w.StaleFailure())
+	}
+	// On create nothing came before: every failure is Kratix's answer.
+	created := &DestinationWatch{ReadyWatch{Generation: 1, AppliedAt: appliedAt, SpecChanged: true}}
+	if out := created.Observe(destination("d", 1, gitSpec("dev", "x"), notFound)); out.State != Failed || created.StaleFailure() {
+		t.Fatalf("failure after create: %v, stale %t", out.State, created.StaleFailure())
+	}
+}

@@ -23,11 +23,20 @@ import (
 // this is reported at once instead of at the timeout.
 var readyFailureGrace = 5 * time.Second
 
+// staleFailureGrace replaces readyFailureGrace for a failure Kratix
+// reported before the apply (kratix.ReadyWatch.StaleFailure): Kratix has
+// to notice the apply's change first (a Secret written again reaches the
+// store's controller through its informer), which a loaded machine has
+// been seen to take longer than readyFailureGrace for.
+var staleFailureGrace = 30 * time.Second
+
 // readySettle is how long a wait gives Kratix to touch an object after a
 // spec change when its Ready condition cannot tell which spec it describes
 // (no observedGeneration). A reconcile that changes nothing writes
-// nothing, so silence for this long means the condition stands.
-var readySettle = 2 * time.Second
+// nothing, so silence for this long means the condition stands. It must
+// outlast Kratix's reconcile of the change, which on a loaded machine has
+// taken more than 2 s.
+var readySettle = 10 * time.Second
 
 var (
 	errFailurePersisted = errors.New("a failure reason persisted")
@@ -40,6 +49,7 @@ type readinessWatch interface {
 	Observe(*unstructured.Unstructured) kratix.Outcome
 	Unconfirmed() (kratix.Outcome, bool)
 	Reconciled(ready bool)
+	StaleFailure() bool
 }
 
 // waitReady watches a cluster-scoped object until the watch reports Done,
@@ -64,25 +74,30 @@ func waitReadyOnce(ctx context.Context, client *kube.Client, gvk schema.GroupVer
 	waitCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	failing := newStopTimer(readyFailureGrace, func() { stop(errFailurePersisted) })
+	failingStale := newStopTimer(staleFailureGrace, func() { stop(errFailurePersisted) })
 	settling := newStopTimer(readySettle, func() { stop(errSettled) })
+	settlingOnFailure := newStopTimer(staleFailureGrace, func() { stop(errSettled) })
+	timers := stopTimers{failing, failingStale, settling, settlingOnFailure}
+	defer timers.only(nil)
 	verdict := awaitVerdict(waitCtx, *reconciled, stop)
-	defer failing.cancel()
-	defer settling.cancel()
 	_, err := client.WaitFor(waitCtx, gvk, "", name, func(obj *unstructured.Unstructured) (bool, error) {
 		res.Last, res.Object = w.Observe(obj), obj
-		_, unconfirmed := w.Unconfirmed()
+		unconfirmedOutcome, unconfirmed := w.Unconfirmed()
 		switch {
 		case res.Last.State == kratix.Done:
 			return true, nil
+		case res.Last.State == kratix.Failed && w.StaleFailure():
+			timers.only(failingStale)
 		case res.Last.State == kratix.Failed:
-			failing.start()
-			settling.cancel()
+			timers.only(failing)
+		case unconfirmed && *reconciled == nil && unconfirmedOutcome.State == kratix.Failed:
+			// A failure from before the apply that Kratix has not
+			// rewritten: as a stale failure, give Kratix time to look.
+			timers.only(settlingOnFailure)
 		case unconfirmed && *reconciled == nil:
-			settling.start()
-			failing.cancel()
+			timers.only(settling)
 		default:
-			failing.cancel()
-			settling.cancel()
+			timers.only(nil)
 		}
 		return false, nil
 	})
@@ -152,6 +167,22 @@ type stopTimer struct {
 }
 
 func newStopTimer(d time.Duration, fn func()) *stopTimer { return &stopTimer{d: d, fn: fn} }
+
+// stopTimers are the timers of one wait, of which at most one runs.
+type stopTimers []*stopTimer
+
+// only starts t, unless it is nil or already running, and cancels the
+// others.
+func (ts stopTimers) only(t *stopTimer) {
+	for _, other := range ts {
+		if other != t {
+			other.cancel()
+		}
+	}
+	if t != nil {
+		t.start()
+	}
+}
 
 func (t *stopTimer) start() {
 	if t.timer == nil {
