@@ -49,7 +49,6 @@ type snapshots struct {
 	maxAge  time.Duration
 	gens    map[schema.GroupKind]uint64 // bumped after every write of the kind
 	entries map[snapshotKey]*snapshot
-	lists   int // listings begun, for tests
 }
 
 func newSnapshots(now func() time.Time) *snapshots {
@@ -99,7 +98,6 @@ func (s *snapshots) get(ctx context.Context, key snapshotKey, list func(ctx cont
 	if mine {
 		e = &snapshot{done: make(chan struct{}), gen: s.gens[key.gvk.GroupKind()], taken: s.now()}
 		s.entries[key] = e
-		s.lists++
 	}
 	s.mu.Unlock()
 	if mine {

@@ -280,3 +280,40 @@ func TestGetForRefreshWaiterDeadline(t *testing.T) {
 		t.Errorf("waiter whose deadline ended: %v, want a timeout error", err)
 	}
 }
+
+// TestGetForRefreshPerNamespace: a namespaced kind is listed only in the
+// namespaces asked for, once each; a cluster-scoped kind once in all.
+func TestGetForRefreshPerNamespace(t *testing.T) {
+	f := newFakeAPI(t)
+	f.serveWidgets()
+	f.serveKind("other.io/v1", gadgetResource)
+	const otherNS = "/apis/example.com/v1/namespaces/other/widgets"
+	f.on("GET", widgetsPath, listWidgets("a"))
+	f.on("GET", otherNS, respond(widgetList("9", widget("b", "1", 1, 0, ""))))
+	f.on("GET", "/apis/other.io/v1/gadgets", respond(map[string]any{
+		"apiVersion": "other.io/v1", "kind": "GadgetList", "metadata": map[string]any{"resourceVersion": "5"},
+		"items": []any{map[string]any{"apiVersion": "other.io/v1", "kind": "Gadget", "metadata": map[string]any{"name": "g"}}},
+	}))
+	c := f.client()
+	ctx := withTimeout(t, 10*time.Second)
+	for range 2 {
+		if _, err := c.GetForRefresh(ctx, widgetGVK, "ns", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.GetForRefresh(ctx, widgetGVK, "other", "b"); err != nil {
+			t.Fatal(err)
+		}
+		// The namespace a caller gives a cluster-scoped kind is ignored.
+		if _, err := c.GetForRefresh(ctx, gadgetGVK, "ns", "g"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{widgetsPath, otherNS, "/apis/other.io/v1/gadgets"} {
+		if n := f.count("GET", path); n != 1 {
+			t.Errorf("%d listings of %s, want 1", n, path)
+		}
+	}
+	if n := f.count("GET", "/apis/example.com/v1/widgets"); n != 0 {
+		t.Errorf("widgets listed in all namespaces %d times", n)
+	}
+}
