@@ -357,7 +357,8 @@ func (p *FaultProxy) filterList(resp *http.Response) error {
 		if items, ok := doc["items"].([]any); ok {
 			kept := items[:0:0]
 			for _, item := range items {
-				meta, _ := item.(map[string]any)["metadata"].(map[string]any)
+				obj, _ := item.(map[string]any)
+				meta, _ := obj["metadata"].(map[string]any)
 				if name, _ := meta["name"].(string); !names[name] {
 					kept = append(kept, item)
 				}
