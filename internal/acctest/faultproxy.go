@@ -27,6 +27,7 @@ import (
 // black hole: nothing is ever answered), discovery that does not list an API
 // group yet (as right after a restart, before the CRD groups are back), and
 // admission webhooks that do not answer.
+// It can also leave an object out of list responses (HideFromLists).
 // Everything else is passed through unchanged, watches included. It also
 // records every request, so a test can check how the provider uses the API
 // server (how many watches, which page sizes).
@@ -52,6 +53,9 @@ type FaultProxy struct {
 	// seen is every request received, for tests that check how the
 	// provider uses the API server (how many watches, which page sizes).
 	seen []SeenRequest
+	// unlisted maps a collection's path to the names of objects the
+	// proxy drops from its list responses (see HideFromLists).
+	unlisted map[string]map[string]bool
 	// blackHole holds new connections and requests without an answer.
 	blackHole bool
 	held      []net.Conn
@@ -77,11 +81,16 @@ func (e *Env) StartFaultProxy(t *testing.T) *FaultProxy {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(e.CAData)
-	p := &FaultProxy{env: e, hidden: map[string]bool{}}
+	p := &FaultProxy{env: e, hidden: map[string]bool{}, unlisted: map[string]map[string]bool{}}
 	rp := httputil.NewSingleHostReverseProxy(upstream)
 	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	rp.FlushInterval = -1 // stream watches
-	rp.ModifyResponse = p.filterDiscovery
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if err := p.filterDiscovery(resp); err != nil {
+			return err
+		}
+		return p.filterList(resp)
+	}
 	p.server = httptest.NewUnstartedServer(p.handler(rp))
 	p.server.Listener = holdingListener{Listener: p.server.Listener, p: p}
 	p.server.StartTLS()
@@ -252,15 +261,119 @@ func (p *FaultProxy) Forbid(match func(*http.Request) bool) {
 
 // Requests returns the requests received so far that match, in order.
 func (p *FaultProxy) Requests(match func(SeenRequest) bool) []SeenRequest {
+	return p.RequestsSince(0, match)
+}
+
+// RequestsSince returns the requests received after mark (see Mark) that
+// match, in order.
+func (p *FaultProxy) RequestsSince(mark int, match func(SeenRequest) bool) []SeenRequest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []SeenRequest
-	for _, r := range p.seen {
+	for _, r := range p.seen[min(mark, len(p.seen)):] {
 		if match(r) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// Verb is the request's Kubernetes verb as the API server counts it: GET
+// of a collection is LIST, and WATCH when watching; GET of an object is
+// GET; POST is CREATE; PUT is UPDATE; PATCH and DELETE are themselves.
+func (r SeenRequest) Verb(collection string) string {
+	switch {
+	case r.Method == http.MethodGet && r.Watch():
+		return "WATCH"
+	case r.Method == http.MethodGet && r.URL.Path == collection:
+		return "LIST"
+	case r.Method == http.MethodPost:
+		return "CREATE"
+	case r.Method == http.MethodPut:
+		return "UPDATE"
+	}
+	return r.Method
+}
+
+// Mark is how many requests the proxy has received so far, for
+// CountSince.
+func (p *FaultProxy) Mark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.seen)
+}
+
+// CountSince counts the requests received after mark for the objects of
+// one collection (its path, e.g.
+// /apis/test.kratix.io/v1alpha1/namespaces/default/widgets: the
+// collection and the objects in it, subresources excluded) by verb, as
+// SeenRequest.Verb names it.
+func (p *FaultProxy) CountSince(mark int, collection string) map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range p.seen[min(mark, len(p.seen)):] {
+		rest, ok := strings.CutPrefix(r.URL.Path, collection)
+		if !ok || (rest != "" && (rest[0] != '/' || strings.Contains(rest[1:], "/"))) {
+			continue
+		}
+		out[r.Verb(collection)]++
+	}
+	return out
+}
+
+// HideFromLists makes list responses of collection (a path as for
+// CountSince) leave out the object name, while a GET of the object still
+// finds it: a list that, for whatever reason, lacks an object that exists.
+func (p *FaultProxy) HideFromLists(collection, name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.unlisted[collection] == nil {
+		p.unlisted[collection] = map[string]bool{}
+	}
+	p.unlisted[collection][name] = true
+}
+
+func (p *FaultProxy) unlistedIn(path string) map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.unlisted[path]
+}
+
+// filterList drops the objects HideFromLists names from list responses.
+func (p *FaultProxy) filterList(resp *http.Response) error {
+	names := p.unlistedIn(resp.Request.URL.Path)
+	if len(names) == 0 || resp.Request.Method != http.MethodGet || resp.Request.URL.Query().Get("watch") == "true" ||
+		resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err == nil {
+		if items, ok := doc["items"].([]any); ok {
+			kept := items[:0:0]
+			for _, item := range items {
+				obj, _ := item.(map[string]any)
+				meta, _ := obj["metadata"].(map[string]any)
+				if name, _ := meta["name"].(string); !names[name] {
+					kept = append(kept, item)
+				}
+			}
+			doc["items"] = kept
+			if out, err := json.Marshal(doc); err == nil {
+				body = out
+			}
+		}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.Header.Del("Content-Encoding")
+	return nil
 }
 
 func (p *FaultProxy) record(r *http.Request) {
@@ -336,7 +449,7 @@ func (p *FaultProxy) handler(next http.Handler) http.Handler {
 			http.Error(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`, http.StatusNotFound)
 			return
 		}
-		if r.URL.Path == "/apis" {
+		if r.URL.Path == "/apis" || len(p.unlistedIn(r.URL.Path)) > 0 {
 			r.Header.Set("Accept-Encoding", "identity") // the body is rewritten
 		}
 		next.ServeHTTP(w, r)

@@ -57,6 +57,8 @@ type Client struct {
 	crds crdHub // the CRD watch that WaitForKind calls share
 
 	clock *serverClock
+
+	snaps *snapshots // the refresh listings (GetForRefresh)
 }
 
 // clients is everything built from one rest.Config.
@@ -84,7 +86,7 @@ func NewForConfig(cfg *rest.Config, opts Options) *Client {
 }
 
 func newClient(resolve func() (*rest.Config, error), opts Options) *Client {
-	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger), clock: newServerClock(opts.Now)}
+	c := &Client{log: opts.Logger, retry: newRetrier(opts.RetryBackoff, opts.Logger), clock: newServerClock(opts.Now), snaps: newSnapshots(nil)}
 	reach := newReachability(opts.Logger)
 	c.retry.reach = reach
 	c.init = sync.OnceValues(func() (*clients, error) {
@@ -281,6 +283,7 @@ func (c *Client) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, 
 // no longer served (its CRD was deleted, which deletes every instance), is
 // not an error: the caller wanted it gone, and it is.
 func (c *Client) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, opts metav1.DeleteOptions) error {
+	defer c.wrote(gvk)
 	ri, op, err := c.objectResource(ctx, "delete", gvk, namespace, name)
 	if err == nil {
 		err = translate(c.retry.do(ctx, "delete", func(ctx context.Context) error {

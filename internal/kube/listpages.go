@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 )
 
 // ListPageSize is how many objects ListPages asks for per request when the
@@ -31,6 +32,11 @@ func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, nam
 	if err != nil {
 		return err
 	}
+	return c.listPagesOn(ctx, ri, op, gvk, opts, page)
+}
+
+// listPagesOn is ListPages on a resolved resource.
+func (c *Client) listPagesOn(ctx context.Context, ri dynamic.ResourceInterface, op operation, gvk schema.GroupVersionKind, opts metav1.ListOptions, page func(items []unstructured.Unstructured) bool) error {
 	if opts.Limit <= 0 {
 		opts.Limit = ListPageSize
 	}

@@ -192,7 +192,7 @@ func (r *destinationResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
 	defer cancel()
-	obj, err := r.data.Client.GetWhenServed(ctx, kratix.DestinationGVK, "", state.Name.ValueString())
+	obj, err := r.data.Client.GetForRefresh(ctx, kratix.DestinationGVK, "", state.Name.ValueString())
 	if isNotFound(err) {
 		tflog.Info(ctx, "destination no longer exists; removing it from state so it is planned for creation", map[string]any{"name": state.Name.ValueString()})
 		resp.State.RemoveResource(ctx)

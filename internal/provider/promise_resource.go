@@ -228,7 +228,7 @@ func (r *promiseResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	ctx, cancel := withReadTimeout(ctx, state.Timeouts, &resp.Diagnostics)
 	defer cancel()
-	obj, err := r.data.Client.GetWhenServed(ctx, promiseGVK(), "", state.Name.ValueString())
+	obj, err := r.data.Client.GetForRefresh(ctx, promiseGVK(), "", state.Name.ValueString())
 	if isNotFound(err) {
 		tflog.Info(ctx, "promise no longer exists; removing it from state so it is planned for creation", map[string]any{"name": state.Name.ValueString()})
 		resp.State.RemoveResource(ctx)

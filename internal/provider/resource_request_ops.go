@@ -247,7 +247,7 @@ func (r *resourceRequestResource) readCurrent(ctx context.Context, m *resourceRe
 	}
 	gvk := schema.FromAPIVersionAndKind(m.APIVersion.ValueString(), m.Kind.ValueString())
 	ns, name := m.Namespace.ValueString(), m.Name.ValueString()
-	obj, err = r.data.Client.GetWhenServed(ctx, gvk, ns, name)
+	obj, err = r.data.Client.GetForRefresh(ctx, gvk, ns, name)
 	if kube.IsKindNotServed(err) {
 		return nil, "", fmt.Errorf("the API of this request (%s %s) is not served, so the request cannot be read: %w\n\n"+
 			"If the API was removed on purpose and the request is gone with it, remove it from the state with "+

@@ -229,7 +229,7 @@ func (a *storeApply) readyReport() followReport {
 // credentials_wo_version is cleared in state so the next plan writes the
 // Secret again.
 func readStateStore(ctx context.Context, data *providerData, c storeCommon, version *types.Int64, diags *diag.Diagnostics) (*unstructured.Unstructured, bool) {
-	obj, err := data.Client.GetWhenServed(ctx, c.gvk(), "", c.Name)
+	obj, err := data.Client.GetForRefresh(ctx, c.gvk(), "", c.Name)
 	if isNotFound(err) {
 		tflog.Info(ctx, "state store no longer exists; removing it from state so it is planned for creation", map[string]any{"store": c.owner()})
 		return nil, false
