@@ -221,8 +221,20 @@ action "kratix_resume_workflow" "request" {
   }
 }
 `)
+	retries := 0 // each retry runs one more Job
 	invoke := func(name string) (string, error) {
-		return cli.try("apply", "-auto-approve", "-input=false", "-invoke=action."+name)
+		out, err := cli.try("apply", "-auto-approve", "-input=false", "-invoke=action."+name)
+		if err != nil && kratixAdapterStatusConflict(out) {
+			// Kratix 2026's pipeline adapter labels the object, then
+			// updates its status without retrying a conflict; when Kratix's
+			// controller writes the object in between, the suspending Job
+			// fails. Kratix's race, not the provider's: its advice (run the
+			// action again) is what the test does, once.
+			t.Logf("the pipeline adapter lost a status update to a conflict; invoking %s again", name)
+			retries++
+			out, err = cli.try("apply", "-auto-approve", "-input=false", "-invoke=action."+name)
+		}
+		return out, err
 	}
 	out, err := invoke("kratix_resume_workflow.request")
 	if err == nil {
@@ -248,14 +260,17 @@ action "kratix_resume_workflow" "request" {
 	expectOutput(t, "resume", out, `Pipeline "configure" suspended the workflow: waiting for approval`)
 
 	setPipelineInput(t, suspendInput, "")
-	before := requestJobs(t, p, "example")
-	out = cli.run("apply", "-auto-approve", "-input=false", "-invoke=action.kratix_resume_workflow.request")
+	before, retriedBefore := requestJobs(t, p, "example"), retries
+	out, err = invoke("kratix_resume_workflow.request")
+	if err != nil {
+		t.Fatalf("resuming the workflow failed:\n%s", out)
+	}
 	expectOutput(t, "resume", out, `resumed the suspended workflow`, `configure workflow completed`)
 	if l := requestLabels(t, p, "example"); l[kratix.LabelWorkflowSuspended] != "" {
 		t.Errorf("the request is still labelled suspended: %v", l)
 	}
-	if got := requestJobs(t, p, "example"); got != before+1 {
-		t.Errorf("the request has %d configure Jobs after the resume, want %d", got, before+1)
+	if got, want := requestJobs(t, p, "example"), before+1+retries-retriedBefore; got != want {
+		t.Errorf("the request has %d configure Jobs after the resume, want %d", got, want)
 	}
 }
 
@@ -373,4 +388,11 @@ resource "terraform_data" "change" {
 			},
 		},
 	})
+}
+
+// kratixAdapterStatusConflict reports whether Terraform's output shows a
+// pipeline Job that failed because Kratix's pipeline adapter lost its
+// status update to a conflict.
+func kratixAdapterStatusConflict(out string) bool {
+	return strings.Contains(out, "failed to update status: Operation cannot be fulfilled")
 }
