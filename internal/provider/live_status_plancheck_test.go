@@ -85,7 +85,11 @@ func (c liveReadinessCheck) conditions(ctx context.Context, l liveReadiness) str
 	if err != nil {
 		return fmt.Sprintf("nothing: reading %s %s: %v", l.Kind, l.Name, err)
 	}
-	return fmt.Sprintf("%s %s %s", l.Kind, l.Name, kratix.DestinationReadiness(obj).Summary())
+	readiness := kratix.StateStoreReadiness(obj)
+	if l.Kind == kratix.DestinationGVK.Kind {
+		readiness = kratix.DestinationReadiness(obj)
+	}
+	return fmt.Sprintf("%s %s %s", l.Kind, l.Name, readiness.Summary())
 }
 
 func TestLiveReadinessCheck(t *testing.T) {
