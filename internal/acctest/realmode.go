@@ -42,6 +42,11 @@ const (
 	RealNoWorkflowControl = "the served Kratix (2025-09) has no workflow-control, so no pipeline can suspend its workflow"
 )
 
+// RealCannotStagePushRace: a real Kratix loses a push race (Git rejects
+// its write because another reached the same branch first) only by chance;
+// the emulator stages one on demand (emulator.LabelLosePushRace).
+const RealCannotStagePushRace = "a real Kratix loses a push race only by chance; the emulator stages one on demand"
+
 // RealNoDestinationReconcileEvents: Kratix before 2026 records an Event
 // about a Destination only when its Ready condition changes, so after an
 // update that Kratix is slow to reconcile nothing tells the condition of

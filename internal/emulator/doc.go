@@ -81,6 +81,13 @@
 // DestinationNotReady, about the version read), before the Ready condition
 // is written.
 //
+// A Destination labelled emulator.kratix.io/lose-push-race (a Go duration,
+// LabelLosePushRace) reports for that long after each of its generations
+// appears that Git rejected the push of its test documents as
+// non-fast-forward (Ready=False, StateStoreWriteFailed), as a real Kratix
+// does when another write to the same branch came first, and then becomes
+// ready on the next reconcile.
+//
 // For example, this resource configure pipeline runs for two seconds and
 // writes status.url, and the delete pipeline fails:
 //

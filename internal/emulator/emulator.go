@@ -45,6 +45,9 @@ type Emulator struct {
 	// reconcileDelays holds when each delayed Destination version
 	// ("uid/resourceVersion") may be reconciled (LabelReconcileDelay).
 	reconcileDelays sync.Map
+	// pushRaces holds until when each Destination generation
+	// ("uid/generation") reports a lost push race (LabelLosePushRace).
+	pushRaces sync.Map
 	// runCtx is Run's context: request informers started later stop with it.
 	runCtx context.Context
 }

@@ -136,12 +136,43 @@ func (e *Emulator) syncDestination(ctx context.Context, name string) (time.Durat
 	if err != nil {
 		return 0, err
 	}
+	var again time.Duration
+	if left := e.pushRaceLeft(dest); left > 0 && c.Status == "True" {
+		c, again = lostPushRace, left
+	}
 	e.recordDestinationReconcile(ctx, dest, c)
 	_, err = e.mutateStatus(ctx, r, func(obj *unstructured.Unstructured) error {
 		setCondition(statusOf(obj), c, onStatusChange)
 		return nil
 	})
-	return 0, err
+	return again, err
+}
+
+// LabelLosePushRace on a Destination (a Go duration) makes the emulator
+// report, for that long after each generation of the Destination appears,
+// what Kratix reports when Git rejected its push of the test documents
+// because another write to the same branch came first (lostPushRace),
+// and then reconcile it as usual, as Kratix does on its next reconcile.
+// A real Kratix loses that race now and then, when a state store's check
+// or a WorkPlacement writes to the same repository at the same moment.
+const LabelLosePushRace = "emulator.kratix.io/lose-push-race"
+
+// lostPushRace is the condition Kratix 2025-09 (go-git) wrote for a
+// Destination whose test documents lost a push race.
+var lostPushRace = condition{Type: condReady, Status: "False", Reason: "StateStoreWriteFailed",
+	Message: "Failed to write test documents to State Store: non-fast-forward update: refs/heads/main"}
+
+// pushRaceLeft is how much longer this generation of dest loses its push
+// race (LabelLosePushRace); 0 when it no longer does.
+func (e *Emulator) pushRaceLeft(dest *unstructured.Unstructured) time.Duration {
+	d, err := time.ParseDuration(dest.GetLabels()[LabelLosePushRace])
+	if err != nil || d <= 0 {
+		return 0
+	}
+	key := fmt.Sprintf("%s/%d", dest.GetUID(), dest.GetGeneration())
+	stored, _ := e.pushRaces.LoadOrStore(key, time.Now().Add(d))
+	until, _ := stored.(time.Time)
+	return time.Until(until)
 }
 
 // LabelReconcileDelay on a Destination makes the emulator take that long

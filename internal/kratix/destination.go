@@ -93,8 +93,13 @@ type Readiness struct {
 	Reason   string
 	Message  string
 	// Failing marks reasons that need someone to act: Kratix keeps
-	// retrying, but will not succeed by itself.
+	// retrying, but will not succeed by itself. A write that lost a race
+	// (WriteRace) is not failing.
 	Failing bool
+	// WriteRace is true when the condition reports a push that Git
+	// rejected because another writer moved the branch first (see
+	// writeRaceMessage): Kratix's next reconcile usually succeeds.
+	WriteRace bool
 	// ObservedGeneration is the generation the condition (or the status)
 	// was written for; 0 when Kratix did not record one.
 	ObservedGeneration int64
@@ -140,7 +145,8 @@ func readiness(obj *unstructured.Unstructured, failures map[string]bool) Readine
 		return Readiness{}
 	}
 	r := Readiness{Ready: c.IsTrue(), Reported: true, Reason: c.Reason, Message: c.Message}
-	r.Failing = c.IsFalse() && failures[c.Reason]
+	r.WriteRace = c.IsFalse() && writeRaceMessage(c.Message)
+	r.Failing = c.IsFalse() && failures[c.Reason] && !r.WriteRace
 	r.ObservedGeneration = conditionGeneration(obj, CondReady)
 	r.TransitionTime, _ = time.Parse(time.RFC3339, c.LastTransitionTime)
 	return r
@@ -167,6 +173,9 @@ func conditionGeneration(obj *unstructured.Unstructured, condType string) int64 
 // or "" when there is nothing specific to say.
 func DestinationAdvice(obj *unstructured.Unstructured) string {
 	r := DestinationReadiness(obj)
+	if r.WriteRace {
+		return writeRaceAdvice
+	}
 	store := DestinationStateStore(obj)
 	switch destinationAdviceReason(r, store) {
 	case ReasonStateStoreNotFound:
@@ -204,6 +213,31 @@ func destinationAdviceReason(r Readiness, store StateStoreRef) string {
 	}
 	return r.Reason
 }
+
+// writeRaceMessage matches a push that Git rejected because the branch
+// moved while Kratix was writing: another write to the same repository got
+// there first, usually one of Kratix's own (a state store's permission
+// check, a Destination's test documents and a WorkPlacement all clone,
+// commit and push, and Kratix does not retry a rejected push at once). Its
+// next reconcile of the object starts from the new tip and usually
+// succeeds, so this is not a reason to give up. go-git (Kratix of 2025)
+// says "non-fast-forward update", the git CLI (Kratix of 2026) "(fetch
+// first)" or "(non-fast-forward)", and a server that was updating the
+// branch at that moment "cannot lock ref".
+func writeRaceMessage(message string) bool {
+	for _, s := range []string{"non-fast-forward", "(fetch first)", "cannot lock ref"} {
+		if strings.Contains(message, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeRaceAdvice explains a Ready=False that writeRaceMessage matches.
+const writeRaceAdvice = "Git rejected Kratix's push because another write to the same branch got there first (usually another " +
+	"of Kratix's own writes: a state store's permission check, a Destination's test documents, a WorkPlacement). Kratix " +
+	"tries again when it next reconciles the object, usually within 15 seconds, so this clears by itself; if it does " +
+	"not, check whether something else keeps writing to that branch."
 
 // secretNotFoundMessage matches the message Kratix builds from a failed
 // Secret read: `secret "x" not found in namespace "y"`.

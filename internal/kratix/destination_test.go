@@ -59,6 +59,8 @@ func TestDestinationWatch(t *testing.T) {
 		{"store not found fails", 1, destination("d", 1, spec, notFound), Failed, "GitStateStore/default: not found"},
 		{"store not ready fails", 1, destination("d", 1, spec, storeNotReady), Failed, ReasonStateStoreNotReady},
 		{"write failed fails", 1, destination("d", 1, spec, cond(CondReady, "False", ReasonStateStoreWriteFailed, "push rejected", 0)), Failed, "push rejected"},
+		{"lost write race waits (git CLI, Kratix 2026)", 1, destination("d", 1, spec, cond(CondReady, "False", ReasonStateStoreWriteFailed,
+			"failed to push: `git push origin main` failed exit status 1: ! [rejected] main -> main (fetch first)", 0)), Waiting, "try again"},
 		{"stale ready ignored", 2, destination("d", 2, spec, withGeneration(ready, 1)), Waiting, "waiting for generation 2"},
 		{"stale failure ignored", 2, destination("d", 2, spec, withGeneration(notFound, 1)), Waiting, "generation 1"},
 		{"current ready", 2, destination("d", 2, spec, withGeneration(ready, 2)), Done, ""},
@@ -83,6 +85,7 @@ func TestDestinationAdvice(t *testing.T) {
 		{ReasonStateStoreNotReady, "m", "kubectl get gitstatestore default"},
 		{ReasonStateStoreWriteFailed, "m", `path "dev"`},
 		{ReasonDestinationNotReady, "m", ""},
+		{ReasonStateStoreWriteFailed, "push failed: non-fast-forward update: refs/heads/main", "another write to the same branch"},
 		// What Kratix releases of 2025 report instead of the two reasons above.
 		{ReasonStateStoreWriteFailed, `Failed to write test documents to State Store: GitStateStore.platform.kratix.io "default" not found`, "kratix_git_state_store"},
 		{ReasonStateStoreWriteFailed, `Failed to write test documents to State Store: secret "creds" not found in namespace "default"`, "kubectl get gitstatestore default"},

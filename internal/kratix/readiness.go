@@ -43,6 +43,10 @@ type ReadyWatch struct {
 	// Event it recorded for that reconcile (see Reconciled); nil without
 	// one.
 	reconciled *bool
+	// notReadySinceVerdict: after a not-ready verdict, this watch saw
+	// Ready=False, so a Ready=True seen later was written by a later
+	// reconcile (Kratix writes the condition only when it changes).
+	notReadySinceVerdict bool
 }
 
 // Reconciled records that Kratix reconciled the applied version (or a
@@ -77,6 +81,13 @@ func (w *ReadyWatch) observe(obj *unstructured.Unstructured, r Readiness, what s
 	w.staleFailure = out.State == Failed && !w.writtenSinceApply(r)
 	if w.reconciled != nil {
 		if r.Reported && r.Ready == *w.reconciled {
+			w.notReadySinceVerdict = !r.Ready
+			return out
+		}
+		if r.Reported && r.Ready && w.notReadySinceVerdict {
+			// Kratix reconciled again after finding the applied version
+			// not ready (a push that lost a race, a store that became
+			// ready since) and now finds it ready.
 			return out
 		}
 		return Outcome{State: Waiting, Summary: fmt.Sprintf("Kratix reconciled the change (ready: %t) and is writing its Ready condition; before it, %s", *w.reconciled, out.Summary)}
@@ -109,6 +120,8 @@ func observeReadiness(r Readiness, generation int64, what string) Outcome {
 		return Outcome{State: Done, Summary: r.Summary()}
 	case r.Failing:
 		return Outcome{State: Failed, Summary: r.Summary()}
+	case r.WriteRace:
+		return Outcome{State: Waiting, Summary: r.Summary() + " (a push that lost a race with another write; waiting for Kratix to try again)"}
 	}
 	return Outcome{State: Waiting, Summary: r.Summary()}
 }

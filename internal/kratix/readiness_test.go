@@ -102,6 +102,26 @@ func TestReadyWatchFollowsKratixsVerdict(t *testing.T) {
 	}
 }
 
+// Kratix found the applied version not ready because its push lost a race
+// with another write, and reconciled again: the wait follows it to Ready.
+func TestReadyWatchReadyAfterALostPushRace(t *testing.T) {
+	ready := destination("d", 2, gitSpec("dev", "x"), cond(CondReady, "True", ReasonTestDocumentsWritten, "Test documents written to State Store", -time.Minute))
+	w := &DestinationWatch{ReadyWatch{Generation: 2, Before: DestinationReadiness(ready), SpecChanged: true}}
+	w.Reconciled(false)
+	if out := w.Observe(ready); out.State != Waiting {
+		t.Fatalf("the old Ready=True after a not-ready verdict: %+v, want waiting", out)
+	}
+	race := destination("d", 2, gitSpec("dev", "x"), cond(CondReady, "False", ReasonStateStoreWriteFailed,
+		"Failed to write test documents to State Store: non-fast-forward update: refs/heads/main", time.Second))
+	if out := w.Observe(race); out.State != Waiting || !strings.Contains(out.Summary, "try again") {
+		t.Fatalf("a lost push race: %+v, want waiting for Kratix to try again", out)
+	}
+	readyAgain := destination("d", 2, gitSpec("dev", "x"), cond(CondReady, "True", ReasonTestDocumentsWritten, "Test documents written to State Store", 15*time.Second))
+	if out := w.Observe(readyAgain); out.State != Done {
+		t.Fatalf("Ready=True after the race: %+v, want done", out)
+	}
+}
+
 func TestDestinationReconcileVerdict(t *testing.T) {
 	event := func(reason, rv string) *unstructured.Unstructured {
 		return &unstructured.Unstructured{Object: map[string]any{

@@ -268,6 +268,9 @@ func StateStoreSecretRef(obj *unstructured.Unstructured) (namespace, name string
 // or "" when there is nothing specific to say.
 func StateStoreAdvice(obj *unstructured.Unstructured) string {
 	r := StateStoreReadiness(obj)
+	if r.WriteRace {
+		return writeRaceAdvice
+	}
 	kind := obj.GetKind()
 	method := nestedString(obj, "spec", "authMethod")
 	ns, name := StateStoreSecretRef(obj)

@@ -122,6 +122,10 @@ func TestStateStoreWatch(t *testing.T) {
 		{"stale ready", 2, store(GitStateStoreKind, 2, spec, status("Ready", 1, ready)), Waiting, "generation 1"},
 		{"stale failure", 2, store(GitStateStoreKind, 2, spec, status("NotReady", 1, missing)), Waiting, "waiting for generation 2"},
 		{"bad permissions", 1, store(BucketStateStoreKind, 1, spec, status("NotReady", 1, cond(CondReady, "False", ReasonErrorValidatingPermissions, "access denied", 0))), Failed, "access denied"},
+		// Seen on Kratix 2025-09 when a Destination's test documents were
+		// pushed to the same repository at the same moment.
+		{"lost write race waits (go-git, Kratix 2025)", 1, store(GitStateStoreKind, 1, spec, status("NotReady", 1, cond(CondReady, "False", ReasonErrorValidatingPermissions,
+			"Error validating state store permissions: write permission validation failed: non-fast-forward update: refs/heads/main", 0))), Waiting, "try again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,6 +155,12 @@ func TestStateStoreAdvice(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("advice %q does not contain %q", got, want)
 		}
+	}
+	race := store(GitStateStoreKind, 1, map[string]any{"url": "https://example.com/r.git", "authMethod": "basicAuth", "secretRef": map[string]any{"name": "creds"}},
+		map[string]any{"status": "NotReady", "conditions": []any{cond(CondReady, "False", ReasonErrorValidatingPermissions,
+			"write permission validation failed: non-fast-forward update: refs/heads/main", 0)}})
+	if got := StateStoreAdvice(race); !strings.Contains(got, "another write to the same branch") || strings.Contains(got, "credentials are valid") {
+		t.Errorf("advice for a push that lost a race: %q", got)
 	}
 	// Kratix releases of 2025 report a missing Secret this way.
 	old := store(GitStateStoreKind, 1, map[string]any{"url": "https://example.com/r.git", "authMethod": "basicAuth", "secretRef": map[string]any{"name": "creds"}},

@@ -61,9 +61,9 @@ func (r *destinationResource) applyAndWait(ctx context.Context, plan, prior *des
 // ready ended. An interrupted wait is reported as a timeout.
 func destinationReadyReport(name string) followReport {
 	timedOut := func(res kratix.FollowResult) (string, string) {
-		return "Timed out waiting for Destination " + name + " to become ready", fmt.Sprintf("Last seen: %s.\n\n"+
+		return "Timed out waiting for Destination " + name + " to become ready", fmt.Sprintf("Last seen: %s.\n\n%s"+
 			"The Destination stays in the Terraform state. Raise the timeouts block, set wait = false to skip waiting, or "+
-			"check it: kubectl describe destination %s", res.Last.Summary, name)
+			"check it: kubectl describe destination %s", res.Last.Summary, adviceParagraph(res.Object, kratix.DestinationAdvice), name)
 	}
 	return followReport{
 		what: "Destination " + name,

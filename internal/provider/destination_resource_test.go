@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
@@ -10,9 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
@@ -195,6 +198,57 @@ func TestAccDestination_missingStore(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccDestination_waitsThroughALostPushRace: Git rejects Kratix's push
+// of the Destination's test documents because another write reached the
+// branch first (Ready=False, StateStoreWriteFailed, "non-fast-forward"),
+// for 8 s after the create and again after an update, longer than a
+// failure may stand before an apply gives up; Kratix's next reconcile
+// succeeds. Neither apply fails: both wait for Kratix to try again.
+func TestAccDestination_waitsThroughALostPushRace(t *testing.T) {
+	testAccPreCheck(t)
+	harness.SkipInRealMode(t, harness.RealCannotStagePushRace)
+	name := acctest.RandomWithPrefix("tf-acc-dest")
+	base := harness.Current().ProviderConfig() + testStoreHCL(t, name)
+	racing := func(path string) string {
+		return fmt.Sprintf("  path   = %q\n  labels = { %q = \"8s\" }", path, emulator.LabelLosePushRace)
+	}
+	ready := []statecheck.StateCheck{statecheck.ExpectKnownValue(destinationAddr, tfjsonpath.New("ready"), knownvalue.Bool(true))}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkGone(t, gone(destinationsGVR, name), gone(gitStateStoresGVR, name)),
+		Steps: []resource.TestStep{
+			{Config: base + destinationHCL(name, "kratix_git_state_store.store.name", racing("dev")), ConfigStateChecks: ready,
+				Check: checkLostPushRaces(t, name, 1)},
+			{Config: base + destinationHCL(name, "kratix_git_state_store.store.name", racing("prod")), ConfigStateChecks: ready,
+				Check: checkLostPushRaces(t, name, 2)},
+		},
+	})
+}
+
+// checkLostPushRaces checks that the emulator recorded at least want
+// reconciles of the Destination that lost a push race, so that a test
+// relying on them cannot pass without them.
+func checkLostPushRaces(t *testing.T, name string, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		events, err := harness.Current().Dynamic(t).Resource(schema.GroupVersionResource{Version: "v1", Resource: "events"}).
+			Namespace("default").List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=" + name})
+		if err != nil {
+			return err
+		}
+		lost := 0
+		for _, e := range events.Items {
+			if msg, _, _ := unstructured.NestedString(e.Object, "message"); strings.Contains(msg, "non-fast-forward") {
+				lost++
+			}
+		}
+		if lost < want {
+			return fmt.Errorf("the emulator recorded %d reconciles of Destination %s that lost a push race, want at least %d", lost, name, want)
+		}
+		return nil
+	}
 }
 
 // TestAccDestination_updateWaitsForItsReconcile: Kratix takes a few seconds

@@ -197,6 +197,20 @@ func (t *stopTimer) cancel() {
 	}
 }
 
+// adviceParagraph is what advice says about obj (last seen by a wait that
+// timed out) followed by a blank line, or "" when the wait saw no object or
+// there is nothing specific to say: a push that lost a race for its whole
+// timeout, for example, is worth explaining there too.
+func adviceParagraph(obj *unstructured.Unstructured, advice func(*unstructured.Unstructured) string) string {
+	if obj == nil {
+		return ""
+	}
+	if a := advice(obj); a != "" {
+		return a + "\n\n"
+	}
+	return ""
+}
+
 // deleteClusterObject deletes a cluster-scoped Kratix object and waits until
 // it is gone, which includes Kratix clearing its finalizers.
 func deleteClusterObject(ctx context.Context, data *providerData, gvk schema.GroupVersionKind, name string, diags *diag.Diagnostics) {

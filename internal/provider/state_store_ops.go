@@ -208,9 +208,9 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 // ended. An interrupted wait is reported as a timeout.
 func (a *storeApply) readyReport() followReport {
 	timedOut := func(res kratix.FollowResult) (string, string) {
-		return "Timed out waiting for " + a.plan.owner() + " to become ready", fmt.Sprintf("Last seen: %s.\n\n"+
+		return "Timed out waiting for " + a.plan.owner() + " to become ready", fmt.Sprintf("Last seen: %s.\n\n%s"+
 			"The state store stays in the Terraform state. Raise the timeouts block, set wait = false to skip waiting, or "+
-			"check it: kubectl describe %s %s", res.Last.Summary, a.plan.gvk().Kind, a.plan.Name)
+			"check it: kubectl describe %s %s", res.Last.Summary, adviceParagraph(res.Object, kratix.StateStoreAdvice), a.plan.gvk().Kind, a.plan.Name)
 	}
 	return followReport{
 		what: a.plan.owner(),
