@@ -18,8 +18,9 @@
 # namespace has no network, so what the shards need is built before they
 # start: the platform's binaries with the Kratix the module proxy serves,
 # the current Terraform and the test binary first; a Kratix checkout's
-# binaries, and OpenTofu, at the start of their own pass, while the served
-# pass runs (on a cold cache these builds overlap the tests). Everything
+# binaries from the start, beside the platform's, and OpenTofu at the
+# start of its own pass, while the real passes run (on a cold cache these
+# builds overlap other work). Everything
 # else runs alongside: the make targets given after the timeouts (make test
 # passes the static checks), then the emulator pass. The passes' output is
 # printed after the emulator pass's, then each pass's wall time and slowest
@@ -51,9 +52,19 @@ kratix_source() { # the KRATIX_SOURCE_DIR of a pass
 # pass use it; a cold build takes minutes and 1.5 GB of memory, and a shard
 # cannot build it without a network) and the provider's test binary. Then
 # the passes start, each in its own session so that a failed check can stop
-# it with its children; the Kratix of a checkout and OpenTofu, when not in
-# the cache yet, build at the start of their own pass, while the served
-# pass runs.
+# it with its children; OpenTofu, when not in the cache yet, builds at the
+# start of its own pass, while the real passes run.
+# A Kratix checkout's binaries build from the start, beside the platform's:
+# on a cold cache the pass of that checkout is the last to finish, and its
+# Kratix took 24 minutes to build when it waited for the served pass to
+# start. Its pass then finds them in the cache (or waits for this build,
+# which holds the cache entry's lock).
+early_pids=()
+if [ -n "$source_dir" ]; then
+	echo "== the binaries of the Kratix checkout $source_dir: building now, beside the platform's (once into the cache)"
+	KRATIX_SOURCE_DIR=$source_dir KRATIX_PLATFORM_MODE=real setsid go run ./internal/cmd/kratix-platform build >"$work/build-source-early" 2>&1 &
+	early_pids+=($!)
+fi
 echo "== the platform's binaries and the Kratix the module proxy serves (once into the cache; about 25 minutes cold)"
 KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build ||
 	echo "== building them failed; the tests say why"
@@ -67,7 +78,7 @@ if ! unshare -n true 2>/dev/null && ! unshare -rn true 2>/dev/null; then
 fi
 (cd internal/provider && "$work/provider.test" -test.list '.*') | grep '^Test' | grep -vx TestAccCorpus >"$work/tests"
 
-echo "== real-Kratix passes (${passes[*]}), $shards shards each: started now (a Kratix checkout builds first, about 8 minutes cold), reported at the end"
+echo "== real-Kratix passes (${passes[*]}), $shards shards each: started now (a Kratix checkout's pass first waits for its binaries), reported at the end"
 pids=()
 for pass in "${passes[@]}"; do
 	KRATIX_SOURCE_DIR=$(kratix_source "$pass") GOTESTSUM=$gotestsum setsid scripts/real-pass.sh "$pass" "$work/provider.test" \
@@ -83,7 +94,7 @@ setsid bash -c 'scripts/tofu.sh >"$1" 2>&1 || echo "== building OpenTofu failed:
 tofu_pid=$!
 
 stop_real() {
-	for pid in "${pids[@]}" $tofu_pid; do kill -TERM -- "-$pid" 2>/dev/null; done
+	for pid in "${pids[@]}" $tofu_pid "${early_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
 	wait
 }
 
