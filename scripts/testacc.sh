@@ -98,14 +98,25 @@ stop_real() {
 	wait
 }
 
+# The checks run side by side (each builds its own tool on a cold cache,
+# one after another they were the last thing to finish) and beside the
+# emulator pass below; their output is printed a target at a time.
+checks_pid=
 if [ $# -gt 0 ]; then
-	echo "== make $*"
-	if ! make --no-print-directory "$@"; then
+	echo "== make $* (side by side, beside the emulator pass)"
+	make --no-print-directory -j "$#" --output-sync=target "$@" &
+	checks_pid=$!
+fi
+checks_done() {
+	[ -z "$checks_pid" ] && return 0
+	if ! wait "$checks_pid"; then
 		echo "== make $* failed after $((SECONDS - started)) s; stopping the real-Kratix passes"
 		stop_real
 		exit 1
 	fi
-fi
+	echo "== make $* done ($((SECONDS - started)) s in)"
+	checks_pid=
+}
 
 # The provider's tests run on both real Kratix versions; against the
 # emulator run the other packages now, and, once the real passes are done,
@@ -117,7 +128,9 @@ KRATIX_PLATFORM_MODE=emulator TF_ACC=1 "$gotestsum" --format pkgname-and-test-fa
 	--jsonfile-timing-events "$work/timing-emulator.json" -- -count=1 -timeout "$emulator_timeout" -cover "${packages[@]}"
 emulator_rc=$?
 emulator_wall=$((SECONDS - emulator_start))
-echo "== emulator pass (other packages) done in ${emulator_wall} s ($((SECONDS - started)) s in); waiting for the real-Kratix passes"
+echo "== emulator pass (other packages) done in ${emulator_wall} s ($((SECONDS - started)) s in)"
+checks_done "$@"
+echo "== waiting for the real-Kratix passes"
 
 real_rc=0
 for pid in "${pids[@]}"; do
