@@ -35,7 +35,12 @@ type ReadyWatch struct {
 	Before Readiness
 	// SpecChanged is true on create and when the apply changed the spec.
 	SpecChanged bool
-	unconfirmed *Outcome
+	// SecretWritten is true when the apply wrote the Secret the object
+	// names: Kratix reporting that Secret missing has not seen the write
+	// yet (its informer lags on a loaded cluster), so that failure counts
+	// as stale (StaleFailure) even when Kratix wrote it after the apply.
+	SecretWritten bool
+	unconfirmed   *Outcome
 	// staleFailure is true when the last observation was a failure that
 	// Kratix reported before the apply (see StaleFailure).
 	staleFailure bool
@@ -78,7 +83,7 @@ func (w *ReadyWatch) observe(obj *unstructured.Unstructured, r Readiness, what s
 		w.Generation = g
 	}
 	out := observeReadiness(r, w.Generation, what)
-	w.staleFailure = out.State == Failed && !w.writtenSinceApply(r)
+	w.staleFailure = out.State == Failed && (!w.writtenSinceApply(r) || w.SecretWritten && secretMissing(r))
 	if w.reconciled != nil {
 		if r.Reported && r.Ready == *w.reconciled {
 			w.notReadySinceVerdict = !r.Ready

@@ -122,6 +122,30 @@ func TestReadyWatchReadyAfterALostPushRace(t *testing.T) {
 	}
 }
 
+// A store whose Secret the apply wrote: Kratix reporting the Secret missing,
+// even after the apply, has not seen the write yet; any other failure it
+// reports after the apply stands.
+func TestReadyWatchSecretWritten(t *testing.T) {
+	appliedAt, _ := time.Parse(time.RFC3339, ts(0))
+	spec := map[string]any{"url": "https://example.com/r.git", "secretRef": map[string]any{"name": "creds"}}
+	status := func(c map[string]any) map[string]any {
+		return map[string]any{"status": "NotReady", "conditions": []any{c}}
+	}
+	missing := cond(CondReady, "False", ReasonSecretNotFound, `secret "creds" not found`, 2*time.Second)
+	w := &StateStoreWatch{ReadyWatch{Generation: 1, AppliedAt: appliedAt, SecretWritten: true}}
+	if out := w.Observe(store(GitStateStoreKind, 1, spec, status(missing))); out.State != Failed || !w.StaleFailure() {
+		t.Fatalf("Secret missing after the apply wrote it: %v, stale %t", out.State, w.StaleFailure())
+	}
+	denied := cond(CondReady, "False", ReasonErrorValidatingPermissions, "authentication required", 2*time.Second)
+	if out := w.Observe(store(GitStateStoreKind, 1, spec, status(denied))); out.State != Failed || w.StaleFailure() {
+		t.Fatalf("another failure after the apply: %v, stale %t", out.State, w.StaleFailure())
+	}
+	unwritten := &StateStoreWatch{ReadyWatch{Generation: 1, AppliedAt: appliedAt}}
+	if out := unwritten.Observe(store(GitStateStoreKind, 1, spec, status(missing))); out.State != Failed || unwritten.StaleFailure() {
+		t.Fatalf("Secret missing, not written by the apply: %v, stale %t", out.State, unwritten.StaleFailure())
+	}
+}
+
 func TestDestinationReconcileVerdict(t *testing.T) {
 	event := func(reason, rv string) *unstructured.Unstructured {
 		return &unstructured.Unstructured{Object: map[string]any{

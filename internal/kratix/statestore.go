@@ -253,6 +253,13 @@ func StateStoreReadiness(obj *unstructured.Unstructured) Readiness {
 	return r
 }
 
+// secretMissing reports whether r says Kratix cannot find the Secret the
+// object names (Kratix releases before SecretNotFound, 2025, report it as
+// ErrorInitialisingWriter).
+func secretMissing(r Readiness) bool {
+	return r.Reason == ReasonSecretNotFound || r.Reason == ReasonErrorInitialisingWriter && secretNotFoundMessage(r.Message)
+}
+
 // StateStoreSecretRef reads spec.secretRef; the namespace is defaulted as
 // Kratix does for a GitStateStore.
 func StateStoreSecretRef(obj *unstructured.Unstructured) (namespace, name string) {

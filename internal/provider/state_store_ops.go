@@ -194,8 +194,9 @@ func applyStateStore(ctx context.Context, data *providerData, a storeApply, diag
 	}
 	watch := &kratix.StateStoreWatch{ReadyWatch: kratix.ReadyWatch{
 		Generation: applied.GetGeneration(), AppliedAt: data.writtenAt(applied),
-		Before:      kratix.StateStoreReadiness(applied),
-		SpecChanged: a.priorObj == nil || !reflect.DeepEqual(a.priorObj.Object["spec"], a.obj.Object["spec"]),
+		Before:        kratix.StateStoreReadiness(applied),
+		SpecChanged:   a.priorObj == nil || !reflect.DeepEqual(a.priorObj.Object["spec"], a.obj.Object["spec"]),
+		SecretWritten: a.needsSecretWrite(),
 	}}
 	res := waitReady(ctx, data.Client, a.plan.gvk(), a.plan.Name, watch, nil)
 	if res.Object != nil {
