@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -165,12 +166,17 @@ var lostPushRace = condition{Type: condReady, Status: "False", Reason: "StateSto
 // pushRaceLeft is how much longer this generation of dest loses its push
 // race (LabelLosePushRace); 0 when it no longer does.
 func (e *Emulator) pushRaceLeft(dest *unstructured.Unstructured) time.Duration {
-	d, err := time.ParseDuration(dest.GetLabels()[LabelLosePushRace])
+	return timeLeft(&e.pushRaces, dest, LabelLosePushRace, fmt.Sprintf("%s/%d", dest.GetUID(), dest.GetGeneration()))
+}
+
+// timeLeft is how much of the duration in obj's label is left since the
+// emulator first asked for key (kept in m); 0 without a valid label.
+func timeLeft(m *sync.Map, obj *unstructured.Unstructured, label, key string) time.Duration {
+	d, err := time.ParseDuration(obj.GetLabels()[label])
 	if err != nil || d <= 0 {
 		return 0
 	}
-	key := fmt.Sprintf("%s/%d", dest.GetUID(), dest.GetGeneration())
-	stored, _ := e.pushRaces.LoadOrStore(key, time.Now().Add(d))
+	stored, _ := m.LoadOrStore(key, time.Now().Add(d))
 	until, _ := stored.(time.Time)
 	return time.Until(until)
 }
@@ -183,14 +189,7 @@ const LabelReconcileDelay = "emulator.kratix.io/reconcile-delay"
 // reconcileDelay is how much longer the emulator waits before it
 // reconciles this version of dest (LabelReconcileDelay); 0 when done.
 func (e *Emulator) reconcileDelay(dest *unstructured.Unstructured) time.Duration {
-	delay, err := time.ParseDuration(dest.GetLabels()[LabelReconcileDelay])
-	if err != nil || delay <= 0 {
-		return 0
-	}
-	key := string(dest.GetUID()) + "/" + dest.GetResourceVersion()
-	stored, _ := e.reconcileDelays.LoadOrStore(key, time.Now().Add(delay))
-	until, _ := stored.(time.Time)
-	return time.Until(until)
+	return timeLeft(&e.reconcileDelays, dest, LabelReconcileDelay, string(dest.GetUID())+"/"+dest.GetResourceVersion())
 }
 
 // recordDestinationReconcile records the Event Kratix of 2026 records on
