@@ -287,9 +287,7 @@ func StateStoreAdvice(obj *unstructured.Unstructured) string {
 		where = "the endpoint, bucket name and insecure setting"
 	}
 	reason := r.Reason
-	// Kratix releases before SecretNotFound (2025) report a missing Secret
-	// as ErrorInitialisingWriter.
-	if reason == ReasonErrorInitialisingWriter && secretNotFoundMessage(r.Message) {
+	if secretMissing(r) {
 		reason = ReasonSecretNotFound
 	}
 	switch reason {
