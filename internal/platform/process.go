@@ -35,14 +35,19 @@ type process struct {
 
 // restartPolicy is how long a supervised process waits before it is
 // started again: first, doubling up to max (a kubelet's CrashLoopBackOff
-// starts at 10 s; the platform is in more of a hurry).
-type restartPolicy struct{ first, max time.Duration }
+// starts at 10 s; the platform is in more of a hurry), and how many times
+// (limit): a kubelet never gives up, but a process that exits again and
+// again has a reason the tests should report (Healthy) rather than wait on.
+type restartPolicy struct {
+	first, max time.Duration
+	limit      int
+}
 
 // managerRestarts restarts the Kratix manager: it exits when one of its
 // controllers' caches does not sync in time (seen for a request kind whose
 // CRD was deleted while its controller started, on a loaded machine), and
 // in a cluster its Deployment's pod is restarted.
-var managerRestarts = &restartPolicy{first: time.Second, max: 30 * time.Second}
+var managerRestarts = &restartPolicy{first: time.Second, max: 30 * time.Second, limit: 5}
 
 // startProcess runs bin with args, logging to <logDir>/<name>.log. The child
 // gets SIGKILL when its parent dies (Pdeathsig), so a test binary killed by
@@ -95,7 +100,7 @@ func (p *process) launch(logFlags int) error {
 // exitedOnce decides what follows one exit: the end, or a restart.
 func (p *process) exitedOnce(err error) {
 	p.mu.Lock()
-	if p.stopping || p.restart == nil {
+	if p.stopping || p.restart == nil || p.restarts >= p.restart.limit {
 		p.err = err
 		p.mu.Unlock()
 		close(p.done)

@@ -15,7 +15,7 @@ func TestSupervisedProcessRestarts(t *testing.T) {
 	dir := t.TempDir()
 	var restarts atomic.Int32
 	p, err := startSupervised("crasher", "/bin/sh", []string{"-c", "echo run; exit 3"}, os.Environ(), dir,
-		&restartPolicy{first: 20 * time.Millisecond, max: 200 * time.Millisecond}, func() { restarts.Add(1) })
+		&restartPolicy{first: 20 * time.Millisecond, max: 200 * time.Millisecond, limit: 100}, func() { restarts.Add(1) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +47,27 @@ func TestSupervisedProcessRestarts(t *testing.T) {
 	}
 	if n := restarts.Load(); n < 2 {
 		t.Errorf("onRestart called %d times, want one per restart", n)
+	}
+}
+
+// A process that exits more often than its policy's limit is not started
+// again, and its exit is reported.
+func TestSupervisedProcessGivesUpAfterLimit(t *testing.T) {
+	p, err := startSupervised("crasher", "/bin/sh", []string{"-c", "echo run; exit 3"}, os.Environ(), t.TempDir(),
+		&restartPolicy{first: time.Millisecond, max: time.Millisecond, limit: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("still restarting after 10 s; want an end after 2 restarts")
+	}
+	if runs := strings.Count(readLog(t, p.log), "run\n"); runs != 3 {
+		t.Errorf("%d runs, want 3 (the first and 2 restarts)", runs)
+	}
+	if err := p.exited(); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("exited() = %v, want the last exit", err)
 	}
 }
 
