@@ -326,7 +326,7 @@ func (p *Platform) runManager(ctx context.Context, kubeconfig, bin string, logf 
 	}
 	command, commandArgs := managerCommand(bin, args, logf)
 	started := time.Now()
-	if err := p.run(binKratixManager, command, commandArgs, env); err != nil {
+	if err := p.runWith(binKratixManager, command, commandArgs, env, managerRestarts); err != nil {
 		return err
 	}
 	if err := p.waitHTTPOK(ctx, "http://"+probe+"/readyz", binKratixManager); err != nil {

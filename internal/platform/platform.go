@@ -4,7 +4,9 @@
 // acceptance tests and `make demo` run the provider against it. In real mode
 // (ModeReal) it installs Kratix's own CRDs, webhooks and RBAC from the pinned
 // Kratix module and runs Kratix's controller manager, and package podrunner
-// plays the kubelet for its pipeline pods; in emulator mode it installs the
+// plays the kubelet for its pipeline pods; the platform itself plays it for
+// the manager, which it starts again when it exits (as a kubelet restarts a
+// Deployment's crashed pod). In emulator mode it installs the
 // project-written CRDs and package emulator plays the controller.
 package platform
 
@@ -17,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -69,6 +72,7 @@ type Platform struct {
 
 	// ca signs the platform's serving certificates (LoopbackServingCert).
 	ca                *keyPair
+	mu                sync.Mutex // procs and record, which restarts update
 	procs             []*process
 	ownsWorkDir       bool
 	record            string
@@ -171,18 +175,34 @@ func (p *Platform) start(ctx context.Context, binDir string, logf func(string, .
 
 // run starts one binary and records it for Stop and for ReapOrphans.
 func (p *Platform) run(name, bin string, args, env []string) error {
-	proc, err := startProcess(name, bin, args, env, p.WorkDir)
+	return p.runWith(name, bin, args, env, nil)
+}
+
+// runWith is run with a restart policy (nil: none).
+func (p *Platform) runWith(name, bin string, args, env []string, restart *restartPolicy) error {
+	proc, err := startSupervised(name, bin, args, env, p.WorkDir, restart, func() { _ = p.registerProcs() })
 	if err != nil {
 		return err
 	}
+	p.mu.Lock()
 	p.procs = append(p.procs, proc)
+	p.mu.Unlock()
+	return p.registerProcs()
+}
+
+// registerProcs records the pids of the platform's processes (again after
+// a restart) for ReapOrphans.
+func (p *Platform) registerProcs() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	pids := make([]int, 0, len(p.procs))
 	for _, pr := range p.procs {
-		pids = append(pids, pr.cmd.Process.Pid)
+		pids = append(pids, pr.pid())
 	}
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
+	var err error
 	p.record, err = register(pids, p.WorkDir)
 	return err
 }
@@ -199,14 +219,19 @@ func (p *Platform) AdminConfig() *rest.Config {
 
 // Stop ends every process, newest first, and removes a temporary work dir.
 func (p *Platform) Stop() error {
-	for i := len(p.procs) - 1; i >= 0; i-- {
-		p.procs[i].stop(10 * time.Second)
-	}
+	p.mu.Lock()
+	procs := p.procs
 	p.procs = nil
+	p.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].stop(10 * time.Second)
+	}
 	p.releaseManagerTmpDir()
+	p.mu.Lock()
 	if p.record != "" {
 		_ = os.Remove(p.record)
 	}
+	p.mu.Unlock()
 	if p.unlockWebhookPort != nil {
 		p.unlockWebhookPort()
 		p.unlockWebhookPort = nil
@@ -219,8 +244,11 @@ func (p *Platform) Stop() error {
 
 // Healthy reports the first process that has died, if any.
 func (p *Platform) Healthy() error {
+	p.mu.Lock()
+	procs := p.procs
+	p.mu.Unlock()
 	var errs []error
-	for _, proc := range p.procs {
+	for _, proc := range procs {
 		errs = append(errs, proc.exited())
 	}
 	return errors.Join(errs...)

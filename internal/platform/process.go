@@ -9,69 +9,185 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
 
-// process is one control-plane binary the platform runs.
+// process is one control-plane binary the platform runs. A process with
+// a restart policy is started again when it exits, as a kubelet restarts a
+// crashed container; done is closed only once it has exited for good.
 type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-	err  error
+	name, bin  string
+	args, env  []string
+	log        string
+	restart    *restartPolicy
+	onRestart  func()
+	done       chan struct{}
+	stopCalled chan struct{}
+
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	err      error
+	stopping bool
+	restarts int
 }
+
+// restartPolicy is how long a supervised process waits before it is
+// started again: first, doubling up to max (a kubelet's CrashLoopBackOff
+// starts at 10 s; the platform is in more of a hurry), and how many times
+// (limit): a kubelet never gives up, but a process that exits again and
+// again has a reason the tests should report (Healthy) rather than wait on.
+type restartPolicy struct {
+	first, max time.Duration
+	limit      int
+}
+
+// managerRestarts restarts the Kratix manager: it exits when one of its
+// controllers' caches does not sync in time (seen for a request kind whose
+// CRD was deleted while its controller started, on a loaded machine), and
+// in a cluster its Deployment's pod is restarted.
+var managerRestarts = &restartPolicy{first: time.Second, max: 30 * time.Second, limit: 5}
 
 // startProcess runs bin with args, logging to <logDir>/<name>.log. The child
 // gets SIGKILL when its parent dies (Pdeathsig), so a test binary killed by
 // a timeout or ^C does not leave an API server behind; the run registry below
 // covers the cases Pdeathsig cannot (for example a detached platform).
 func startProcess(name, bin string, args, env []string, logDir string) (*process, error) {
-	logPath := filepath.Join(logDir, name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
+	return startSupervised(name, bin, args, env, logDir, nil, nil)
+}
+
+// startSupervised is startProcess with a restart policy (nil: none);
+// onRestart is called after each restart, with the new process running.
+func startSupervised(name, bin string, args, env []string, logDir string, restart *restartPolicy, onRestart func()) (*process, error) {
+	p := &process{name: name, bin: bin, args: args, env: env, log: filepath.Join(logDir, name+".log"),
+		restart: restart, onRestart: onRestart, done: make(chan struct{}), stopCalled: make(chan struct{})}
+	if err := p.launch(os.O_CREATE | os.O_TRUNC | os.O_WRONLY); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
+	return p, nil
+}
+
+// launch starts one run of the process and a goroutine that waits for it.
+func (p *process) launch(logFlags int) error {
+	logFile, err := os.OpenFile(p.log, logFlags, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Env = p.env
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
+		return fmt.Errorf("starting %s: %w", p.name, err)
 	}
-	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	p.mu.Lock()
+	p.cmd = cmd
+	stopping := p.stopping
+	p.mu.Unlock()
+	if stopping { // stop came while this run was being started
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+	}
 	go func() {
-		p.err = cmd.Wait()
+		err := cmd.Wait()
 		_ = logFile.Close()
-		close(p.done)
+		p.exitedOnce(err)
 	}()
-	return p, nil
+	return nil
+}
+
+// exitedOnce decides what follows one exit: the end, or a restart.
+func (p *process) exitedOnce(err error) {
+	p.mu.Lock()
+	if p.stopping || p.restart == nil || p.restarts >= p.restart.limit {
+		p.err = err
+		p.mu.Unlock()
+		close(p.done)
+		return
+	}
+	p.restarts++
+	n := p.restarts
+	p.mu.Unlock()
+	delay := p.restart.first << min(n-1, 16)
+	if delay > p.restart.max {
+		delay = p.restart.max
+	}
+	p.note(fmt.Sprintf("%s exited (%v); starting it again in %s (restart %d), as a kubelet would", p.name, err, delay, n))
+	select {
+	case <-p.stopCalled:
+		p.finish(err)
+		return
+	case <-time.After(delay):
+	}
+	if lerr := p.launch(os.O_APPEND | os.O_WRONLY); lerr != nil {
+		p.finish(lerr)
+		return
+	}
+	if p.onRestart != nil {
+		p.onRestart()
+	}
+}
+
+func (p *process) finish(err error) {
+	p.mu.Lock()
+	p.err = err
+	p.mu.Unlock()
+	close(p.done)
+}
+
+// note appends a line of the platform's own to the process log.
+func (p *process) note(line string) {
+	if f, err := os.OpenFile(p.log, os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+		_, _ = fmt.Fprintf(f, "== platform: %s\n", line)
+		_ = f.Close()
+	}
+}
+
+// pid is the pid of the current run.
+func (p *process) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
 }
 
 // exited reports an early exit with the tail of the process log, which is
-// where the reason (a bad flag, a port in use) is.
+// where the reason (a bad flag, a port in use) is. A supervised process
+// that is being restarted has not exited.
 func (p *process) exited() error {
 	select {
 	case <-p.done:
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		return fmt.Errorf("%s exited early (%v); last log lines from %s:\n%s", p.name, p.err, p.log, tail(p.log, 20))
 	default:
 		return nil
 	}
 }
 
-// stop asks politely, then insists.
+// stop asks politely, then insists; a supervised process is not started
+// again.
 func (p *process) stop(grace time.Duration) {
+	p.mu.Lock()
+	if !p.stopping {
+		p.stopping = true
+		close(p.stopCalled)
+	}
+	cmd := p.cmd
+	p.mu.Unlock()
 	select {
 	case <-p.done:
 		return
 	default:
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(grace):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		p.mu.Lock()
+		cmd = p.cmd // a restart may have started another run meanwhile
+		p.mu.Unlock()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 	}
 }
