@@ -14,7 +14,7 @@ export CHECKPOINT_DISABLE=1
 tf="$(go run ./internal/cmd/terraform-current)"
 export PATH="$(dirname "$tf"):$PATH"
 
-scripts/generate.sh
+scripts/timed.sh "docs generated (tfplugindocs)" scripts/generate.sh
 if ! git diff --exit-code --stat -- docs examples; then
   echo "docs/ or examples/ are stale: run 'make generate' and commit the result" >&2
   exit 1

@@ -9,11 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
+timed=$PWD/scripts/timed.sh
 GORELEASER_VERSION=v2.16.0
 cache="${KRATIX_CACHE_DIR:-$HOME/.cache/terraform-provider-kratix}"
 goreleaser="$cache/goreleaser-$GORELEASER_VERSION/goreleaser"
 if [ ! -x "$goreleaser" ]; then
-  GOBIN="$(dirname "$goreleaser")" go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
+  GOBIN="$(dirname "$goreleaser")" "$timed" goreleaser go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
 fi
 
 work="$(mktemp -d)"
@@ -33,7 +34,7 @@ cfg = re.sub(r"goarch:\n(\s+- \"?\w+\"?\n)+", "goarch:\n      - amd64\n", cfg)
 cfg += f'snapshot:\n  version_template: "{sys.argv[1]}"\n'
 open(".goreleaser.snapshot.yml", "w").write(cfg)
 PY
-"$goreleaser" release --snapshot --clean --skip=sign,publish,before --config .goreleaser.snapshot.yml > "$work/goreleaser.log" 2>&1 || { cat "$work/goreleaser.log"; exit 1; }
+"$timed" "goreleaser snapshot (the provider, linux/amd64)" "$goreleaser" release --snapshot --clean --skip=sign,publish,before --config .goreleaser.snapshot.yml > "$work/goreleaser.log" 2>&1 || { cat "$work/goreleaser.log"; exit 1; }
 zip="dist/terraform-provider-kratix_${version}_linux_amd64.zip"
 sums="dist/terraform-provider-kratix_${version}_SHA256SUMS"
 # (the manifest itself is attached at publish time; the checksums list it)

@@ -11,7 +11,7 @@ set -uo pipefail
 pass=$1 binary=$2 tests=$3 shards=$4 timeout=$5 work=$6
 cd "$(dirname "$0")/.."
 start=$SECONDS
-KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build >"$work/build-$pass" 2>&1 ||
+KRATIX_PLATFORM_MODE=real scripts/timed.sh "Kratix of the $pass pass (built, or waited for)" go run ./internal/cmd/kratix-platform build >"$work/build-$pass" 2>&1 ||
 	echo "building the Kratix of the $pass pass failed; its tests say why: $(tail -5 "$work/build-$pass")" >>"$work/log-$pass-0"
 echo $((SECONDS - start)) >"$work/build-wall-$pass"
 

@@ -16,15 +16,12 @@
 # is one per namespace) and its share of the tests: the top-level tests
 # dealt out in turn, and every N-th corpus entry (KRATIX_TEST_SHARD). A
 # namespace has no network, so what the shards need is built before they
-# start: the platform's binaries with the Kratix the module proxy serves,
-# the current Terraform and the test binary first; a Kratix checkout's
-# binaries from the start, beside the platform's, and OpenTofu at the
-# start of its own pass, while the real passes run (on a cold cache these
-# builds overlap other work). Everything
-# else runs alongside: the make targets given after the timeouts (make test
-# passes the static checks), then the emulator pass. The passes' output is
-# printed after the emulator pass's, then each pass's wall time and slowest
-# tests;
+# start (the order and priorities of the builds are explained below).
+# Everything else runs alongside: the OpenTofu pass, the make targets given
+# after the timeouts (make test passes the static checks), then the
+# emulator pass. The passes' output is printed after the emulator pass's,
+# then each build's wall and CPU time, the machine's CPU use, and each
+# pass's wall time and slowest tests;
 # the exit code is non-zero when anything failed.
 #
 # Usage: scripts/testacc.sh GOTESTSUM EMULATOR_TIMEOUT REAL_TIMEOUT [MAKE_TARGET...]
@@ -39,6 +36,14 @@ unset KRATIX_SOURCE_DIR # each pass sets its own
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 started=$SECONDS
+# Where the time goes: each build's wall and CPU time (scripts/timed.sh),
+# and the machine's CPU time over the whole run (/proc/stat), at the end.
+export KRATIX_BUILD_TIMES=$work/build-times
+: >"$KRATIX_BUILD_TIMES"
+cpu_busy() { # jiffies the machine's CPUs spent busy since boot
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+}
+cpu_started=$(cpu_busy)
 
 passes=(served)
 [ -n "$source_dir" ] && passes+=(source)
@@ -47,64 +52,72 @@ kratix_source() { # the KRATIX_SOURCE_DIR of a pass
 	[ "$1" = source ] && echo "$source_dir"
 }
 
-# Everything every pass needs first: the platform's binaries (with the
-# Kratix the module proxy serves), the current Terraform (tests in every
-# pass use it; a cold build takes minutes and 1.5 GB of memory, and a shard
-# cannot build it without a network) and the provider's test binary. Then
-# the passes start, each in its own session so that a failed check can stop
-# it with its children; OpenTofu, when not in the cache yet, builds at the
-# start of its own pass, while the real passes run.
-# A Kratix checkout's binaries build from the start, beside the platform's:
-# on a cold cache the pass of that checkout is the last to finish, and its
-# Kratix took 24 minutes to build when it waited for the served pass to
-# start. Its pass then finds them in the cache (or waits for this build,
-# which holds the cache entry's lock).
+# On a cold cache the builds need more CPU than two cores have, and a real
+# pass starved of CPU (load 40 in one cold run) is slower in every test:
+# Kratix's requeues and the API server's answers come later. So tests and
+# the builds they wait on keep the CPU first, and the rest runs niced on
+# what they leave (their links use one core):
+# - OpenTofu, which only its own pass waits on, builds from the start at
+#   nice 10; the OpenTofu pass follows it.
+echo "== OpenTofu pass: started now (OpenTofu builds first when it is not in the cache, about 12 minutes cold, at nice 10), reported at the end"
+# scripts/tofu.sh checks OpenTofu and builds it if needed; if that fails,
+# the pass runs anyway and its tests fail (CI=true) or skip, saying why.
+setsid bash -c 'nice -n 10 scripts/timed.sh OpenTofu scripts/tofu.sh >"$1" 2>&1 || echo "== building OpenTofu failed: $(tail -5 "$1")"; echo $SECONDS >"$2"; shift 2; exec scripts/tofu-pass.sh "$@"' \
+	_ "$work/build-tofu" "$work/build-tofu-wall" "$gotestsum" "$emulator_timeout" "$work/timing-tofu.json" >"$work/log-tofu" 2>&1 &
+tofu_pid=$!
+pids=()
+stop_real() { # stops every pass and build started in the background
+	for pid in "${pids[@]}" $tofu_pid "${early_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+	wait
+}
+
+# - Everything every real pass needs first, at nice 0: the platform's
+#   binaries (with the Kratix the module proxy serves), the current
+#   Terraform (tests in every pass use it; a cold build takes minutes and
+#   1.5 GB of memory, and a shard cannot build it without a network) and the
+#   provider's test binary. A Kratix checkout's binaries build from the
+#   start, beside the platform's: its pass, the last to finish on a cold
+#   cache, then finds them in the cache (or waits for this build, which
+#   holds the cache entry's lock).
+# - Then the passes start, each in its own session so that a failed check
+#   can stop it with its children, and the checks, which nothing waits on,
+#   at nice 19 (started earlier, they would take the current Terraform's
+#   build lock first and build it at nice 19 while every pass waits).
 early_pids=()
 if [ -n "$source_dir" ]; then
 	echo "== the binaries of the Kratix checkout $source_dir: building now, beside the platform's (once into the cache)"
-	KRATIX_SOURCE_DIR=$source_dir KRATIX_PLATFORM_MODE=real setsid go run ./internal/cmd/kratix-platform build >"$work/build-source-early" 2>&1 &
+	KRATIX_SOURCE_DIR=$source_dir KRATIX_PLATFORM_MODE=real setsid scripts/timed.sh "Kratix checkout's binaries" \
+		go run ./internal/cmd/kratix-platform build >"$work/build-source-early" 2>&1 &
 	early_pids+=($!)
 fi
 echo "== the platform's binaries and the Kratix the module proxy serves (once into the cache; about 25 minutes cold)"
-KRATIX_PLATFORM_MODE=real go run ./internal/cmd/kratix-platform build ||
+KRATIX_PLATFORM_MODE=real scripts/timed.sh "platform binaries and served Kratix" go run ./internal/cmd/kratix-platform build ||
 	echo "== building them failed; the tests say why"
 echo "== the current Terraform for tests of Terraform 1.14+ features (built once into the cache)"
-scripts/terraform-current.sh ||
+scripts/timed.sh "current Terraform" scripts/terraform-current.sh ||
 	echo "== building the current Terraform failed; the tests that need it say why"
-go test -c -o "$work/provider.test" ./internal/provider/ || exit 1
+scripts/timed.sh "provider test binary" go test -c -o "$work/provider.test" ./internal/provider/ || { stop_real; exit 1; }
 if ! unshare -n true 2>/dev/null && ! unshare -rn true 2>/dev/null; then
 	echo "== the real-Kratix passes need network namespaces (unshare -n as root, or unshare -rn with user namespaces)"
+	stop_real
 	exit 1
 fi
 (cd internal/provider && "$work/provider.test" -test.list '.*') | grep '^Test' | grep -vx TestAccCorpus >"$work/tests"
 
 echo "== real-Kratix passes (${passes[*]}), $shards shards each: started now (a Kratix checkout's pass first waits for its binaries), reported at the end"
-pids=()
 for pass in "${passes[@]}"; do
 	KRATIX_SOURCE_DIR=$(kratix_source "$pass") GOTESTSUM=$gotestsum setsid scripts/real-pass.sh "$pass" "$work/provider.test" \
 		"$work/tests" "$shards" "$real_timeout" "$work" &
 	pids+=($!)
 done
 
-echo "== OpenTofu pass: started now (OpenTofu builds first when it is not in the cache, about 12 minutes cold), reported at the end"
-# scripts/tofu.sh checks OpenTofu and builds it if needed; if that fails,
-# the pass runs anyway and its tests fail (CI=true) or skip, saying why.
-setsid bash -c 'scripts/tofu.sh >"$1" 2>&1 || echo "== building OpenTofu failed: $(tail -5 "$1")"; echo $SECONDS >"$2"; shift 2; exec scripts/tofu-pass.sh "$@"' \
-	_ "$work/build-tofu" "$work/build-tofu-wall" "$gotestsum" "$emulator_timeout" "$work/timing-tofu.json" >"$work/log-tofu" 2>&1 &
-tofu_pid=$!
-
-stop_real() {
-	for pid in "${pids[@]}" $tofu_pid "${early_pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
-	wait
-}
-
 # The checks run side by side (each builds its own tool on a cold cache,
 # one after another they were the last thing to finish) and beside the
 # emulator pass below; their output is printed a target at a time.
 checks_pid=
 if [ $# -gt 0 ]; then
-	echo "== make $* (side by side, beside the emulator pass)"
-	make --no-print-directory -j "$#" --output-sync=target "$@" &
+	echo "== make $* (side by side, beside the emulator pass, at nice 19)"
+	nice -n 19 make --no-print-directory -j "$#" --output-sync=target "$@" &
 	checks_pid=$!
 fi
 checks_done() {
@@ -178,6 +191,11 @@ echo "OpenTofu: $(sed -n 's/^== OpenTofu pass done in \([0-9]*\) s.*/\1/p' "$wor
 for pass in "${passes[@]}"; do
 	echo "real, $pass Kratix $(kratix_source "$pass"): its $shards shards took $(cat "$work"/wall-"$pass"-* 2>/dev/null | sort -n | tr '\n' ' ')s, after $(cat "$work/build-wall-$pass" 2>/dev/null || echo '?') s building or checking its Kratix"
 done
+echo "== builds (a cold cache builds everything; a warm one only checks)"
+cat "$KRATIX_BUILD_TIMES"
+cpu_used=$((($(cpu_busy) - cpu_started) / $(getconf CLK_TCK)))
+wall=$((SECONDS - started))
+echo "machine CPU: ${cpu_used} s busy over ${wall} s wall ($(awk -v c="$cpu_used" -v w="$wall" -v n="$(nproc)" 'BEGIN { printf "%.1f of %d cores", c / w, n }') on average)"
 slowest=(emulator "${passes[@]}" tofu)
 for pass in "${slowest[@]}"; do
 	echo "== the 15 slowest tests of the $pass pass"
