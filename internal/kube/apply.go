@@ -43,7 +43,7 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, opts
 		return nil, err
 	}
 	gvk, name := obj.GroupVersionKind(), obj.GetName()
-	defer c.wrote(gvk)
+	defer c.wrote(gvk, opts.DryRun)
 	ri, op, err := c.objectResource(ctx, "patch", gvk, obj.GetNamespace(), name)
 	if err != nil {
 		return nil, err

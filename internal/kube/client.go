@@ -283,7 +283,7 @@ func (c *Client) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, 
 // no longer served (its CRD was deleted, which deletes every instance), is
 // not an error: the caller wanted it gone, and it is.
 func (c *Client) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, opts metav1.DeleteOptions) error {
-	defer c.wrote(gvk)
+	defer c.wrote(gvk, len(opts.DryRun) > 0)
 	ri, op, err := c.objectResource(ctx, "delete", gvk, namespace, name)
 	if err == nil {
 		err = translate(c.retry.do(ctx, "delete", func(ctx context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -170,10 +171,62 @@ func TestGetForRefreshAfterWrite(t *testing.T) {
 		t.Errorf("%d listings, want 2 (one before the write, one after)", n)
 	}
 	// A write of another kind changes nothing.
-	c.wrote(gadgetGVK)
+	c.wrote(gadgetGVK, false)
 	from(t, c, "a")
 	if n := f.count("GET", widgetsPath); n != 2 {
 		t.Errorf("%d listings after a write of another kind, want 2", n)
+	}
+}
+
+// TestGetForRefreshAfterDryRun: a dry run of every kind of write persists
+// nothing and leaves the listing in use; a real write after it does not.
+func TestGetForRefreshAfterDryRun(t *testing.T) {
+	f := newFakeAPI(t)
+	f.serveWidgets()
+	f.on("GET", widgetsPath, listWidgets("a", "b"))
+	f.on("PATCH", widgetsPath+"/a", respond(widget("a", "3", 2, 0, "")))
+	f.on("PUT", widgetsPath+"/a", respond(widget("a", "3", 2, 0, "")))
+	f.on("POST", widgetsPath, respond(widget("c", "3", 1, 0, "")))
+	f.on("DELETE", widgetsPath+"/a", respond(map[string]any{"kind": "Status", "apiVersion": "v1", "status": "Success"}))
+	c := f.client()
+	ctx := withTimeout(t, 10*time.Second)
+	widgetObject := func(name string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: widget(name, "", 0, 0, "")}
+	}
+	from(t, c, "a")
+	dry := WriteOptions{DryRun: true}
+	steps := map[string]func() error{
+		"apply": func() error {
+			_, err := c.Apply(ctx, widgetObject("a"), ApplyOptions{DryRun: true})
+			return err
+		},
+		"merge patch": func() error {
+			_, err := c.MergePatch(ctx, widgetGVK, "ns", "a", []byte(`{"spec":{}}`), dry)
+			return err
+		},
+		"update": func() error { _, err := c.Update(ctx, widgetObject("a"), dry); return err },
+		"create": func() error { _, err := c.Create(ctx, widgetObject("c"), dry); return err },
+		"delete": func() error {
+			return c.Delete(ctx, widgetGVK, "ns", "a", metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}})
+		},
+	}
+	for name, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("dry-run %s: %v", name, err)
+		}
+		if got := from(t, c, "b"); got != "list" {
+			t.Errorf("read after a dry-run %s came from %q, want the listing", name, got)
+		}
+	}
+	if n := f.count("GET", widgetsPath); n != 1 {
+		t.Errorf("%d listings after dry runs, want 1", n)
+	}
+	if _, err := c.MergePatch(ctx, widgetGVK, "ns", "a", []byte(`{"spec":{}}`), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	from(t, c, "b")
+	if n := f.count("GET", widgetsPath); n != 2 {
+		t.Errorf("%d listings after a real write, want 2", n)
 	}
 }
 
@@ -194,7 +247,7 @@ func TestGetForRefreshWriteDuringListing(t *testing.T) {
 	got := make(chan string, 1)
 	go func() { got <- from(t, c, "a") }()
 	<-listing
-	c.wrote(widgetGVK)
+	c.wrote(widgetGVK, false)
 	close(release)
 	if s := <-got; s != "get" {
 		t.Errorf("read from %q after a write during the listing, want get", s)

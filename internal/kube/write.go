@@ -37,7 +37,7 @@ func (c *Client) Create(ctx context.Context, obj *unstructured.Unstructured, opt
 	if err := validateApplyObject(obj); err != nil {
 		return nil, err
 	}
-	defer c.wrote(obj.GroupVersionKind())
+	defer c.wrote(obj.GroupVersionKind(), opts.DryRun)
 	ri, op, err := c.objectResource(ctx, "create", obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func (c *Client) Update(ctx context.Context, obj *unstructured.Unstructured, opt
 	if err := validateApplyObject(obj); err != nil {
 		return nil, err
 	}
-	defer c.wrote(obj.GroupVersionKind())
+	defer c.wrote(obj.GroupVersionKind(), opts.DryRun)
 	ri, op, err := c.objectResource(ctx, "update", obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (c *Client) Update(ctx context.Context, obj *unstructured.Unstructured, opt
 // never creates one: a missing object gives IsNotFound. The same patch
 // twice has the same effect as once, so it is retried.
 func (c *Client) MergePatch(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, patch []byte, opts WriteOptions) (*unstructured.Unstructured, error) {
-	defer c.wrote(gvk)
+	defer c.wrote(gvk, opts.DryRun)
 	ri, op, err := c.objectResource(ctx, "patch", gvk, namespace, name)
 	if err != nil {
 		return nil, err

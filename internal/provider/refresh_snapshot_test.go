@@ -14,14 +14,18 @@ import (
 
 // snapshotRequestsHCL is n requests of the test Promise, snap-0 to snap-(n-1).
 func snapshotRequestsHCL(n int) string {
+	return snapshotRequestsWithReplicas(n, 1)
+}
+
+func snapshotRequestsWithReplicas(n, replicas int) string {
 	return fmt.Sprintf(`
 resource "kratix_resource_request" "test" {
   count   = %d
   promise = kratix_promise.test.name
   name    = "snap-${count.index}"
-  spec    = { replicas = 1 }
+  spec    = { replicas = %d }
 }
-`, n)
+`, n, replicas)
 }
 
 // requestsCollection is the path of the test Promise's requests in the
@@ -56,10 +60,11 @@ func (b *refreshBracket) check(f func(counts map[string]int) error) plancheck.Pl
 }
 
 // TestAccRefreshSnapshot_oneListPerKind: refreshing 20 requests of one
-// kind lists the kind instead of reading each request. The requests are
-// counted at the fault proxy, which sees every request the provider sends
-// (and only those: Kratix, or the emulator, talks to the API server
-// directly).
+// kind lists the kind instead of reading each request, also in a plan that
+// changes all 20 (each checked with a dry run, which is not a write and
+// leaves the listing in use). The requests are counted at the fault proxy,
+// which sees every request the provider sends (and only those: Kratix, or
+// the emulator, talks to the API server directly).
 func TestAccRefreshSnapshot_oneListPerKind(t *testing.T) {
 	testAccPreCheck(t)
 	proxy := harness.Current().StartFaultProxy(t)
@@ -68,6 +73,7 @@ func TestAccRefreshSnapshot_oneListPerKind(t *testing.T) {
 	config := proxy.ProviderConfig() + p.HCL() + snapshotRequestsHCL(n)
 	b := &refreshBracket{proxy: proxy, collection: requestsCollection(p)}
 	promises := &refreshBracket{proxy: proxy, collection: "/apis/platform.kratix.io/v1alpha1/promises"}
+	changing := &refreshBracket{proxy: proxy, collection: requestsCollection(p)}
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -98,6 +104,25 @@ func TestAccRefreshSnapshot_oneListPerKind(t *testing.T) {
 						}),
 						promises.check(func(counts map[string]int) error {
 							t.Logf("refreshing the Promise and its %d requests sent for Promises: %v", n, counts)
+							return nil
+						}),
+					},
+				},
+			},
+			{
+				Config:             proxy.ProviderConfig() + p.HCL() + snapshotRequestsWithReplicas(n, 2),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{changing.start()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{
+						changing.check(func(counts map[string]int) error {
+							t.Logf("a plan changing %d requests sent for their kind: %v", n, counts)
+							if counts["LIST"] < 1 || counts["LIST"]+counts["GET"] > 2 || counts["PATCH"] != n {
+								return fmt.Errorf("a plan changing %d requests of one kind sent %v for the kind; want one LIST "+
+									"(at most 2 reads in all: the dry runs must not make each refresh read again) and %d PATCH "+
+									"(the dry runs)", n, counts, n)
+							}
 							return nil
 						}),
 					},
