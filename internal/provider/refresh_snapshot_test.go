@@ -59,9 +59,9 @@ func (b *refreshBracket) check(f func(counts map[string]int) error) plancheck.Pl
 	})
 }
 
-// TestAccRefreshSnapshot_oneListPerKind: refreshing 20 requests of one
+// TestAccRefreshSnapshot_oneListPerKind: refreshing 30 requests of one
 // kind lists the kind instead of reading each request, also in a plan that
-// changes all 20 (each checked with a dry run, which is not a write and
+// changes all 30 (each checked with a dry run, which is not a write and
 // leaves the listing in use). The requests are counted at the fault proxy,
 // which sees every request the provider sends (and only those: Kratix, or
 // the emulator, talks to the API server directly).
@@ -69,7 +69,7 @@ func TestAccRefreshSnapshot_oneListPerKind(t *testing.T) {
 	testAccPreCheck(t)
 	proxy := harness.Current().StartFaultProxy(t)
 	p := newTestPromise()
-	const n = 20
+	const n = 30
 	config := proxy.ProviderConfig() + p.HCL() + snapshotRequestsHCL(n)
 	b := &refreshBracket{proxy: proxy, collection: requestsCollection(p)}
 	promises := &refreshBracket{proxy: proxy, collection: "/apis/platform.kratix.io/v1alpha1/promises"}
