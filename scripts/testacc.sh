@@ -81,7 +81,8 @@ stop_real() { # stops every pass and build started in the background
 #   provider's test binary. The current Terraform and a Kratix checkout's
 #   binaries build beside the platform's: the Kubernetes binaries' build
 #   keeps about one core busy (a cold run measured 1965 s of CPU in 2104 s),
-#   and Terraform built after it held the passes back 7 more minutes. A
+#   and Terraform built after it held the passes back 7 more minutes
+#   (Terraform's own go build runs at nice 10, see internal/platform). A
 #   Kratix checkout's pass then finds its binaries in the cache (or waits
 #   for this build, which holds the cache entry's lock).
 # - Then the passes start, each in its own session so that a failed check
