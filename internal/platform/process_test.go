@@ -58,11 +58,7 @@ func TestSupervisedProcessGivesUpAfterLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("still restarting after 10 s; want an end after 2 restarts")
-	}
+	waitExited(t, p, "still restarting after 10 s; want an end after 2 restarts")
 	if runs := strings.Count(readLog(t, p.log), "run\n"); runs != 3 {
 		t.Errorf("%d runs, want 3 (the first and 2 restarts)", runs)
 	}
@@ -77,13 +73,19 @@ func TestUnsupervisedProcessExits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitExited(t, p, "did not exit within 10 s")
+	if err := p.exited(); err == nil || !strings.Contains(err.Error(), "bad flag") {
+		t.Errorf("exited() = %v, want the exit with the log's tail", err)
+	}
+}
+
+// waitExited waits up to 10 s for p to exit for good, failing with why.
+func waitExited(t *testing.T, p *process, why string) {
+	t.Helper()
 	select {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
-		t.Fatal("did not exit")
-	}
-	if err := p.exited(); err == nil || !strings.Contains(err.Error(), "bad flag") {
-		t.Errorf("exited() = %v, want the exit with the log's tail", err)
+		t.Fatal(why)
 	}
 }
 
