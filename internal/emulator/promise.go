@@ -72,7 +72,7 @@ func (e *Emulator) syncPromise(ctx context.Context, name string) (time.Duration,
 		return 0, err
 	}
 	if facts.fulfilled && facts.api != nil {
-		if err := e.reconcileResourcesLabel(ctx, t); err != nil {
+		if err := e.reconcileResources(ctx, t, facts.workflow != workflowRunning); err != nil {
 			return 0, err
 		}
 	}
@@ -111,11 +111,17 @@ func (e *Emulator) ensurePromiseFinalizers(ctx context.Context, promise *unstruc
 	})
 }
 
-// reconcileResourcesLabel handles kratix.io/reconcile-resources: every
-// request of the Promise gets the manual-reconciliation label, then the
-// Promise loses the label.
-func (e *Emulator) reconcileResourcesLabel(ctx context.Context, t *workflowTarget) error {
-	if !labelIsTrue(t.obj, labelReconcileResources) {
+// reconcileResources marks every request of the Promise for a re-run, as
+// Kratix's reconcileResources does, when the Promise has the label
+// kratix.io/reconcile-resources (which it then loses) or, once its own
+// workflow is over, a new generation other than the first that
+// status.observedGeneration does not show yet (writePromiseStatus then
+// sets it): Kratix labels the requests before it records the generation.
+func (e *Emulator) reconcileResources(ctx context.Context, t *workflowTarget, workflowOver bool) error {
+	asked := labelIsTrue(t.obj, labelReconcileResources)
+	observed, _, _ := unstructured.NestedInt64(t.obj.Object, "status", "observedGeneration")
+	gen := t.obj.GetGeneration()
+	if !asked && (!workflowOver || gen == 1 || gen == observed) {
 		return nil
 	}
 	api := e.apis.get(t.promiseName)
@@ -126,6 +132,9 @@ func (e *Emulator) reconcileResourcesLabel(ctx context.Context, t *workflowTarge
 		}); err != nil {
 			return err
 		}
+	}
+	if !asked {
+		return nil
 	}
 	obj, err := e.mutateObject(ctx, t.ref, func(obj *unstructured.Unstructured) error {
 		setLabel(obj, labelReconcileResources, "")

@@ -181,6 +181,47 @@ func TestPromiseWatch(t *testing.T) {
 	}
 }
 
+// TestPromiseWatchWaitsForTheRequestsGeneration: after an update of an API
+// Promise's spec, Available=True from before is not enough: Kratix marks the
+// requests for a re-run with the new spec before it sets
+// status.observedGeneration. Not asked on create, for a Promise without an
+// API, nor while the Promise is paused.
+func TestPromiseWatchWaitsForTheRequestsGeneration(t *testing.T) {
+	observed := func(gen int64, labels map[string]string) *unstructured.Unstructured {
+		p := promise(map[string]any{"observedGeneration": gen, "conditions": []any{cond(CondAvailable, "True", "PromiseAvailable", "", -time.Hour)}})
+		p.SetGeneration(3)
+		p.SetLabels(labels)
+		_ = unstructured.SetNestedMap(p.Object, map[string]any{"apiVersion": "apiextensions.k8s.io/v1"}, "spec", "api")
+		return p
+	}
+	p := observed(2, nil)
+	if got := RequestsGenerationOf(p, true); got != 3 {
+		t.Fatalf("RequestsGenerationOf(updated API Promise) = %d, want 3", got)
+	}
+	w := &PromiseWatch{AppliedAt: applied, SpecChanged: true, RequestsGeneration: RequestsGenerationOf(p, true)}
+	if got := w.Observe(p); got.State != Waiting || !strings.Contains(got.Summary, "generation 3") {
+		t.Fatalf("generation 2 observed: %+v", got)
+	}
+	if got := w.Observe(observed(3, nil)); got.State != Done {
+		t.Fatalf("generation 3 observed: %+v", got)
+	}
+	if got := w.Observe(observed(2, map[string]string{LabelPaused: "true"})); got.State != Done {
+		t.Fatalf("paused Promise: %+v", got)
+	}
+	if got := RequestsGenerationOf(p, false); got != 0 {
+		t.Fatalf("RequestsGenerationOf(created or unchanged) = %d, want 0", got)
+	}
+	first := observed(0, nil)
+	first.SetGeneration(1)
+	if got := RequestsGenerationOf(first, true); got != 0 {
+		t.Fatalf("RequestsGenerationOf(generation 1) = %d, want 0", got)
+	}
+	unstructured.RemoveNestedField(p.Object, "spec", "api")
+	if got := RequestsGenerationOf(p, true); got != 0 {
+		t.Fatalf("RequestsGenerationOf(no API) = %d, want 0", got)
+	}
+}
+
 // TestPromiseWatchWaitsForTheRevision: where Kratix keeps PromiseRevisions,
 // a Promise with a version is usable once the revision of that version is
 // latest; without a version, or without PromiseRevisions, nothing changes.

@@ -9,8 +9,10 @@ import (
 
 // PromiseWatch decides when a Promise is usable after an apply
 // (kratix-api.md §3.3): Available=True, plus ConfigureWorkflowCompleted=True
-// when the Promise has promise configure pipelines. Reconciled and
-// observedGeneration are deliberately ignored: Kratix leaves both stale.
+// when the Promise has promise configure pipelines, and, after an update
+// that changed the API Promise's spec, status.observedGeneration (see
+// RequestsGeneration). Reconciled is deliberately ignored: Kratix leaves it
+// stale.
 type PromiseWatch struct {
 	AppliedAt time.Time
 	// SpecChanged is true on create and on updates that changed the spec
@@ -24,7 +26,11 @@ type PromiseWatch struct {
 	// of that version (RevisionSettled): the watch then also needs the
 	// Promise's revisions (ObserveRevisions).
 	Version string
-	runSeen bool
+	// RequestsGeneration, when set, is the generation Kratix must have
+	// observed before the Promise counts as usable (see
+	// RequestsGenerationOf).
+	RequestsGeneration int64
+	runSeen            bool
 	// revisions is what ObserveRevisions was last told; nil before.
 	revisions *revisionsSeen
 	// awaitsRevision: the last Observe found the Promise usable but for
@@ -69,9 +75,43 @@ func (w *PromiseWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	}
 	available, ok := FindCondition(obj, CondAvailable)
 	if ok && available.IsTrue() || nestedString(obj, "status", "status") == "Available" && !ok {
+		if out, waiting := w.requestsPending(obj); waiting {
+			return out
+		}
 		return w.revisionOutcome()
 	}
 	return Outcome{State: Waiting, Summary: promiseProgress(obj)}
+}
+
+// RequestsGenerationOf is what PromiseWatch.RequestsGeneration should be
+// after a write of promise: its generation when the write was an update
+// that changed the spec of a Promise with an API, 0 otherwise. Kratix
+// (promise_controller.go, reconcileResources) then restarts the requests'
+// controller with the new spec and marks every request for a re-run, and
+// only then sets status.observedGeneration; Available stays True from
+// before all along. A request written or re-run before that may run the
+// previous spec's pipelines. Kratix never sets observedGeneration for a
+// first generation, nor for a Promise without an API.
+func RequestsGenerationOf(promise *unstructured.Unstructured, specChangedByUpdate bool) int64 {
+	if _, hasAPI, _ := unstructured.NestedMap(promise.Object, "spec", "api"); !hasAPI || !specChangedByUpdate || promise.GetGeneration() < 2 {
+		return 0
+	}
+	return promise.GetGeneration()
+}
+
+// requestsPending reports an Available Promise whose requests Kratix has
+// not yet taken up at RequestsGeneration. A paused Promise is left alone:
+// Kratix will not take them up until it is resumed.
+func (w *PromiseWatch) requestsPending(obj *unstructured.Unstructured) (Outcome, bool) {
+	if w.RequestsGeneration == 0 || obj.GetLabels()[LabelPaused] == "true" {
+		return Outcome{}, false
+	}
+	observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+	if observed >= w.RequestsGeneration {
+		return Outcome{}, false
+	}
+	return Outcome{State: Waiting, Summary: fmt.Sprintf("Available; waiting for Kratix to take up generation %d for the "+
+		"Promise's resource requests (status.observedGeneration is %d)", w.RequestsGeneration, observed)}, true
 }
 
 // revisionOutcome is the outcome of a Promise that is otherwise usable:

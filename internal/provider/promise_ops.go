@@ -43,8 +43,9 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 	}
 	r.data.promiseAPIs.forget(plan.Name.ValueString())
 	r.data.missingPromises.Delete(plan.Name.ValueString()) // it exists from now on
-	specChanged := prior == nil || promiseSpecChanged(plan, prior)
-	requestsRerun := prior != nil && specChanged && plan.Wait.ValueBool() && plan.WaitForRequests.ValueBool()
+	specUpdated := prior != nil && promiseSpecChanged(plan, prior)
+	specChanged := prior == nil || specUpdated
+	requestsRerun := specUpdated && plan.Wait.ValueBool() && plan.WaitForRequests.ValueBool()
 	var rerunFollow *kratix.RequestsRerun
 	if requestsRerun {
 		rerunFollow = r.requestsBeforeUpdate(ctx, obj)
@@ -68,18 +69,19 @@ func (r *promiseResource) applyAndWait(ctx context.Context, plan, prior *promise
 		return false
 	}
 	if rerun && !specChanged {
-		labelled, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied)
+		askedAt, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, promiseGVK(), applied)
 		if err != nil {
 			diags.AddError("Cannot re-run the workflow of Promise "+plan.Name.ValueString(), err.Error())
 			return true
 		}
-		startedAt, specChanged = r.data.writtenAt(labelled), true
+		startedAt, specChanged = askedAt, true
 	}
 	watch := &kratix.PromiseWatch{
 		AppliedAt:             startedAt,
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(obj, "promise", "configure")) > 0,
 		Version:               applied.GetLabels()[kratix.LabelPromiseVersion],
+		RequestsGeneration:    kratix.RequestsGenerationOf(applied, specUpdated),
 	}
 	res := r.followUsable(ctx, plan.Name.ValueString(), watch, newPickupGuard(r.data.Client, applied, plan.Name.ValueString()))
 	if res.Object != nil {

@@ -92,6 +92,7 @@ func (r *promiseReleaseResource) applyAndWait(ctx context.Context, plan, prior *
 		AppliedAt:             startedAt,
 		SpecChanged:           specChanged,
 		HasConfigurePipelines: len(kratix.PipelineNames(promise, "promise", "configure")) > 0,
+		RequestsGeneration:    kratix.RequestsGenerationOf(promise, len(before) > 0 && specChanged),
 	}
 	usable := (&promiseResource{data: r.data}).followUsable(ctx, promiseName, promiseWatch, newPickupGuard(r.data.Client, promise, promiseName))
 	report := usableReport(promiseName, prior == nil)

@@ -29,7 +29,7 @@ func (r *promiseResource) awaitRequestsRerun(ctx context.Context, promise *unstr
 	if kind == "" {
 		return // no API, so no requests
 	}
-	progress, err := r.followRerun(ctx, name, promise.GetGeneration(), schema.FromAPIVersionAndKind(apiVersion, kind), rerun)
+	progress, err := r.followRerun(ctx, name, schema.FromAPIVersionAndKind(apiVersion, kind), rerun)
 	if len(progress.Blocked) > 0 {
 		diags.AddWarning(fmt.Sprintf("%d resource request(s) of Promise %s will not re-run on their own", len(progress.Blocked), name),
 			"Kratix re-runs every request's workflow after a change to the Promise's spec, but these cannot run now, so the "+
@@ -89,18 +89,10 @@ func (r *promiseResource) requestsBeforeUpdate(ctx context.Context, promise *uns
 	return rerun
 }
 
-// followRerun waits until Kratix has marked the requests for a re-run (it
-// sets the Promise's observedGeneration after labelling them all), then
-// lists them until none is left to wait for.
-func (r *promiseResource) followRerun(ctx context.Context, name string, generation int64, gvk schema.GroupVersionKind, rerun *kratix.RequestsRerun) (kratix.RerunProgress, error) {
-	_, err := r.data.Client.WaitFor(ctx, promiseGVK(), "", name, func(obj *unstructured.Unstructured) (bool, error) {
-		observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
-		return observed >= generation, nil
-	})
-	if err != nil {
-		return kratix.RerunProgress{Pending: []string{fmt.Sprintf("Kratix to mark the requests for a re-run "+
-			"(it sets the Promise's status.observedGeneration to %d once it has)", generation)}}, err
-	}
+// followRerun lists the Promise's requests until none is left to wait
+// for. The Promise's own wait (PromiseWatch.RequestsGeneration) has already
+// seen Kratix mark them all for a re-run.
+func (r *promiseResource) followRerun(ctx context.Context, name string, gvk schema.GroupVersionKind, rerun *kratix.RequestsRerun) (kratix.RerunProgress, error) {
 	return kratix.FollowRequestsRerun(ctx, r.data.Client, gvk, "", metav1.ListOptions{}, rerun, rerunPollInterval,
 		func(progress kratix.RerunProgress) {
 			tflog.Info(ctx, "waiting for the requests of the updated promise to re-run", map[string]any{

@@ -88,12 +88,12 @@ func (r *resourceRequestResource) applyAndWait(ctx context.Context, plan, prior 
 	}
 	startedAt := r.data.writtenAt(applied)
 	if rerunning {
-		labelled, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied)
+		askedAt, err := requestRerun(ctx, r.data.Client, r.data.FieldManager, gvk, applied)
 		if err != nil {
 			diags.AddError("Cannot re-run the configure workflow of "+describeRequest(plan), err.Error())
 			return true
 		}
-		startedAt = r.data.writtenAt(labelled)
+		startedAt = askedAt
 	}
 	watch := &kratix.RequestWatch{
 		Generation: applied.GetGeneration(), AppliedAt: startedAt, Created: prior == nil,

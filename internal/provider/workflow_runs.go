@@ -177,15 +177,29 @@ func listWorkflowJobs(ctx context.Context, client *kube.Client, action string, l
 
 // requestRerun asks Kratix to run the object's workflow again (the delete
 // workflow of an object being deleted, the configure workflow otherwise),
-// with the manual-reconciliation label (kratix-api.md §5.5). It returns the
-// labelled object; nil when the object went or changed meanwhile.
-func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+// with the manual-reconciliation label (kratix-api.md §5.5). It returns
+// when, by the server's clock, the re-run was asked for: the watch counts
+// only a completion or failure after it. An object that went or changed
+// meanwhile is not labelled, and no error: the wait sees it.
+func requestRerun(ctx context.Context, client *kube.Client, fieldManager string, gvk schema.GroupVersionKind, obj *unstructured.Unstructured) (time.Time, error) {
+	// When the label is on already (Kratix labels every request of a
+	// Promise whose spec changed), the patch changes nothing and leaves
+	// our managedFields time at an earlier write: a failure since then
+	// would pass for this run's. The server's time before the patch is
+	// then the moment the re-run was asked for.
+	askedAt := client.ServerNow()
 	// A merge patch, not an apply: it can never re-create an object that
 	// vanished meanwhile, and the uid pins it to the object we saw.
 	tflog.Info(ctx, "asking Kratix to run the workflow again", map[string]any{"kind": gvk.Kind, "namespace": obj.GetNamespace(), "name": obj.GetName()})
 	labelled, err := client.MergePatch(ctx, gvk, obj.GetNamespace(), obj.GetName(), kratix.RerunPatch(string(obj.GetUID())), kube.WriteOptions{FieldManager: fieldManager})
 	if kube.IsNotFound(err) || kube.IsKindNotServed(err) || kube.IsConflict(err) {
-		return nil, nil // the object went or changed meanwhile; the wait sees it
+		return askedAt, nil
 	}
-	return labelled, err
+	if err != nil {
+		return askedAt, err
+	}
+	if at, ok := kube.WrittenAt(labelled, fieldManager); ok && at.After(askedAt) {
+		askedAt = at
+	}
+	return askedAt, nil
 }
