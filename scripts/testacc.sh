@@ -75,16 +75,18 @@ stop_real() { # stops every pass and build started in the background
 }
 
 # - Everything every real pass needs first, at nice 0: the platform's
-#   binaries (with the Kratix the module proxy serves), the current
+#   binaries (with the Kratix the module proxy serves), then the current
 #   Terraform (tests in every pass use it; a cold build takes minutes and
-#   1.5 GB of memory, and a shard cannot build it without a network) and the
-#   provider's test binary. The current Terraform and a Kratix checkout's
-#   binaries build beside the platform's: the Kubernetes binaries' build
-#   keeps about one core busy (a cold run measured 1965 s of CPU in 2104 s),
-#   and Terraform built after it held the passes back 7 more minutes
-#   (Terraform's own go build runs at nice 10, see internal/platform). A
-#   Kratix checkout's pass then finds its binaries in the cache (or waits
-#   for this build, which holds the cache entry's lock).
+#   1.5 GB of memory, and a shard cannot build it without a network), then
+#   the provider's test binary. Terraform builds after the platform's
+#   binaries, not beside them: beside them its build (with the test that
+#   checks it, which compiles the provider's Kubernetes packages, of the
+#   same versions as the platform's) took twice the CPU (cold runs: 823 s
+#   beside, 426 s after, as the Go cache then holds what both compile) and
+#   the passes started no sooner. A Kratix checkout's binaries build
+#   beside the platform's, which keeps about one core busy; that pass then
+#   finds them in the cache (or waits for this build, which holds the cache
+#   entry's lock).
 # - Then the passes start, each in its own session so that a failed check
 #   can stop it with its children, and the checks, which nothing waits on,
 #   at nice 19 (started earlier, they would take the current Terraform's
@@ -96,17 +98,12 @@ if [ -n "$source_dir" ]; then
 		go run ./internal/cmd/kratix-platform build >"$work/build-source-early" 2>&1 &
 	early_pids+=($!)
 fi
-echo "== the current Terraform for tests of Terraform 1.14+ features: building now, beside the platform's (once into the cache)"
-setsid bash -c 'scripts/timed.sh "current Terraform" scripts/terraform-current.sh ||
-	echo "== building the current Terraform failed; the tests that need it say why"' >"$work/build-terraform" 2>&1 &
-terraform_pid=$!
-early_pids+=($terraform_pid)
-echo "== the platform's binaries and the Kratix the module proxy serves (once into the cache; about 25 minutes cold)"
+echo "== the platform's binaries and the Kratix the module proxy serves (once into the cache; about 35 minutes cold)"
 KRATIX_PLATFORM_MODE=real scripts/timed.sh "platform binaries and served Kratix" go run ./internal/cmd/kratix-platform build ||
 	echo "== building them failed; the tests say why"
-wait "$terraform_pid"
-echo "== the current Terraform ($((SECONDS - started)) s in):"
-cat "$work/build-terraform"
+echo "== the current Terraform for tests of Terraform 1.14+ features ($((SECONDS - started)) s in; once into the cache)"
+scripts/timed.sh "current Terraform" scripts/terraform-current.sh ||
+	echo "== building the current Terraform failed; the tests that need it say why"
 scripts/timed.sh "provider test binary" go test -c -o "$work/provider.test" ./internal/provider/ || { stop_real; exit 1; }
 if ! unshare -n true 2>/dev/null && ! unshare -rn true 2>/dev/null; then
 	echo "== the real-Kratix passes need network namespaces (unshare -n as root, or unshare -rn with user namespaces)"
