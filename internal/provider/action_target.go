@@ -243,7 +243,7 @@ func readPromise(ctx context.Context, data *providerData, name string, attr path
 // followWorkflow waits for the run the action asked for at since,
 // streaming each change to the user, and turns the end into diagnostics.
 func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget, watch *kratix.RunWatch, since time.Time,
-	send func(string), diags *diag.Diagnostics) {
+	resume bool, send func(string), diags *diag.Diagnostics) {
 	res := kratix.FollowResult{Timeline: kratix.NewTimeline(time.Now())} // local: it measures how long the wait took
 	res.Last, res.Err = awaitRun(ctx, client, t, watch, since, func(out kratix.Outcome) {
 		if res.Timeline.Note(time.Now(), out.Summary) {
@@ -253,12 +253,17 @@ func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget,
 	})
 	labels, ns := t.jobLabels()
 	res = withFailedRun(ctx, client, res.Decided(ctx.Err()), "configure", labels, ns)
-	reportFollow(res, runReport(t), diags)
+	reportFollow(res, runReport(t, resume), diags)
 }
 
 // runReport words how following a run of an object's configure workflow
-// ended.
-func runReport(t *workflowTarget) followReport {
+// ended. After a resumed run fails the object is no longer suspended, so
+// the way to run it again is a re-run, not another resume.
+func runReport(t *workflowTarget, resume bool) followReport {
+	again := "run the action again"
+	if resume {
+		again = "run the workflow again from the start with the kratix_reconcile action"
+	}
 	return followReport{
 		what: t.String(),
 		suspended: func(res kratix.FollowResult) (string, string) {
@@ -268,8 +273,8 @@ func runReport(t *workflowTarget) followReport {
 		},
 		failed: func(res kratix.FollowResult) (string, string) {
 			return "Configure workflow failed for " + t.String(), fmt.Sprintf("%s.%s\n\nFix the cause (the pipeline in the "+
-				"Promise, or the request), then run the action again. Inspect the object with: kubectl describe %s%s",
-				capitalise(res.Last.Summary), failedRunText(res), t.kubectl(), followHistory(res))
+				"Promise, or the request), then %s. Inspect the object with: kubectl describe %s%s",
+				capitalise(res.Last.Summary), failedRunText(res), again, t.kubectl(), followHistory(res))
 		},
 		timedOut: func(res kratix.FollowResult) (string, string) {
 			return "Timed out waiting for the configure workflow of " + t.String(), fmt.Sprintf("Last seen: %s. Kratix goes on "+

@@ -198,14 +198,16 @@ action "kratix_reconcile_requests" "gold" {
 // TestAccActionResumeWorkflow: a pipeline suspends the workflow
 // (workflow-control); kratix_reconcile says so and how to resume;
 // kratix_resume_workflow removes the label and waits for the workflow,
-// reports a new suspension, and refuses an object that is not suspended.
+// reports a new suspension or a failure (and then points at
+// kratix_reconcile, since a failed run cannot be resumed), and refuses an
+// object that is not suspended.
 func TestAccActionResumeWorkflow(t *testing.T) {
 	testAccPreCheck(t)
 	harness.SkipInRealModeWithoutKratix2026(t, harness.RealNoWorkflowControl)
 	harness.NeedCLIFeature(t, harness.Actions)
 	p := newTestPromise()
-	suspendInput := p.Name + "-suspend"
-	p.ConfigureEnvFrom = map[string]string{"KRATIX_EMULATOR_SUSPEND": suspendInput}
+	suspendInput, failInput := p.Name+"-suspend", p.Name+"-fail"
+	p.ConfigureEnvFrom = map[string]string{"KRATIX_EMULATOR_SUSPEND": suspendInput, "KRATIX_EMULATOR_FAIL": failInput}
 	cli := appliedCLI(t, harness.Current().ProviderConfig()+p.HCL()+actionRequestHCL("example", "{}")+`
 action "kratix_reconcile" "request" {
   config {
@@ -263,6 +265,21 @@ action "kratix_resume_workflow" "request" {
 	}
 	expectOutput(t, "resume", out, `Pipeline "configure" suspended the workflow: waiting for approval`)
 
+	setPipelineInput(t, suspendInput, "")
+	setPipelineInput(t, failInput, "approval service unreachable")
+	out, err = invoke("kratix_resume_workflow.request")
+	if err == nil {
+		t.Fatalf("the resume succeeded although the pipeline fails:\n%s", out)
+	}
+	expectOutput(t, "resume", out, `Error: Configure workflow failed for `+p.Kind+` default/example`,
+		`configure pipeline "configure" failed: .*approval service unreachable`,
+		`then run the workflow again from the start with the kratix_reconcile action`)
+
+	setPipelineInput(t, failInput, "")
+	setPipelineInput(t, suspendInput, "waiting for approval")
+	if out, err = invoke("kratix_reconcile.request"); err == nil {
+		t.Fatalf("the re-run succeeded although the pipeline suspends the workflow:\n%s", out)
+	}
 	setPipelineInput(t, suspendInput, "")
 	before, retriedBefore := requestJobs(t, p, "example"), retries
 	out, err = invoke("kratix_resume_workflow.request")
