@@ -82,7 +82,9 @@ type moduleCLI struct {
 	patchRevision string
 	// binary is the executable's name; pkg the main package in the module.
 	binary, pkg string
-	coldBuild   string
+	// gcflags, if set, is passed to the compiler (and keys the cache).
+	gcflags   string
+	coldBuild string
 	// patch, if set, makes the copied source buildable.
 	patch func(src string) error
 }
@@ -91,7 +93,7 @@ func (c moduleCLI) ensure(ctx context.Context, logf func(string, ...any)) (strin
 	dir, err := cachedBuild{
 		prefix: c.binary + "-" + c.version, what: c.name + " " + c.version, module: c.name,
 		coldBuild: c.coldBuild,
-		pinned:    []string{c.version, c.sum, c.patchRevision},
+		pinned:    c.pinned(),
 		check:     func(dir string) error { return checkExecutable(filepath.Join(dir, c.binary)) },
 		build:     c.build,
 	}.ensure(ctx, "", logf)
@@ -99,6 +101,15 @@ func (c moduleCLI) ensure(ctx context.Context, logf func(string, ...any)) (strin
 		return "", err
 	}
 	return filepath.Join(dir, c.binary), nil
+}
+
+// pinned keys the cache entry: what was built, and how.
+func (c moduleCLI) pinned() []string {
+	pins := []string{c.version, c.sum, c.patchRevision}
+	if c.gcflags != "" {
+		pins = append(pins, "gcflags "+c.gcflags)
+	}
+	return pins
 }
 
 // checkCurrentTerraform runs the CLI at path and checks its version.
@@ -163,9 +174,11 @@ func (c moduleCLI) build(ctx context.Context, dir string) error {
 	}
 	bin := filepath.Join(tmp, "bin")
 	// Both CLIs print a -dev suffix unless told they are a release build.
-	cmd := lowPriority(ctx, "go", "build", "-trimpath",
-		"-ldflags", "-X "+c.module+"/version.dev=no",
-		"-o", filepath.Join(bin, c.binary), c.pkg)
+	args := []string{"build", "-trimpath", "-ldflags", "-X " + c.module + "/version.dev=no"}
+	if c.gcflags != "" {
+		args = append(args, "-gcflags", c.gcflags)
+	}
+	cmd := lowPriority(ctx, "go", append(args, "-o", filepath.Join(bin, c.binary), c.pkg)...)
 	cmd.Dir, cmd.Env = src, terraformGoEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building %s %s in %s failed: %w\n%s", c.name, c.version, src, err, out)
