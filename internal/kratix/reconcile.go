@@ -55,6 +55,10 @@ func NewRequestRerun(generation int64, since time.Time, resume bool) *RunWatch {
 	return &RunWatch{since: since, resume: resume, inner: &RequestWatch{Generation: generation, AppliedAt: since, Rerun: true}}
 }
 
+// Resuming reports whether the run continues a suspended workflow rather
+// than starting it over.
+func (w *RunWatch) Resuming() bool { return w.resume }
+
 // Observe evaluates one version of the object.
 func (w *RunWatch) Observe(obj *unstructured.Unstructured) Outcome {
 	if obj == nil {

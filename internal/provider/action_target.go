@@ -243,7 +243,7 @@ func readPromise(ctx context.Context, data *providerData, name string, attr path
 // followWorkflow waits for the run the action asked for at since,
 // streaming each change to the user, and turns the end into diagnostics.
 func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget, watch *kratix.RunWatch, since time.Time,
-	resume bool, send func(string), diags *diag.Diagnostics) {
+	send func(string), diags *diag.Diagnostics) {
 	res := kratix.FollowResult{Timeline: kratix.NewTimeline(time.Now())} // local: it measures how long the wait took
 	res.Last, res.Err = awaitRun(ctx, client, t, watch, since, func(out kratix.Outcome) {
 		if res.Timeline.Note(time.Now(), out.Summary) {
@@ -253,7 +253,7 @@ func followWorkflow(ctx context.Context, client *kube.Client, t *workflowTarget,
 	})
 	labels, ns := t.jobLabels()
 	res = withFailedRun(ctx, client, res.Decided(ctx.Err()), "configure", labels, ns)
-	reportFollow(res, runReport(t, resume), diags)
+	reportFollow(res, runReport(t, watch.Resuming()), diags)
 }
 
 // runReport words how following a run of an object's configure workflow

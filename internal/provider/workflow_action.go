@@ -121,5 +121,5 @@ func (a *workflowAction) Invoke(ctx context.Context, req action.InvokeRequest, r
 	}
 	send := progressSender(resp)
 	send(t.String() + ": " + a.done)
-	followWorkflow(ctx, a.data.Client, t, t.newWatch(since, a.resume), since, a.resume, send, &resp.Diagnostics)
+	followWorkflow(ctx, a.data.Client, t, t.newWatch(since, a.resume), since, send, &resp.Diagnostics)
 }
