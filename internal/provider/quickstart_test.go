@@ -14,6 +14,12 @@ import (
 	harness "github.com/kratix-community/terraform-provider-kratix/internal/acctest"
 )
 
+// quickstartLive are the quickstart's outputs of Kratix's live readiness.
+var quickstartLive = []liveReadiness{
+	{Output: "state_store_ready", Kind: "GitStateStore", Name: "quickstart"},
+	{Output: "destination_ready", Kind: "Destination", Name: "quickstart-dev"},
+}
+
 // TestAccQuickstart applies and destroys examples/quickstart exactly as
 // `make demo` does (connection from KUBE_* variables only), so the
 // flagship example can never rot.
@@ -48,14 +54,15 @@ func TestAccQuickstart(t *testing.T) {
 					"instance-configure": knownvalue.StringExact("Succeeded"),
 				})),
 			},
-			// Against the real Kratix, the dev Destination's documents are in the repository.
-			Check: checkGitWritten(t, "quickstart", "main", "dev"),
-			// Both are ready when the apply ends; they may turn not ready
-			// for a while later, which the refresh then shows.
-			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{expectEmptyPlanButLiveReadiness(t,
-				liveReadiness{Output: "state_store_ready", Kind: "GitStateStore", Name: "quickstart"},
-				liveReadiness{Output: "destination_ready", Kind: "Destination", Name: "quickstart-dev"},
-			)}},
+			// Against the real Kratix, the dev Destination's documents are
+			// in the repository. Both objects are ready when the apply
+			// ends; they may turn not ready for a while later, so the
+			// check waits until they are ready again, and the refresh may
+			// still show a change of their outputs.
+			Check: resource.ComposeTestCheckFunc(checkGitWritten(t, "quickstart", "main", "dev"), waitLiveReady(t, quickstartLive...)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+				expectEmptyPlanButLiveReadiness(t, quickstartLive...),
+			}},
 		}},
 	})
 }
