@@ -57,8 +57,9 @@ func TestAccQuickstart(t *testing.T) {
 			// Against the real Kratix, the dev Destination's documents are
 			// in the repository. Both objects are ready when the apply
 			// ends; they may turn not ready for a while later, so the
-			// check waits until they are ready again, and the refresh may
-			// still show a change of their outputs.
+			// check waits until they are ready again; should one turn not
+			// ready once more before the refresh, the plan check logs what
+			// Kratix reported.
 			Check: resource.ComposeTestCheckFunc(checkGitWritten(t, "quickstart", "main", "dev"), waitLiveReady(t, quickstartLive...)),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
 				expectEmptyPlanButLiveReadiness(t, quickstartLive...),
