@@ -87,11 +87,8 @@ func (c liveReadinessCheck) liveOutput(name string) (liveReadiness, bool) {
 
 // conditions reads the object's Ready condition as Kratix reports it now.
 func (c liveReadinessCheck) conditions(ctx context.Context, l liveReadiness) string {
-	readiness, err := readLiveReadiness(ctx, c.t, l)
-	if err != nil {
-		return "nothing: " + err.Error()
-	}
-	return fmt.Sprintf("%s %s %s", l.Kind, l.Name, readiness.Summary())
+	r, err := readLiveReadiness(ctx, c.t, l)
+	return fmt.Sprintf("%s %s %s", l.Kind, l.Name, describeReadiness(r, err))
 }
 
 // readLiveReadiness reads the object's readiness as Kratix reports it now.
@@ -121,25 +118,33 @@ func waitLiveReady(t *testing.T, live ...liveReadiness) resource.TestCheckFunc {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for _, l := range live {
-			for waited := false; ; waited = true {
-				r, err := readLiveReadiness(ctx, t, l)
-				if err == nil && r.Ready {
-					if waited {
-						t.Logf("%s %s is ready again", l.Kind, l.Name)
-					}
-					break
-				}
-				if !waited {
-					t.Logf("%s %s is not ready after the apply (%v); waiting for Kratix to check it again", l.Kind, l.Name, describeReadiness(r, err))
-				}
-				select {
-				case <-ctx.Done():
-					return fmt.Errorf("%s %s is still not ready a minute after the apply: %s", l.Kind, l.Name, describeReadiness(r, err))
-				case <-time.After(time.Second):
-				}
+			if err := waitLiveReadyOne(ctx, t, l); err != nil {
+				return err
 			}
 		}
 		return nil
+	}
+}
+
+// waitLiveReadyOne polls one object's readiness each second until it is ready or
+// ctx ends.
+func waitLiveReadyOne(ctx context.Context, t *testing.T, l liveReadiness) error {
+	for waited := false; ; waited = true {
+		r, err := readLiveReadiness(ctx, t, l)
+		switch {
+		case err == nil && r.Ready:
+			if waited {
+				t.Logf("%s %s is ready again", l.Kind, l.Name)
+			}
+			return nil
+		case !waited:
+			t.Logf("%s %s is not ready after the apply (%s); waiting for Kratix to check it again", l.Kind, l.Name, describeReadiness(r, err))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s %s is still not ready a minute after the apply: %s", l.Kind, l.Name, describeReadiness(r, err))
+		case <-time.After(time.Second):
+		}
 	}
 }
 
