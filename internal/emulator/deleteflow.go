@@ -20,7 +20,7 @@ func (e *Emulator) reconcileDeleteWorkflow(ctx context.Context, t *workflowTarge
 	p := pipelines[0]
 	selector := t.jobLabels(actionDelete)
 	selector[labelPipelineName] = p.Name
-	selector[labelHash] = t.hash
+	selector[labelHash] = t.hash()
 	jobs, err := e.listJobs(ctx, t.jobNamespace, selector)
 	if err != nil {
 		return workflowRunning, err

@@ -53,7 +53,7 @@ func (t *workflowTarget) buildJob(p pipeline, action string, isLast bool) *batch
 	}
 	jobLabels[labelPipelineName] = p.Name
 	jobLabels[labelManagedBy] = managedByKratix
-	jobLabels[labelHash] = t.hash
+	jobLabels[labelHash] = t.hash()
 
 	annotations := map[string]string{}
 	for k, v := range p.Annotations {

@@ -69,7 +69,7 @@ func TestBuildJob(t *testing.T) {
 	want := map[string]string{
 		labelPromiseName: "redis", labelWorkflowType: "resource", labelWorkflowAction: "configure",
 		labelPipelineName: "instance-configure", labelResourceName: "example", labelManagedBy: "Kratix",
-		labelHash: tgt.hash, "team": "data",
+		labelHash: tgt.hash(), "team": "data",
 	}
 	for k, v := range want {
 		if job.Labels[k] != v {

@@ -21,7 +21,6 @@ type workflowTarget struct {
 	promiseName  string
 	workflowType string
 	jobNamespace string
-	hash         string
 	mode         transitionMode
 }
 
@@ -32,7 +31,7 @@ func promiseTarget(promise *unstructured.Unstructured) *workflowTarget {
 	}
 	return &workflowTarget{
 		obj: promise, ref: refOf(gvrPromise, promise), gvr: gvrPromise, promise: promise, promiseName: promise.GetName(),
-		workflowType: workflowPromise, jobNamespace: ns, hash: specHash(promise.Object), mode: onStatusChange,
+		workflowType: workflowPromise, jobNamespace: ns, mode: onStatusChange,
 	}
 }
 
@@ -43,12 +42,33 @@ func requestTarget(promise, rr *unstructured.Unstructured, gvr schema.GroupVersi
 	}
 	return &workflowTarget{
 		obj: rr, ref: refOf(gvr, rr), gvr: gvr, promise: promise, promiseName: promise.GetName(),
-		workflowType: workflowResource, jobNamespace: ns, hash: requestHash(promise.Object, rr.Object), mode: onAnyChange,
+		workflowType: workflowResource, jobNamespace: ns, mode: onAnyChange,
 	}
 }
 
+// promiseObject is the Promise whose workflows run: for a Promise's own
+// workflow the target as last read, so that its pipelines and its hash
+// always describe the same spec.
+func (t *workflowTarget) promiseObject() *unstructured.Unstructured {
+	if t.workflowType == workflowPromise {
+		return t.obj
+	}
+	return t.promise
+}
+
+// hash is the kratix.io/hash of the target's Jobs, computed from the target
+// as last read. Every step re-reads the target, and a hash kept from an
+// older read would take the previous spec's Jobs for the current one's, and
+// mark a new generation configured without running its workflow.
+func (t *workflowTarget) hash() string {
+	if t.workflowType == workflowPromise {
+		return specHash(t.obj.Object)
+	}
+	return requestHash(t.promise.Object, t.obj.Object)
+}
+
 func (t *workflowTarget) pipelines(action string) []pipeline {
-	return pipelinesOf(nestedMap(t.promise.Object, "spec"), t.workflowType, action)
+	return pipelinesOf(nestedMap(t.promiseObject().Object, "spec"), t.workflowType, action)
 }
 
 // setStatus mutates the target's status in the API and keeps t.obj fresh.
@@ -108,14 +128,15 @@ func (e *Emulator) reconcileConfigure(ctx context.Context, t *workflowTarget) (w
 		return workflowRunning, err
 	}
 	restart := labelIsTrue(t.obj, labelManualReconciliation) || labelIsTrue(t.obj, labelRunFromStart)
+	hash := t.hash()
 	if jobRunning(latest) {
-		if restart || latest.Labels[labelHash] != t.hash {
+		if restart || latest.Labels[labelHash] != hash {
 			return workflowRunning, e.suspendJob(ctx, latest)
 		}
 		return workflowRunning, nil
 	}
 	idx := pipelineIndex(pipelines, latest)
-	if restart || latest == nil || latest.Labels[labelHash] != t.hash || idx < 0 {
+	if restart || latest == nil || latest.Labels[labelHash] != hash || idx < 0 {
 		return workflowRunning, e.startRun(ctx, t, pipelines)
 	}
 	return e.afterJob(ctx, t, pipelines, idx, latest)

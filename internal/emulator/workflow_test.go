@@ -58,3 +58,41 @@ func TestReconcileConfigureReadsAfterTheJob(t *testing.T) {
 		t.Errorf("a suspended workflow was marked completed: %v", statusOf(after))
 	}
 }
+
+// TestReconcileConfigureRunsANewSpec: the reconciler was handed the request
+// before its spec changed, and re-reads it during the step. The step must go
+// by the spec it read last: the finished Jobs are the old spec's, so the
+// workflow runs again instead of marking the new generation configured.
+func TestReconcileConfigureRunsANewSpec(t *testing.T) {
+	stale := testTarget(t, "")
+	pipelines := stale.pipelines(actionConfigure)
+	job := stale.buildJob(pipelines[len(pipelines)-1], actionConfigure, false)
+	jobSucceededStatus(&job.Status)
+	updated := stale.obj.DeepCopy()
+	updated.SetGeneration(2)
+	updated.Object["spec"] = map[string]any{"size": "large"}
+	e := &Emulator{
+		opts: Options{Logf: t.Logf},
+		dyn:  dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()),
+		kube: kubefake.NewSimpleClientset(job),
+	}
+	if _, err := e.client(stale.ref).Create(context.Background(), updated, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	state, err := e.reconcileConfigure(context.Background(), stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state != workflowRunning {
+		t.Errorf("state %d, want workflowRunning (%d)", state, workflowRunning)
+	}
+	jobs, err := e.listJobs(context.Background(), stale.jobNamespace, stale.jobLabels(actionConfigure))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := requestHash(stale.promise.Object, updated.Object)
+	if len(jobs) != 2 || jobs[0].Labels[labelHash] != want {
+		t.Errorf("want a new run for the updated spec (a Job with hash %s), got %d Jobs, the newest with hash %s", want, len(jobs), jobs[0].Labels[labelHash])
+	}
+}
