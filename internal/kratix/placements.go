@@ -76,7 +76,12 @@ func (w WorkSelector) LabelSelector() labels.Selector {
 // pipelineNamespace, there with the request's namespace as a label (see
 // RequestWorks); a Promise's own are in the platform namespace.
 func (w WorkSelector) Matches(work metav1.PartialObjectMetadata) bool {
-	if !w.LabelSelector().Matches(labels.Set(work.Labels)) {
+	return w.matches(w.LabelSelector(), work)
+}
+
+// matches is Matches with the selector's LabelSelector made once.
+func (w WorkSelector) matches(selector labels.Selector, work metav1.PartialObjectMetadata) bool {
+	if !selector.Matches(labels.Set(work.Labels)) {
 		return false
 	}
 	if w.Request == "" {
@@ -89,23 +94,56 @@ func (w WorkSelector) Matches(work metav1.PartialObjectMetadata) bool {
 }
 
 // Placements lists where the selected Works went, sorted by Destination and
-// path. A Work that is not scheduled yet has none.
+// path. A Work that is not scheduled yet has none. To answer many
+// selectors from the same sources, index them once (Index).
 func (s PlacementSources) Placements(sel WorkSelector) []Placement {
-	works := map[string]metav1.PartialObjectMetadata{} // by namespace/name
-	for _, w := range s.Works {
-		if sel.Matches(w) {
-			works[w.Namespace+"/"+w.Name] = w
-		}
+	return s.Index().Placements(sel)
+}
+
+// PlacementIndex answers Placements for many selectors from one
+// PlacementSources: a refresh asks once per request, and scanning every
+// Work and WorkPlacement each time would cost the number of requests times
+// the number of Works. With the index each answer costs the Works of the
+// selected request.
+type PlacementIndex struct {
+	src PlacementSources
+	// worksByRequest: positions in src.Works by their request's name label
+	// ("" for a Promise's own Works).
+	worksByRequest map[string][]int
+	// placementsByWork: positions in src.WorkPlacements by the
+	// namespace/name of the Work they place.
+	placementsByWork map[string][]int
+}
+
+// Index groups the sources by request and by Work.
+func (s PlacementSources) Index() *PlacementIndex {
+	x := &PlacementIndex{src: s, worksByRequest: map[string][]int{}, placementsByWork: map[string][]int{}}
+	for i, w := range s.Works {
+		x.worksByRequest[w.Labels[LabelResourceName]] = append(x.worksByRequest[w.Labels[LabelResourceName]], i)
 	}
+	for i, wp := range s.WorkPlacements {
+		key := wp.Namespace + "/" + wp.Labels[LabelWork]
+		x.placementsByWork[key] = append(x.placementsByWork[key], i)
+	}
+	return x
+}
+
+// Placements is PlacementSources.Placements from the index.
+func (x *PlacementIndex) Placements(sel WorkSelector) []Placement {
+	selector := sel.LabelSelector()
 	var out []Placement
-	for _, wp := range s.WorkPlacements {
-		work, ok := works[wp.Namespace+"/"+wp.Labels[LabelWork]]
-		if !ok || wp.DeletionTimestamp != nil {
+	for _, i := range x.worksByRequest[sel.Request] {
+		work := x.src.Works[i]
+		if !sel.matches(selector, work) {
 			continue
 		}
-		out = append(out, s.placement(work, wp))
+		for _, j := range x.placementsByWork[work.Namespace+"/"+work.Name] {
+			if wp := x.src.WorkPlacements[j]; wp.DeletionTimestamp == nil {
+				out = append(out, x.src.placement(work, wp))
+			}
+		}
 	}
-	slices.SortFunc(out, func(a, b Placement) int {
+	slices.SortStableFunc(out, func(a, b Placement) int {
 		return cmp.Or(cmp.Compare(a.Destination, b.Destination), cmp.Compare(a.Path, b.Path))
 	})
 	return out

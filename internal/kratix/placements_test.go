@@ -1,6 +1,7 @@
 package kratix
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -135,5 +136,56 @@ func TestStorePathJoin(t *testing.T) {
 		if got := storePathJoin(c.parts...); got != c.want {
 			t.Errorf("storePathJoin(%q) = %q, want %q", c.parts, got, c.want)
 		}
+	}
+}
+
+// One index answers every selector as the sources themselves do, including
+// a request of the same name in another namespace, another Promise's
+// request of that name, and a Promise's own Works.
+func TestPlacementIndex_answersEverySelector(t *testing.T) {
+	src := placementFixture()
+	index := src.Index()
+	for _, sel := range []WorkSelector{
+		{Promise: "redis", Namespace: "team-a", Request: "cache"},
+		{Promise: "redis", Namespace: "team-b", Request: "cache"},
+		{Promise: "postgres", Namespace: "team-a", Request: "cache"},
+		{Promise: "redis"},
+		{Promise: "postgres"},
+		{Promise: "redis", Namespace: "team-a", Request: "nothing-here"},
+	} {
+		fresh := placementFixture().Placements(sel)
+		if got := index.Placements(sel); !reflect.DeepEqual(got, fresh) {
+			t.Errorf("%+v: from the index %+v, from the sources %+v", sel, got, fresh)
+		}
+	}
+	if got := index.Placements(WorkSelector{Promise: "redis", Namespace: "team-b", Request: "cache"}); len(got) != 1 || got[0].Destination != "dev" {
+		t.Errorf("team-b's cache: %+v", got)
+	}
+}
+
+// BenchmarkPlacementIndex_refresh is a refresh of n requests of one Promise,
+// each with one Work placed on one Destination: one index, then one answer
+// per request.
+func BenchmarkPlacementIndex_refresh(b *testing.B) {
+	for _, n := range []int{100, 500, 2000} {
+		src := placementFixture()
+		src.Works, src.WorkPlacements = nil, nil
+		for i := range n {
+			request := fmt.Sprintf("cache-%04d", i)
+			work := "redis-" + request + "-abc12"
+			src.Works = append(src.Works, objMeta("team-a", work, map[string]string{LabelPromiseName: "redis", LabelResourceName: request}))
+			src.WorkPlacements = append(src.WorkPlacements, objMeta("team-a", work+".dev-5058f", map[string]string{
+				LabelWork: work, LabelTargetDestinationName: "dev", LabelPipelineName: "instance-configure"}))
+		}
+		b.Run(fmt.Sprintf("requests=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				index := src.Index()
+				for i := range n {
+					if got := index.Placements(WorkSelector{Promise: "redis", Namespace: "team-a", Request: fmt.Sprintf("cache-%04d", i)}); len(got) != 1 {
+						b.Fatalf("request %d: %+v", i, got)
+					}
+				}
+			}
+		})
 	}
 }

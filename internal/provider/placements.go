@@ -110,7 +110,7 @@ func recordPlacements(ctx context.Context, data *providerData, sel kratix.WorkSe
 // resource. When it cannot be read, prior stays: a refresh never forgets
 // what it cannot check.
 func placementsOnRefresh(ctx context.Context, data *providerData, sel kratix.WorkSelector, prior types.List, diags *diag.Diagnostics) types.List {
-	src, err := data.placements.sources(ctx, data.Client)
+	index, err := data.placements.index(ctx, data.Client)
 	if err != nil {
 		warnPlacementsUnread(ctx, data, diags, err)
 		if prior.IsUnknown() {
@@ -118,7 +118,7 @@ func placementsOnRefresh(ctx context.Context, data *providerData, sel kratix.Wor
 		}
 		return prior
 	}
-	return placementsValue(src.Placements(sel))
+	return placementsValue(index.Placements(sel))
 }
 
 func warnPlacementsUnread(ctx context.Context, data *providerData, diags *diag.Diagnostics, err error) {
@@ -140,27 +140,28 @@ func warnPlacementsUnread(ctx context.Context, data *providerData, diags *diag.D
 const placementSnapshotAge = 30 * time.Second
 
 // placementSnapshot is one read of every Work, WorkPlacement, Destination and
-// state store, shared by the refreshes of one provider process. Callers
-// that arrive while it is being read wait for that read.
+// state store, shared by the refreshes of one provider process and indexed
+// once for all of them. Callers that arrive while it is being read wait for
+// that read.
 type placementSnapshot struct {
 	mu    sync.Mutex
 	taken time.Time
-	src   kratix.PlacementSources
+	idx   *kratix.PlacementIndex
 	err   error
 }
 
-func (s *placementSnapshot) sources(ctx context.Context, c *kube.Client) (kratix.PlacementSources, error) {
+func (s *placementSnapshot) index(ctx context.Context, c *kube.Client) (*kratix.PlacementIndex, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.taken.IsZero() && time.Since(s.taken) < placementSnapshotAge {
-		return s.src, s.err
+		return s.idx, s.err
 	}
 	src, err := readPlacementSources(ctx, c, nil)
 	if err != nil && ctx.Err() != nil {
-		return src, err // this caller's deadline, not an answer to share
+		return nil, err // this caller's deadline, not an answer to share
 	}
-	s.taken, s.src, s.err = time.Now(), src, err
-	return src, err
+	s.taken, s.idx, s.err = time.Now(), src.Index(), err
+	return s.idx, err
 }
 
 // readPlacementSources lists what placements are worked out from. With a
