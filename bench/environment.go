@@ -37,6 +37,7 @@ const (
 	kubectlProviderAddress = "gavinbunney/kubectl"
 	kratixProviderAddress  = "kratix-community/kratix"
 	echoProviderAddress    = "kratix-community/benchecho"
+	schemaProviderAddress  = "kratix-community/benchschema"
 
 	promiseFile = "internal/testdata/kratix-marketplace/redis/promise.yaml"
 	requestFile = "internal/testdata/kratix-marketplace/redis/resource-request.yaml"
@@ -56,25 +57,29 @@ type tools struct {
 	CLIConfig        string // TF_CLI_CONFIG_FILE with dev_overrides for every provider
 	KratixDir        string
 	EchoDir          string // the plugin floor, bench/echoprovider
+	SchemaDir        string // the schema floor, bench/schemafloor
 	KubectlDir       string
 	TerraformVersion string
 	Commit           string
 }
 
-// prepareTools builds this provider and the plugin floor from the tree,
-// makes sure the
-// kubectl provider is in the tools cache (go install into GOBIN, so it never
+// prepareTools builds this provider and the plugin and schema floors from
+// the tree, makes sure the kubectl provider is in the tools cache (go install into GOBIN, so it never
 // touches this module's go.mod), and writes the CLI configuration.
 func prepareTools(ctx context.Context, s settings) (*tools, error) {
 	t := &tools{
 		KratixDir: filepath.Join(s.Out, "work", "providers", "kratix"),
 		EchoDir:   filepath.Join(s.Out, "work", "providers", "benchecho"),
+		SchemaDir: filepath.Join(s.Out, "work", "providers", "benchschema"),
 	}
-	logf("building terraform-provider-kratix and the plugin floor from %s", s.Root)
+	logf("building terraform-provider-kratix and the plugin and schema floors from %s", s.Root)
 	if err := goBuild(ctx, s.Root, filepath.Join(t.KratixDir, "terraform-provider-kratix"), "."); err != nil {
 		return nil, err
 	}
 	if err := goBuild(ctx, s.Root, filepath.Join(t.EchoDir, "terraform-provider-benchecho"), "./bench/echoprovider"); err != nil {
+		return nil, err
+	}
+	if err := goBuild(ctx, s.Root, filepath.Join(t.SchemaDir, "terraform-provider-benchschema"), "./bench/schemafloor"); err != nil {
 		return nil, err
 	}
 	cache, err := platform.CacheDir()
@@ -93,7 +98,7 @@ func prepareTools(ctx context.Context, s settings) (*tools, error) {
 	}
 	t.CLIConfig = filepath.Join(s.Out, "work", "terraformrc")
 	rc := "provider_installation {\n  dev_overrides {\n"
-	for _, o := range [][2]string{{kratixProviderAddress, t.KratixDir}, {kubectlProviderAddress, t.KubectlDir}, {echoProviderAddress, t.EchoDir}} {
+	for _, o := range [][2]string{{kratixProviderAddress, t.KratixDir}, {kubectlProviderAddress, t.KubectlDir}, {echoProviderAddress, t.EchoDir}, {schemaProviderAddress, t.SchemaDir}} {
 		rc += fmt.Sprintf("    %q = %q\n", o[0], o[1])
 	}
 	rc += "  }\n  direct {}\n}\n"

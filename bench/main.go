@@ -1,10 +1,9 @@
 // Command bench measures kratix_resource_request against kubectl_manifest
 // (gavinbunney/kubectl), Terraform's own floor (terraform_data), the
 // plugin floor (benchecho_object, a framework resource without API) and the
-// schema floor (benchecho_request, kratix_resource_request's schema without
-// API) on the
-// local platform: a real etcd and kube-apiserver on loopback plus the Kratix
-// emulator (the default) or, with KRATIX_PLATFORM_MODE=real, the real Kratix
+// schema floor (benchschema_request, kratix_resource_request's schema without
+// API) on the local platform: a real etcd and kube-apiserver on loopback plus
+// the Kratix emulator (the default) or, with KRATIX_PLATFORM_MODE=real, the real Kratix
 // manager and the pod runner that stands in for the kubelet, with one
 // Promise (the corpus redis Promise) installed.
 //
@@ -23,7 +22,7 @@
 //	KRATIX_PLATFORM_MODE     emulator (default) or real
 //	BENCH_N                  comma-separated N values (default 10,100,500)
 //	BENCH_REPS               repetitions per contender and N (default 3)
-//	BENCH_CONTENDERS         templates to run, in order (default kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object,benchecho_request)
+//	BENCH_CONTENDERS         templates to run, in order (default kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object,benchschema_request)
 //	BENCH_FLOOR              contender the ratios are taken against (default terraform_data)
 //	BENCH_ANCHOR             second reference for ratios (default kubectl_manifest)
 //	BENCH_LATENCY            contender whose wait is measured (default kratix_resource_request; "none" skips)
@@ -125,7 +124,7 @@ func loadSettings() (settings, error) {
 	}
 	s := settings{
 		Reps:             envInt("BENCH_REPS", 3),
-		Contenders:       envList("BENCH_CONTENDERS", "kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object,benchecho_request"),
+		Contenders:       envList("BENCH_CONTENDERS", "kratix_resource_request,kubectl_manifest,terraform_data,benchecho_object,benchschema_request"),
 		Floor:            envString("BENCH_FLOOR", "terraform_data"),
 		Anchor:           envString("BENCH_ANCHOR", "kubectl_manifest"),
 		LatencyOf:        envString("BENCH_LATENCY", "kratix_resource_request"),

@@ -1,14 +1,10 @@
-// Command echoprovider holds the benchmark's two floors, both
-// terraform-plugin-framework resources that talk to no API:
-// benchecho_object, the plugin floor, stores the request payload it is
-// given in one attribute; benchecho_request, the schema floor, has
-// kratix_resource_request's schema (request.go). The difference between
-// terraform_data and benchecho_object is what Terraform's plugin protocol
-// and the framework cost per resource; between benchecho_object and
-// benchecho_request, what the framework costs for a schema of that size;
-// between benchecho_request and kratix_resource_request, what the provider
-// itself adds (the API round trips and the Kratix logic). Built by
-// `make bench` only.
+// Command echoprovider is the benchmark's plugin floor: a
+// terraform-plugin-framework provider whose one resource, benchecho_object,
+// stores the request payload it is given and talks to no API. The difference
+// between terraform_data and this contender is what Terraform's plugin
+// protocol and the framework cost per resource; the difference between this
+// contender and kratix_resource_request is what the provider itself adds
+// (the API round trips and the Kratix logic). Built by `make bench` only.
 package main
 
 import (
@@ -50,7 +46,7 @@ func (echoProvider) Configure(context.Context, provider.ConfigureRequest, *provi
 }
 
 func (echoProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{func() resource.Resource { return echoObject{} }, newEchoRequest}
+	return []func() resource.Resource{func() resource.Resource { return echoObject{} }}
 }
 
 func (echoProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }

@@ -17,13 +17,11 @@ import (
 	kratixprovider "github.com/kratix-community/terraform-provider-kratix/internal/provider"
 )
 
-// echoRequest, benchecho_request, is the schema floor: it has
-// kratix_resource_request's schema, config validators and identity (taken
-// from the provider itself, so they cannot drift apart), fills its computed
-// attributes with what Kratix reports for a configured corpus request, and
-// calls no API and runs no Kratix logic. What kratix_resource_request costs
-// over it is the provider's own work; what it costs over benchecho_object is
-// the framework's per-attribute work for a schema of this size.
+// echoRequest, benchschema_request, has kratix_resource_request's schema,
+// config validators and identity (taken from the provider itself, so they
+// cannot drift apart), fills its computed attributes with what Kratix
+// reports for a configured corpus request, and calls no API and runs no
+// Kratix logic.
 type echoRequest struct {
 	real realRequest
 }
@@ -56,7 +54,7 @@ func newEchoRequest() resource.Resource {
 }
 
 func (echoRequest) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = "benchecho_request"
+	resp.TypeName = "benchschema_request"
 }
 
 func (e echoRequest) Schema(ctx context.Context, req resource.SchemaRequest, resp *resource.SchemaResponse) {
