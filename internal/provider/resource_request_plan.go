@@ -26,6 +26,11 @@ func (r *resourceRequestResource) ModifyPlan(ctx context.Context, req resource.M
 		return
 	}
 	planWorkflowRerun(ctx, req, resp, requestOutcomeUnknown())
+	if resp.Plan.Raw.Equal(req.State.Raw) {
+		// Unchanged: nothing to fill in, no version to move to, nothing
+		// for the API server to check. Most requests of a large plan.
+		return
+	}
 	// Attribute by attribute, not the whole model: this runs for every
 	// request on every plan, and a full Get and Set walks the whole state.
 	var plan resourceRequestModel
