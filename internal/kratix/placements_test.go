@@ -1,8 +1,10 @@
 package kratix
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -139,28 +141,50 @@ func TestStorePathJoin(t *testing.T) {
 	}
 }
 
-// One index answers every selector as the sources themselves do, including
-// a request of the same name in another namespace, another Promise's
-// request of that name, and a Promise's own Works.
-func TestPlacementIndex_answersEverySelector(t *testing.T) {
+// One index answers every selector as a scan of every Work and
+// WorkPlacement does, including a request of the same name in another
+// namespace, another Promise's request of that name, a request in a
+// pipelineNamespace, a Promise's own Works, and a deleted placement.
+func TestPlacementIndex_answersAsAScan(t *testing.T) {
 	src := placementFixture()
+	src.Works = append(src.Works, objMeta("pipelines", "redis-cache-77777", map[string]string{
+		LabelPromiseName: "redis", LabelResourceName: "cache", LabelResourceNS: "team-c"}))
+	src.WorkPlacements = append(src.WorkPlacements, objMeta("pipelines", "redis-cache-77777.dev-aaaaa", map[string]string{
+		LabelWork: "redis-cache-77777", LabelTargetDestinationName: "dev", LabelPipelineName: "p"}))
+	now := metav1.Now()
+	src.WorkPlacements[2].DeletionTimestamp = &now
 	index := src.Index()
 	for _, sel := range []WorkSelector{
 		{Promise: "redis", Namespace: "team-a", Request: "cache"},
 		{Promise: "redis", Namespace: "team-b", Request: "cache"},
+		{Promise: "redis", Namespace: "team-c", Request: "cache"},
 		{Promise: "postgres", Namespace: "team-a", Request: "cache"},
 		{Promise: "redis"},
 		{Promise: "postgres"},
 		{Promise: "redis", Namespace: "team-a", Request: "nothing-here"},
 	} {
-		fresh := placementFixture().Placements(sel)
-		if got := index.Placements(sel); !reflect.DeepEqual(got, fresh) {
-			t.Errorf("%+v: from the index %+v, from the sources %+v", sel, got, fresh)
+		want := scanPlacements(src, sel)
+		if got := index.Placements(sel); !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: from the index %+v, from a scan %+v", sel, got, want)
 		}
 	}
-	if got := index.Placements(WorkSelector{Promise: "redis", Namespace: "team-b", Request: "cache"}); len(got) != 1 || got[0].Destination != "dev" {
-		t.Errorf("team-b's cache: %+v", got)
+}
+
+// scanPlacements is Placements the simple way: every Work is checked
+// against the selector, every WorkPlacement against the selected Works.
+func scanPlacements(s PlacementSources, sel WorkSelector) []Placement {
+	var out []Placement
+	for _, wp := range s.WorkPlacements {
+		for _, w := range s.Works {
+			if sel.Matches(w) && w.Namespace == wp.Namespace && w.Name == wp.Labels[LabelWork] && wp.DeletionTimestamp == nil {
+				out = append(out, s.placement(w, wp))
+			}
+		}
 	}
+	slices.SortStableFunc(out, func(a, b Placement) int {
+		return cmp.Or(cmp.Compare(a.Destination, b.Destination), cmp.Compare(a.Path, b.Path))
+	})
+	return out
 }
 
 // BenchmarkPlacementIndex_refresh is a refresh of n requests of one Promise,
