@@ -9,47 +9,19 @@ package main
 
 import (
 	"context"
-	"log"
-	"os"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/kratix-community/terraform-provider-kratix/internal/pluginlog"
+	"github.com/kratix-community/terraform-provider-kratix/bench/floorprovider"
 )
 
 func main() {
-	// The same logging as terraform-provider-kratix, so both pay the same
-	// for logs.
-	pluginlog.QuietUnlessAsked(os.LookupEnv, os.Setenv)
-	opts := providerserver.ServeOpts{Address: "registry.terraform.io/kratix-community/benchecho"}
-	if err := providerserver.Serve(context.Background(), func() provider.Provider { return echoProvider{} }, opts); err != nil {
-		log.Fatal(err)
-	}
+	floorprovider.Serve("benchecho", func() resource.Resource { return echoObject{} })
 }
-
-type echoProvider struct{}
-
-func (echoProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
-	resp.TypeName = "benchecho"
-}
-
-func (echoProvider) Schema(context.Context, provider.SchemaRequest, *provider.SchemaResponse) {}
-
-func (echoProvider) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
-}
-
-func (echoProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{func() resource.Resource { return echoObject{} }}
-}
-
-func (echoProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
 
 // echoObject keeps `object` (a dynamic value, like the request's spec) as
 // given; Read leaves the state as it is.
