@@ -4,11 +4,28 @@ import (
 	"context"
 	"testing"
 
+	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 )
+
+// fakeEmulator is an Emulator on fake clients holding obj (at the given ref) and the
+// given Job.
+func fakeEmulator(t *testing.T, at ref, obj *unstructured.Unstructured, job *batchv1.Job) *Emulator {
+	t.Helper()
+	e := &Emulator{
+		opts: Options{Logf: t.Logf},
+		dyn:  dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()),
+		kube: kubefake.NewSimpleClientset(job),
+	}
+	if _, err := e.client(at).Create(context.Background(), obj, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
 
 // TestReconcileConfigureReadsAfterTheJob: the reconciler read the request
 // while its last pipeline was still running; by the time it lists the Jobs
@@ -31,14 +48,7 @@ func TestReconcileConfigureReadsAfterTheJob(t *testing.T) {
 
 	job := stale.buildJob(pipelines[1], actionConfigure, true)
 	jobSucceededStatus(&job.Status)
-	e := &Emulator{
-		opts: Options{Logf: t.Logf},
-		dyn:  dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()),
-		kube: kubefake.NewSimpleClientset(job),
-	}
-	if _, err := e.client(stale.ref).Create(context.Background(), written, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	e := fakeEmulator(t, stale.ref, written, job)
 
 	state, err := e.reconcileConfigure(context.Background(), stale)
 	if err != nil {
@@ -71,14 +81,7 @@ func TestReconcileConfigureRunsANewSpec(t *testing.T) {
 	updated := stale.obj.DeepCopy()
 	updated.SetGeneration(2)
 	updated.Object["spec"] = map[string]any{"size": "large"}
-	e := &Emulator{
-		opts: Options{Logf: t.Logf},
-		dyn:  dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()),
-		kube: kubefake.NewSimpleClientset(job),
-	}
-	if _, err := e.client(stale.ref).Create(context.Background(), updated, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	e := fakeEmulator(t, stale.ref, updated, job)
 
 	state, err := e.reconcileConfigure(context.Background(), stale)
 	if err != nil {

@@ -94,15 +94,21 @@ func TestPlacements_promise(t *testing.T) {
 	}
 }
 
+// addPipelineNamespaceRequest adds request team-c/cache of a Promise whose
+// pipelines run in namespace "pipelines", with its Work placed on dev.
+func addPipelineNamespaceRequest(src *PlacementSources) {
+	src.Works = append(src.Works, objMeta("pipelines", "redis-cache-77777", map[string]string{
+		LabelPromiseName: "redis", LabelResourceName: "cache", LabelResourceNS: "team-c"}))
+	src.WorkPlacements = append(src.WorkPlacements, objMeta("pipelines", "redis-cache-77777.dev-aaaaa", map[string]string{
+		LabelWork: "redis-cache-77777", LabelTargetDestinationName: "dev", LabelPipelineName: "p"}))
+}
+
 // A Promise with a pipelineNamespace has its requests' Works there, with the
 // request's namespace as a label; the directory names the Works' namespace,
 // as Kratix's does.
 func TestPlacements_pipelineNamespace(t *testing.T) {
 	src := placementFixture()
-	src.Works = append(src.Works, objMeta("pipelines", "redis-cache-77777", map[string]string{
-		LabelPromiseName: "redis", LabelResourceName: "cache", LabelResourceNS: "team-c"}))
-	src.WorkPlacements = append(src.WorkPlacements, objMeta("pipelines", "redis-cache-77777.dev-aaaaa", map[string]string{
-		LabelWork: "redis-cache-77777", LabelTargetDestinationName: "dev", LabelPipelineName: "p"}))
+	addPipelineNamespaceRequest(&src)
 	got := src.Placements(WorkSelector{Promise: "redis", Namespace: "team-c", Request: "cache"})
 	if len(got) != 1 || got[0].Path != "clusters/dev/resources/pipelines/redis/cache/p/aaaaa" {
 		t.Errorf("placements: %+v", got)
@@ -147,10 +153,7 @@ func TestStorePathJoin(t *testing.T) {
 // pipelineNamespace, a Promise's own Works, and a deleted placement.
 func TestPlacementIndex_answersAsAScan(t *testing.T) {
 	src := placementFixture()
-	src.Works = append(src.Works, objMeta("pipelines", "redis-cache-77777", map[string]string{
-		LabelPromiseName: "redis", LabelResourceName: "cache", LabelResourceNS: "team-c"}))
-	src.WorkPlacements = append(src.WorkPlacements, objMeta("pipelines", "redis-cache-77777.dev-aaaaa", map[string]string{
-		LabelWork: "redis-cache-77777", LabelTargetDestinationName: "dev", LabelPipelineName: "p"}))
+	addPipelineNamespaceRequest(&src)
 	now := metav1.Now()
 	src.WorkPlacements[2].DeletionTimestamp = &now
 	index := src.Index()
